@@ -1,0 +1,1 @@
+// Placeholder until the CLI bundle exists; replaced by the real esbuild script.
