@@ -1,1 +1,4 @@
-export { CLASS_NAMES } from '@fmnist/data';
+// Public surface of @fmnist/models.
+// Backend selection, the WASM training kernels and the benchmark (engine team):
+export * from './backend/index';
+// Model factories, weights, training, evaluation, save/load (models team), below:

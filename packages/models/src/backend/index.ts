@@ -1,0 +1,2 @@
+// Engine team: backend selection and training kernels. See docs/contracts.md.
+export {};
