@@ -1,2 +1,5 @@
 // Engine team: backend selection and training kernels. See docs/contracts.md.
-export {};
+export { initBackend, BackendUnavailableError } from './init-backend';
+export type { BackendInfo, BackendName, BackendRequest, InitBackendOptions } from './init-backend';
+export { resolveWasmDir, WASM_BINARY } from './wasm-paths';
+export { registerAllKernels } from '../kernels/register-all-kernels';
