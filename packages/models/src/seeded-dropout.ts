@@ -1,0 +1,57 @@
+// Dropout whose masks are a pure function of (layer seed, training step).
+// tfjs' Dropout either draws from Math.random (not reproducible) or, given a seed, reuses the
+// same mask on every batch. The training loop sets `step` before each batch (see setNoiseStep),
+// so a resumed run draws exactly the masks an uninterrupted run would.
+import * as tf from '@tensorflow/tfjs';
+import { mixSeed, mulberry32 } from './rng';
+
+export interface SeededDropoutArgs {
+  rate: number;
+  seed: number;
+  name?: string;
+}
+
+export class SeededDropout extends tf.layers.Layer {
+  static className = 'SeededDropout';
+  readonly rate: number;
+  readonly seed: number;
+  /** Training step whose mask the next call draws; advances by one per training call. */
+  step = 0;
+
+  constructor(args: SeededDropoutArgs) {
+    super({ name: args.name });
+    if (!(args.rate >= 0 && args.rate < 1)) throw new RangeError(`dropout rate must be in [0, 1), got ${args.rate}`);
+    this.rate = args.rate;
+    this.seed = args.seed;
+    this.supportsMasking = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (!kwargs?.training || this.rate === 0) return x;
+    const rnd = mulberry32(mixSeed(this.seed, this.step++));
+    const keep = 1 / (1 - this.rate);
+    const mask = new Float32Array(x.size);
+    for (let i = 0; i < mask.length; i++) mask[i] = rnd() < this.rate ? 0 : keep;
+    return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape, 'float32')));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+  }
+}
+tf.serialization.registerClass(SeededDropout);
+
+/** Sets the training step of every SeededDropout layer (the loop calls this before each batch). */
+export function setNoiseStep(model: tf.LayersModel, step: number): void {
+  for (const layer of model.layers) if (layer instanceof SeededDropout) layer.step = step;
+}
+
+/** Makes sure the custom layer is registered before a saved model is deserialised. */
+export function registerCustomLayers(): void {
+  tf.serialization.registerClass(SeededDropout);
+}
