@@ -1,1 +1,28 @@
-export const CLASS_NAMES = ['T-shirt/top','Trouser','Pullover','Dress','Coat','Sandal','Shirt','Sneaker','Bag','Ankle boot'] as const;
+export {
+  CLASS_NAMES,
+  IMAGE_SIDE,
+  PIXELS,
+  NUM_CLASSES,
+  NUM_VARIABLES,
+  COLUMN_NAMES,
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_MAGIC,
+  OFFICIAL_FILES,
+  OFFICIAL_MIRROR,
+  SYSTEM_DATA_DIR,
+  KAGGLE_TRAIN_CSV,
+  KAGGLE_TEST_CSV,
+} from './constants.js';
+export type { OfficialFile } from './constants.js';
+export { FmnistError, DatasetNotFoundError, ChecksumError } from './errors.js';
+export type { OnProgress, Split, CleaningReport, BalanceReport, ClassCount, SourceFile, DataSource } from './types.js';
+export { readIdxImages, readIdxLabels, readIdxSplit } from './idx-reader.js';
+export { readCsv } from './csv-reader.js';
+export type { CsvParseResult } from './csv-reader.js';
+export { deduplicate } from './deduplicate.js';
+export type { DeduplicateResult } from './deduplicate.js';
+export { cleanSplit, loadCsvSplit, loadIdxSplit } from './clean.js';
+export { balanceReport, BALANCE_THRESHOLD } from './balance.js';
+export { encodeForCnn } from './encode.js';
+export { pearson, pearsonParallel, correlationFromGram, topCorrelatedPixels } from './pearson.js';
+export type { PixelCorrelation } from './pearson.js';

@@ -1,0 +1,209 @@
+import { COLUMN_NAMES, NUM_CLASSES, NUM_VARIABLES, PIXELS } from './constants.js';
+import { readBytes } from './byte-stream.js';
+import { FmnistError } from './errors.js';
+import { assertReadableFile } from './file-checks.js';
+import type { OnProgress, Split } from './types.js';
+
+const MAX_EXAMPLES = 10;
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+export interface CsvParseResult {
+  /** Rows that parsed cleanly (before duplicate removal), in input order. */
+  split: Split;
+  /** 1-based data row number of each parsed row. */
+  rowNumbers: Int32Array;
+  rowsRead: number;
+  blankLines: number;
+  emptyCells: number;
+  invalid: number;
+  examples: { emptyCells: number[]; invalid: { row: number; reason: string }[] };
+}
+
+const HEADER_HINT = 'Expected the Kaggle Fashion-MNIST CSV layout: a header `label,pixel1,...,pixel784`, then one image per line.';
+
+function trimmed(buf: Uint8Array, s: number, e: number): [number, number] {
+  while (s < e && (buf[s] === SPACE || buf[s] === TAB || buf[s] === QUOTE)) s++;
+  while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB || buf[e - 1] === QUOTE)) e--;
+  return [s, e];
+}
+
+function validateHeader(file: string, line: Uint8Array): void {
+  let text = Buffer.from(line.buffer, line.byteOffset, line.length).toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const cells = text.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+  if (cells.length !== NUM_VARIABLES) {
+    throw new FmnistError(`${file}: the CSV header has ${cells.length} columns, expected ${NUM_VARIABLES} (label,pixel1..pixel784)`, {
+      file,
+      hint: HEADER_HINT,
+    });
+  }
+  for (let i = 0; i < NUM_VARIABLES; i++) {
+    if (cells[i] !== COLUMN_NAMES[i]) {
+      throw new FmnistError(`${file}: CSV header column ${i + 1} is "${cells[i].slice(0, 40)}", expected "${COLUMN_NAMES[i]}"`, {
+        file,
+        hint: HEADER_HINT,
+      });
+    }
+  }
+}
+
+/**
+ * Streams a Kaggle-format CSV (`label,pixel1..pixel784`) byte by byte, never holding the text as
+ * one string. Each data row is either parsed into the output Split or counted as dropped: a
+ * wrong column count or a bad value is `invalid`, an empty cell is `emptyCells` (checked in that
+ * order, so each dropped row is counted once). Entirely blank lines are counted in `blankLines`.
+ */
+export async function readCsv(file: string, onProgress?: OnProgress): Promise<CsvParseResult> {
+  const { size } = await assertReadableFile(file, 'CSV file');
+  let capacity = Math.max(1024, Math.ceil(size / 1800));
+  let images = new Uint8Array(capacity * PIXELS);
+  let labels = new Uint8Array(capacity);
+  let rowNumbers = new Int32Array(capacity);
+  let n = 0;
+  let rowsRead = 0;
+  let blankLines = 0;
+  let emptyCells = 0;
+  let invalid = 0;
+  const exEmpty: number[] = [];
+  const exInvalid: { row: number; reason: string }[] = [];
+  let headerSeen = false;
+  const row = new Uint8Array(NUM_VARIABLES);
+
+  const grow = () => {
+    capacity *= 2;
+    const im = new Uint8Array(capacity * PIXELS);
+    im.set(images);
+    images = im;
+    const lb = new Uint8Array(capacity);
+    lb.set(labels);
+    labels = lb;
+    const rn = new Int32Array(capacity);
+    rn.set(rowNumbers);
+    rowNumbers = rn;
+  };
+
+  const badRow = (reason: string) => {
+    invalid++;
+    if (exInvalid.length < MAX_EXAMPLES) exInvalid.push({ row: rowsRead, reason });
+  };
+
+  /** Parses one line [s, e) of buf (no newline). */
+  const line = (buf: Uint8Array, s: number, e: number) => {
+    if (e > s && buf[e - 1] === CR) e--;
+    if (!headerSeen) {
+      headerSeen = true;
+      validateHeader(file, buf.subarray(s, e));
+      return;
+    }
+    let blank = true;
+    for (let p = s; p < e; p++) {
+      if (buf[p] !== SPACE && buf[p] !== TAB) {
+        blank = false;
+        break;
+      }
+    }
+    if (blank) {
+      blankLines++;
+      return;
+    }
+    rowsRead++;
+    // count columns first: a wrong count makes every other check meaningless
+    let cols = 1;
+    for (let p = s; p < e; p++) if (buf[p] === COMMA) cols++;
+    if (cols !== NUM_VARIABLES) {
+      badRow(`wrong number of columns: ${cols}, expected ${NUM_VARIABLES}`);
+      return;
+    }
+    let hasEmpty = false;
+    let reason: string | null = null;
+    let c = 0;
+    let cs = s;
+    for (let p = s; p <= e; p++) {
+      if (p < e && buf[p] !== COMMA) continue;
+      const [a, b] = trimmed(buf, cs, p);
+      cs = p + 1;
+      const col = c++;
+      if (a === b) {
+        hasEmpty = true;
+        continue;
+      }
+      if (reason !== null) continue;
+      let v = 0;
+      let digits = true;
+      for (let q = a; q < b; q++) {
+        const d = buf[q] - 48;
+        if (d < 0 || d > 9) {
+          digits = false;
+          break;
+        }
+        v = v * 10 + d;
+      }
+      if (!digits) {
+        const text = Buffer.from(buf.buffer, buf.byteOffset + a, b - a).toString('utf8');
+        const num = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : NaN;
+        if (!Number.isFinite(num)) {
+          reason = `non-numeric value "${text.slice(0, 20)}" in column ${COLUMN_NAMES[col]}`;
+          continue;
+        }
+        if (!Number.isInteger(num)) {
+          reason = `non-integer value ${text.slice(0, 20)} in column ${COLUMN_NAMES[col]}`;
+          continue;
+        }
+        v = num;
+      }
+      const max = col === 0 ? NUM_CLASSES - 1 : 255;
+      if (v < 0 || v > max) {
+        reason = `${COLUMN_NAMES[col]} = ${v} outside 0..${max}`;
+        continue;
+      }
+      row[col] = v;
+    }
+    if (hasEmpty) {
+      emptyCells++;
+      if (exEmpty.length < MAX_EXAMPLES) exEmpty.push(rowsRead);
+      return;
+    }
+    if (reason !== null) {
+      badRow(reason);
+      return;
+    }
+    if (n === capacity) grow();
+    labels[n] = row[0];
+    images.set(row.subarray(1), n * PIXELS);
+    rowNumbers[n] = rowsRead;
+    n++;
+  };
+
+  let carry: Buffer | null = null;
+  const onBytes = onProgress ? (b: number) => onProgress({ done: b, total: size, unit: 'B', label: file }) : undefined;
+  for await (const chunk0 of readBytes(file, { onBytes })) {
+    const chunk: Buffer = carry ? Buffer.concat([carry, chunk0]) : chunk0;
+    carry = null;
+    let s = 0;
+    for (;;) {
+      const nl = chunk.indexOf(NEWLINE, s);
+      if (nl < 0) break;
+      line(chunk, s, nl);
+      s = nl + 1;
+    }
+    if (s < chunk.length) carry = Buffer.from(chunk.subarray(s));
+  }
+  if (carry && carry.length > 0) line(carry, 0, carry.length);
+  if (!headerSeen) {
+    throw new FmnistError(`${file} is empty: no CSV header`, { file, hint: HEADER_HINT });
+  }
+  return {
+    split: { n, images: images.subarray(0, n * PIXELS), labels: labels.subarray(0, n) },
+    rowNumbers: rowNumbers.subarray(0, n),
+    rowsRead,
+    blankLines,
+    emptyCells,
+    invalid,
+    examples: { emptyCells: exEmpty, invalid: exInvalid },
+  };
+}

@@ -1,0 +1,123 @@
+import {
+  IDX_IMAGES_HEADER_BYTES,
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_HEADER_BYTES,
+  IDX_LABELS_MAGIC,
+  IMAGE_SIDE,
+  NUM_CLASSES,
+  PIXELS,
+} from './constants.js';
+import { readBytes } from './byte-stream.js';
+import { FmnistError } from './errors.js';
+import { assertReadableFile } from './file-checks.js';
+import type { OnProgress, Split } from './types.js';
+
+const HINT = 'Use the official Fashion-MNIST IDX files (`apt-get install dataset-fashion-mnist` or `fmnist data fetch`).';
+
+/**
+ * Streams an IDX file (gzip or not) into one preallocated Uint8Array: the header is parsed and
+ * validated as soon as it has arrived, then the payload is copied chunk by chunk.
+ */
+async function readIdx(
+  file: string,
+  kind: 'images' | 'labels',
+  onProgress?: OnProgress,
+): Promise<{ count: number; data: Uint8Array }> {
+  const { size } = await assertReadableFile(file, kind === 'images' ? 'IDX image file' : 'IDX label file');
+  const headerBytes = kind === 'images' ? IDX_IMAGES_HEADER_BYTES : IDX_LABELS_HEADER_BYTES;
+  const header = new Uint8Array(headerBytes);
+  let headerFill = 0;
+  let data: Uint8Array | null = null;
+  let count = 0;
+  let filled = 0;
+  const onBytes = onProgress ? (b: number) => onProgress({ done: b, total: size, unit: 'B', label: file }) : undefined;
+
+  for await (const chunk of readBytes(file, { onBytes })) {
+    let off = 0;
+    if (headerFill < headerBytes) {
+      const take = Math.min(headerBytes - headerFill, chunk.length);
+      header.set(chunk.subarray(0, take), headerFill);
+      headerFill += take;
+      off = take;
+      if (headerFill < headerBytes) continue;
+      const view = new DataView(header.buffer);
+      const magic = view.getUint32(0);
+      const expected = kind === 'images' ? IDX_IMAGES_MAGIC : IDX_LABELS_MAGIC;
+      if (magic !== expected) {
+        throw new FmnistError(
+          `${file} is not an IDX ${kind} file: magic number ${magic}, expected ${expected}`,
+          { file, hint: HINT },
+        );
+      }
+      count = view.getUint32(4);
+      if (kind === 'images') {
+        const rows = view.getUint32(8);
+        const cols = view.getUint32(12);
+        if (rows !== IMAGE_SIDE || cols !== IMAGE_SIDE) {
+          throw new FmnistError(`${file} holds ${rows}x${cols} images, expected ${IMAGE_SIDE}x${IMAGE_SIDE}`, {
+            file,
+            hint: HINT,
+          });
+        }
+      }
+      data = new Uint8Array(kind === 'images' ? count * PIXELS : count);
+    }
+    const rest = chunk.length - off;
+    if (rest <= 0) continue;
+    if (filled + rest > data!.length) {
+      throw new FmnistError(`${file} is longer than its header says (${count} ${kind}): trailing bytes`, {
+        file,
+        hint: HINT,
+      });
+    }
+    data!.set(chunk.subarray(off), filled);
+    filled += rest;
+  }
+  if (headerFill < headerBytes) {
+    throw new FmnistError(`${file} is too short to be an IDX ${kind} file (${headerFill} bytes)`, { file, hint: HINT });
+  }
+  if (filled < data!.length) {
+    throw new FmnistError(
+      `${file} is truncated: its header announces ${count} ${kind} (${data!.length} bytes) but only ${filled} bytes follow`,
+      { file, hint: HINT },
+    );
+  }
+  return { count, data: data! };
+}
+
+export async function readIdxImages(file: string, onProgress?: OnProgress): Promise<{ n: number; images: Uint8Array }> {
+  const { count, data } = await readIdx(file, 'images', onProgress);
+  return { n: count, images: data };
+}
+
+export async function readIdxLabels(file: string, onProgress?: OnProgress): Promise<Uint8Array> {
+  const { data } = await readIdx(file, 'labels', onProgress);
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] >= NUM_CLASSES) {
+      throw new FmnistError(
+        `${file} holds label ${data[i]} at record ${i + 1}; labels must be 0..${NUM_CLASSES - 1}`,
+        { file, hint: HINT },
+      );
+    }
+  }
+  return data;
+}
+
+/** Reads an images file and its labels file into one Split, checking that the counts agree. */
+export async function readIdxSplit(
+  imagesFile: string,
+  labelsFile: string,
+  onProgress?: OnProgress,
+): Promise<Split> {
+  const [{ n, images }, labels] = await Promise.all([
+    readIdxImages(imagesFile, onProgress),
+    readIdxLabels(labelsFile),
+  ]);
+  if (labels.length !== n) {
+    throw new FmnistError(
+      `${labelsFile} holds ${labels.length} labels but ${imagesFile} holds ${n} images`,
+      { file: labelsFile, hint: 'The image and label files must belong to the same split (train or t10k).' },
+    );
+  }
+  return { n, images, labels };
+}
