@@ -1,1 +1,132 @@
-// Placeholder until the CLI bundle exists; replaced by the real esbuild script.
+// Builds the CLI bundle: apps/cli/dist/fmnist.mjs (ESM, Node 20) with every workspace package
+// and pure-JS dependency inside, and the tfjs WASM binaries copied beside it. Native/optional
+// modules (@tensorflow/tfjs-node) stay external and are loaded at run time only if installed.
+//
+// `node apps/cli/build.mjs` (also `nx run cli:build`, and the root `prepare` script, so that
+// `npm ci` leaves a working `npx fmnist`). Under `npm ci` a failure is reported as a warning and
+// does not fail the install; run directly, it exits non-zero.
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const dist = join(here, 'dist');
+const soft = process.env.npm_lifecycle_event === 'prepare' || process.argv.includes('--soft');
+const t0 = Date.now();
+
+/** Packages never bundled: native addons and optional platform binaries. */
+export const EXTERNAL = [
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+  'canvas',
+  'fsevents',
+  'playwright-core',
+  'chromium-bidi',
+  'electron',
+];
+
+function fail(message) {
+  if (soft) {
+    console.warn(`fmnist: the CLI bundle was not built (${message}).\nfmnist: run \`npx nx run cli:build\` (or \`node apps/cli/build.mjs\`) to see the error; \`npx fmnist\` needs the bundle.`);
+    process.exit(0);
+  }
+  console.error(`cli build failed: ${message}`);
+  process.exit(1);
+}
+
+/**
+ * A workspace package whose entry file is missing (mid-development) becomes an empty module: the
+ * CLI then says "not available yet" for the commands it backs instead of failing to build.
+ */
+function missingWorkspacePackages() {
+  return {
+    name: 'missing-workspace-packages',
+    setup(build) {
+      build.onResolve({ filter: /^@fmnist\/(data|models|experiments|reporting)$/ }, (args) => {
+        const entry = join(root, 'packages', args.path.slice('@fmnist/'.length), 'src', 'index.ts');
+        try {
+          readFileSync(entry);
+          return { path: entry };
+        } catch {
+          console.warn(`warning: ${relative(root, entry)} is missing; commands backed by ${args.path} will report "not available yet"`);
+          return { path: args.path, namespace: 'fmnist-missing' };
+        }
+      });
+      build.onLoad({ filter: /.*/, namespace: 'fmnist-missing' }, () => ({ contents: 'export {};', loader: 'js' }));
+    },
+  };
+}
+
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  fail('esbuild is not installed (dev dependencies were omitted?)');
+}
+
+const version = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')).version;
+const tmp = join(here, `dist.tmp-${process.pid}`);
+rmSync(tmp, { recursive: true, force: true });
+mkdirSync(tmp, { recursive: true });
+
+try {
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [join(here, 'src', 'main.ts')],
+    outfile: join(tmp, 'fmnist.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    tsconfig: join(here, 'tsconfig.json'),
+    external: EXTERNAL,
+    mainFields: ['module', 'main'],
+    conditions: ['node', 'import'],
+    define: { FMNIST_VERSION: JSON.stringify(version) },
+    // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins and
+    // read __dirname (the tfjs WASM backend looks for its .wasm files there: this directory).
+    banner: {
+      js: [
+        '#!/usr/bin/env node',
+        "import { createRequire as __fmnistCreateRequire } from 'node:module';",
+        "import { fileURLToPath as __fmnistFileURLToPath } from 'node:url';",
+        "import { dirname as __fmnistDirname } from 'node:path';",
+        'const require = __fmnistCreateRequire(import.meta.url);',
+        'const __filename = __fmnistFileURLToPath(import.meta.url);',
+        'const __dirname = __fmnistDirname(__filename);',
+      ].join('\n'),
+    },
+    plugins: [missingWorkspacePackages()],
+    legalComments: 'linked',
+    sourcemap: 'linked',
+    logLevel: 'silent',
+    metafile: true,
+  });
+  for (const w of result.warnings) {
+    // Only warnings about our own sources matter; dependencies' are noise here.
+    if (w.location && !w.location.file.includes('node_modules')) console.warn(`warning: ${w.location.file}:${w.location.line}: ${w.text}`);
+  }
+  // tfjs-backend-wasm binaries beside the bundle (found there by @fmnist/models' wasm-paths).
+  const req = createRequire(join(root, 'packages', 'models', 'package.json'));
+  const wasmDist = join(dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  const wasm = readdirSync(wasmDist).filter((f) => f.endsWith('.wasm'));
+  if (!wasm.length) throw new Error(`no .wasm files in ${wasmDist}`);
+  for (const f of wasm) copyFileSync(join(wasmDist, f), join(tmp, f));
+  writeFileSync(join(tmp, 'package.json'), `${JSON.stringify({ type: 'module', name: '@fmnist/cli-bundle', version, private: true }, null, 2)}\n`);
+  chmodSync(join(tmp, 'fmnist.mjs'), 0o755);
+  // Replace dist/ in one step so a failed build never leaves a half-written bundle.
+  rmSync(dist, { recursive: true, force: true });
+  renameSync(tmp, dist);
+  const bytes = result.metafile.outputs[relative(root, join(tmp, 'fmnist.mjs'))]?.bytes ?? 0;
+  if (!process.argv.includes('--silent')) {
+    console.log(`built ${relative(process.cwd(), join(dist, 'fmnist.mjs')) || 'fmnist.mjs'} (${(bytes / 1e6).toFixed(1)} MB) + ${wasm.length} wasm files in ${Date.now() - t0} ms`);
+  }
+} catch (e) {
+  rmSync(tmp, { recursive: true, force: true });
+  const msg = e && Array.isArray(e.errors) && e.errors.length
+    ? e.errors.slice(0, 5).map((x) => `${x.location ? `${x.location.file}:${x.location.line}: ` : ''}${x.text}`).join('\n')
+    : String(e?.message ?? e);
+  fail(msg);
+}

@@ -1,0 +1,72 @@
+// The yargs program: global flags, the config file, every command, strict parsing.
+import yargs, { type Argv } from 'yargs';
+import { EXIT_CODES_EPILOGUE, optionNames, toYargs, type CommandSpec } from './command';
+import { configFor, loadConfig } from './config-file';
+import { UsageError } from './errors';
+import { GLOBAL_OPTIONS } from './options';
+import type { Session } from './session';
+import { closest } from './suggest';
+import { benchCommand } from './commands/bench';
+import { dataCommand } from './commands/data';
+import { predictCommand } from './commands/predict';
+import { reportCommand } from './commands/report';
+import { runCommand } from './commands/run';
+import { holdoutCommand, kfoldCommand, transferCommand, tuneCommand } from './commands/techniques';
+
+export const COMMANDS: CommandSpec[] = [runCommand, dataCommand, tuneCommand, holdoutCommand, kfoldCommand, transferCommand, reportCommand, predictCommand, benchCommand];
+
+export function buildCli(argv: string[], session: Session, version: string): Argv {
+  const allFlags = new Set([...Object.keys(GLOBAL_OPTIONS), ...optionNames(COMMANDS)]);
+  const config = loadConfig({ argv, cwd: session.cwd, knownKeys: allFlags });
+  session.configPath = config.path;
+  let y = yargs(argv)
+    .scriptName('fmnist')
+    .usage('$0 <command> [options]\n\nFashion-MNIST from raw files to a finished study: data, three training techniques, a report.')
+    .version(version)
+    .locale('en')
+    .strict()
+    .recommendCommands()
+    .exitProcess(false)
+    .showHelpOnFail(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .parserConfiguration({ 'duplicate-arguments-array': false, 'strip-aliased': true });
+  for (const [name, o] of Object.entries(GLOBAL_OPTIONS)) y = y.option(name, { ...o, global: true, group: 'Global options:' });
+  const globalFromConfig = configFor(config, Object.keys(GLOBAL_OPTIONS));
+  if (Object.keys(globalFromConfig).length) y = y.config(globalFromConfig);
+  for (const c of COMMANDS) y = y.command(toYargs(c, session, config) as any);
+  return y
+    .completion('completion', 'Print a bash/zsh completion script (add `source <(fmnist completion)` to ~/.bashrc)')
+    .demandCommand(1, 'choose a command (see fmnist --help)')
+    .example('$0 run', 'the whole study with the quick profile → runs/report/report.html')
+    .example('$0 data prepare --out prepared', 'clean, check balance and correlate the dataset')
+    .example('$0 kfold --profile full --concurrency 2', 'technique 2 with the original settings')
+    .example('$0 predict shoe.jpg', 'classify a photo with the latest holdout model')
+    .epilogue(
+      `Config: ./fmnist.config.json (or --config FILE) holds flag values, e.g. {"backend": "wasm", "seed": 7, "epochs": 3}; flags win.\nEnvironment: FMNIST_DATA_DIR, FMNIST_BACKEND, FMNIST_VGG16_WEIGHTS, FMNIST_VGG19_WEIGHTS, DEBUG=fmnist.\n\n${EXIT_CODES_EPILOGUE}`,
+    )
+    .fail((msg, err) => {
+      if (err instanceof UsageError) throw err;
+      // yargs wraps errors of coerce functions (bad flag values) in its own YError.
+      if (err && err.name === 'YError') throw new UsageError(err.message);
+      if (err) throw err;
+      if (msg && msg.startsWith('Did you mean')) throw new UsageError(`Unknown command "${firstWord(argv)}". ${msg}`);
+      throw new UsageError(withSuggestion(msg ?? 'invalid usage', allFlags));
+    });
+}
+
+function firstWord(argv: string[]): string {
+  return argv.find((a) => !a.startsWith('-')) ?? '';
+}
+
+/** yargs says "Unknown argument: bakend"; add "Did you mean --backend?". */
+export function withSuggestion(msg: string, flags: ReadonlySet<string>): string {
+  const m = /^Unknown arguments?: (.+)$/m.exec(msg);
+  if (!m) return msg;
+  const hints: string[] = [];
+  for (const raw of m[1].split(', ')) {
+    const word = raw.replace(/^-+/, '');
+    const guess = closest(word, [...flags]);
+    if (guess) hints.push(`--${guess}`);
+  }
+  return hints.length ? `${msg}\nDid you mean ${hints.join(', ')}?` : msg;
+}

@@ -1,0 +1,155 @@
+// fmnist data fetch | prepare | info
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { CommandSpec } from '../command';
+import { UsageError } from '../errors';
+import { fn, loadData } from '../packages';
+import { DATA_DIR_FIX, isPrepared, preparedDir, requireDir, requireFile } from '../paths';
+import type { CommandContext } from '../session';
+
+export const dataFetch: CommandSpec = {
+  command: 'fetch',
+  describe: 'Download the four official IDX files from the Fashion-MNIST mirror (MD5-verified)',
+  examples: [
+    ['$0 data fetch', 'download into the user cache (where discovery looks)'],
+    ['$0 data fetch --out ./fashion', 'download into ./fashion'],
+  ],
+  epilogue: 'Files already present with the right MD5 are not downloaded again. A file whose MD5 does not match the published sum is deleted and the command fails.',
+  async run(ctx) {
+    const data = await loadData();
+    const fetchDataset = fn(data, '@fmnist/data', 'Downloading the dataset', 'fetchDataset');
+    const dir = ctx.args.out ? resolve(ctx.cwd, ctx.args.out) : undefined;
+    const loc = await fetchDataset({ dir, onProgress: ctx.onProgress, signal: ctx.signal });
+    ctx.progress.stop();
+    ctx.out.result(`dataset ready in ${String((loc as { dir?: unknown }).dir ?? dir ?? '')}`, loc);
+  },
+};
+
+/** Where the raw data comes from: --data-dir or the two CSV flags. */
+export function rawSource(ctx: CommandContext, argv: Record<string, any>): { dataDir?: string; trainCsv?: string; testCsv?: string } {
+  const csvFix = 'Give both --train-csv and --test-csv, each a Kaggle CSV with the header label,pixel1..pixel784.';
+  if (argv.trainCsv || argv.testCsv) {
+    if (!argv.trainCsv || !argv.testCsv) throw new UsageError(csvFix);
+    if (ctx.args.dataDir) throw new UsageError('Give either --data-dir or --train-csv/--test-csv, not both.');
+    return {
+      trainCsv: requireFile(resolve(ctx.cwd, argv.trainCsv), '--train-csv', csvFix),
+      testCsv: requireFile(resolve(ctx.cwd, argv.testCsv), '--test-csv', csvFix),
+    };
+  }
+  if (ctx.args.dataDir) return { dataDir: requireDir(resolve(ctx.cwd, ctx.args.dataDir), '--data-dir', DATA_DIR_FIX) };
+  return {};
+}
+
+/** Runs `prepare` from @fmnist/data and returns its result. */
+export async function runPrepare(ctx: CommandContext, source: { dataDir?: string; trainCsv?: string; testCsv?: string }, outDir: string) {
+  const data = await loadData();
+  const prepare = fn(data, '@fmnist/data', 'Data preparation', 'prepare');
+  return prepare({ ...source, outDir, onProgress: ctx.onProgress, signal: ctx.signal, log: (m: string) => ctx.out.log(m) });
+}
+
+export const dataPrepare: CommandSpec = {
+  command: 'prepare',
+  describe: 'Clean, check balance and correlate; write Arrow files and JSON reports',
+  options: {
+    'train-csv': { type: 'string', describe: 'Kaggle-format training CSV (label,pixel1..pixel784) instead of --data-dir', requiresArg: true, implies: 'test-csv' },
+    'test-csv': { type: 'string', describe: 'Kaggle-format test CSV', requiresArg: true, implies: 'train-csv' },
+  },
+  examples: [
+    ['$0 data prepare', 'find the dataset (see --data-dir) and write runs/data'],
+    ['$0 data prepare --data-dir /usr/share/datasets/fashion-mnist --out prepared', 'from the official IDX files'],
+    ['$0 data prepare --train-csv fashion-mnist_train.csv --test-csv fashion-mnist_test.csv --out prepared', 'from the Kaggle CSVs'],
+  ],
+  epilogue:
+    'Writes train.arrow, test.arrow, cleaning.json, balance.json, correlation-train.arrow, correlation-test.arrow and summary.json into --out (default <runs-dir>/data). Re-running with unchanged inputs reads the Arrow files back instead of re-parsing. Bad input leaves --out untouched.',
+  async run(ctx, argv) {
+    const source = rawSource(ctx, argv);
+    const outDir = preparedDir(ctx, ctx.args.out);
+    const result = await runPrepare(ctx, source, outDir);
+    ctx.progress.stop();
+    ctx.out.result(prepareSummary(outDir, result), { outDir, ...result });
+  },
+};
+
+function prepareSummary(outDir: string, r: Record<string, any>): string {
+  const lines = [`prepared data written to ${outDir}`];
+  const cleaning = r.cleaning ?? readJson(join(outDir, 'cleaning.json'));
+  const balance = r.balance ?? readJson(join(outDir, 'balance.json'));
+  for (const split of ['train', 'test'] as const) {
+    const c = cleaning?.[split];
+    if (c) {
+      lines.push(
+        `  ${split}: ${c.rowsRead} rows read, ${c.rowsKept} kept (duplicates ${c.duplicates}, empty cells ${c.emptyCells}, invalid ${c.invalid}, conflicting labels ${c.conflictingLabels ?? 0})`,
+      );
+    }
+    const b = balance?.[split];
+    if (b) lines.push(`  ${split} balance: ${b.verdict} (max/min ${Number(b.maxMinRatio).toFixed(3)})`);
+  }
+  if (r.reused === true || r.cached === true) lines.push('  (inputs unchanged: read back from the Arrow files)');
+  return lines.join('\n');
+}
+
+function readJson(path: string): any {
+  try {
+    return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const dataInfo: CommandSpec = {
+  command: 'info',
+  describe: 'Where the dataset is and what the prepared data holds',
+  options: {
+    data: { type: 'string', describe: 'Prepared data directory. Default: <runs-dir>/data', requiresArg: true },
+  },
+  examples: [
+    ['$0 data info', 'show the raw dataset found and the prepared data in runs/data'],
+    ['$0 data info --json', 'the same as JSON'],
+  ],
+  async run(ctx, argv) {
+    const data = await loadData();
+    const locateDataset = fn(data, '@fmnist/data', 'Dataset discovery', 'locateDataset');
+    if (ctx.args.dataDir) requireDir(resolve(ctx.cwd, ctx.args.dataDir), '--data-dir', DATA_DIR_FIX);
+    let location: Record<string, unknown> | undefined;
+    let locationError: string | undefined;
+    try {
+      location = await locateDataset({ dataDir: ctx.args.dataDir ? resolve(ctx.cwd, ctx.args.dataDir) : undefined });
+    } catch (e) {
+      locationError = (e as Error).message;
+    }
+    const dir = preparedDir(ctx, argv.data);
+    const prepared = isPrepared(dir)
+      ? { dir, cleaning: readJson(join(dir, 'cleaning.json')), balance: readJson(join(dir, 'balance.json')), summary: readJson(join(dir, 'summary.json')) }
+      : undefined;
+    const lines: string[] = [];
+    if (location) lines.push(`raw dataset: ${describeLocation(location)}`);
+    else lines.push(`raw dataset: not found\n  ${locationError}`);
+    if (prepared) {
+      lines.push(prepareSummary(dir, prepared).replace(/^prepared data written to/, 'prepared data in'));
+      const classes = prepared.balance?.train?.classes as { name: string; count: number }[] | undefined;
+      if (classes) lines.push(`  train classes: ${classes.map((c) => `${c.name} ${c.count}`).join(', ')}`);
+    } else {
+      lines.push(`prepared data: none in ${dir} (run \`fmnist data prepare\`)`);
+    }
+    ctx.out.result(lines.join('\n'), { location: location ?? null, locationError: locationError ?? null, prepared: prepared ?? null });
+    if (!location && !prepared) process.exitCode = 1;
+  },
+};
+
+function describeLocation(loc: Record<string, unknown>): string {
+  const parts = [String(loc.dir ?? loc.path ?? '')];
+  if (loc.kind || loc.format) parts.push(`(${String(loc.kind ?? loc.format)}`.concat(loc.source ? `, found via ${String(loc.source)})` : ')'));
+  else if (loc.source) parts.push(`(found via ${String(loc.source)})`);
+  return parts.join(' ');
+}
+
+export const dataCommand: CommandSpec = {
+  command: 'data',
+  describe: 'Get, prepare and inspect the dataset (fetch | prepare | info)',
+  subcommands: [dataFetch, dataPrepare, dataInfo],
+  examples: [
+    ['$0 data fetch', 'download the official files'],
+    ['$0 data prepare --out prepared', 'clean and analyse'],
+    ['$0 data info', 'what is where'],
+  ],
+};

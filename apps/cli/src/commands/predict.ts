@@ -1,0 +1,210 @@
+// fmnist predict IMAGE... --model DIR: top-3 classes for photos (PNG/JPEG, any size) or for the
+// dataset's own files (IDX images, Kaggle CSV).
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { CommandSpec } from '../command';
+import { CliError } from '../errors';
+import { decodeImage, sniffImage } from '../image/decode-image';
+import { toFashionMnist } from '../image/to-fashion-mnist';
+import { intIn } from '../options';
+import { fn, loadData, loadModels, maybeFn } from '../packages';
+import { requireFile, runsDir } from '../paths';
+import type { CommandContext } from '../session';
+
+const PIXELS = 784;
+export const FALLBACK_CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+
+/** Images to classify, with where each came from and its true label when the file has one. */
+export interface Batch {
+  images: Uint8Array;
+  n: number;
+  sources: { input: string; index?: number }[];
+  labels: (number | undefined)[];
+}
+
+/** The model directory: --model, else the latest holdout run's model. */
+export function resolveModelDir(ctx: CommandContext, explicit: string | undefined): string {
+  const fix = 'Train one with `fmnist holdout` (or `fmnist run`), or pass --model DIR (a directory holding model.json and weights.bin).';
+  if (explicit) {
+    let dir = resolve(ctx.cwd, explicit);
+    if (existsSync(dir) && statSync(dir).isFile() && basename(dir) === 'model.json') dir = dirname(dir);
+    if (!existsSync(join(dir, 'model.json'))) throw new CliError(`--model ${dir}: no model.json there. ${fix}`, { file: dir });
+    return dir;
+  }
+  const latest = join(runsDir(ctx), 'holdout', 'latest.json');
+  if (!existsSync(latest)) throw new CliError(`no trained model: ${latest} does not exist. ${fix}`, { file: latest });
+  let runId: string;
+  try {
+    runId = String(JSON.parse(readFileSync(latest, 'utf8')).runId);
+  } catch (e) {
+    throw new CliError(`${latest} is not valid JSON (${(e as Error).message}). Delete it and re-run \`fmnist holdout\`, or pass --model DIR.`, { file: latest });
+  }
+  const dir = join(runsDir(ctx), 'holdout', runId, 'model');
+  if (!existsSync(join(dir, 'model.json'))) throw new CliError(`${latest} points to run ${runId}, but ${dir}/model.json is missing. ${fix}`, { file: dir });
+  return dir;
+}
+
+function isGzip(b: Uint8Array) {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+/** IDX magic: 0x00000803 images (uint8, 3 dims), 0x00000801 labels. */
+function idxMagic(b: Uint8Array): number | undefined {
+  if (b.length < 4 || b[0] !== 0 || b[1] !== 0) return undefined;
+  return (b[2] << 8) | b[3];
+}
+
+/** The labels file beside an IDX images file (train-images-idx3-ubyte.gz → train-labels-idx1-ubyte.gz). */
+function siblingLabels(file: string): string | undefined {
+  const name = basename(file).replace('images-idx3', 'labels-idx1');
+  if (name === basename(file)) return undefined;
+  const p = join(dirname(file), name);
+  return existsSync(p) ? p : undefined;
+}
+
+export async function readInputs(ctx: CommandContext, inputs: string[], limit: number | undefined): Promise<Batch> {
+  const chunks: Uint8Array[] = [];
+  const sources: Batch['sources'] = [];
+  const labels: Batch['labels'] = [];
+  const take = (images: Uint8Array, n: number, input: string, lab?: Uint8Array) => {
+    const m = limit === undefined ? n : Math.min(n, limit);
+    chunks.push(images.subarray(0, m * PIXELS));
+    for (let i = 0; i < m; i++) {
+      sources.push({ input, index: i + 1 });
+      labels.push(lab ? lab[i] : undefined);
+    }
+  };
+  for (const raw of inputs) {
+    const file = requireFile(resolve(ctx.cwd, raw), 'input', 'Pass PNG/JPEG images, an IDX images file or a Kaggle CSV.');
+    const head = readHead(file);
+    const kind = sniffImage(head);
+    if (kind) {
+      const img = decodeImage(readFileSync(file), file);
+      chunks.push(toFashionMnist(img).pixels);
+      sources.push({ input: file });
+      labels.push(undefined);
+      continue;
+    }
+    const magicBytes = isGzip(head) ? gunzipHead(file) : head;
+    const magic = idxMagic(magicBytes);
+    if (magic === 0x0803) {
+      const data = await loadData();
+      const readIdxImages = fn<(f: string, p?: unknown) => Promise<{ n: number; images: Uint8Array }>>(data, '@fmnist/data', 'Reading IDX files', 'readIdxImages');
+      const { n, images } = await readIdxImages(file, ctx.onProgress);
+      const lf = siblingLabels(file);
+      const readIdxLabels = maybeFn<(f: string) => Promise<Uint8Array>>(data, 'readIdxLabels');
+      const lab = lf && readIdxLabels ? await readIdxLabels(lf) : undefined;
+      if (lab && lab.length !== n) throw new CliError(`${lf} holds ${lab.length} labels but ${file} holds ${n} images. Use the labels file of the same split.`, { file: lf });
+      take(images, n, file, lab);
+      continue;
+    }
+    if (magic === 0x0801) throw new CliError(`${file} is an IDX labels file. Pass the images file (e.g. t10k-images-idx3-ubyte.gz); its labels are read from beside it.`, { file });
+    if (/\.csv(\.gz)?$/i.test(file) || /^\s*"?label"?\s*,/.test(Buffer.from(head).toString('latin1'))) {
+      const data = await loadData();
+      const readCsv = fn<(f: string, p?: unknown) => Promise<{ split: { n: number; images: Uint8Array; labels: Uint8Array }; rowsRead: number }>>(
+        data,
+        '@fmnist/data',
+        'Reading Kaggle CSV files',
+        'readCsv',
+        'readKaggleCsv',
+      );
+      const r = await readCsv(file, ctx.onProgress);
+      if (r.split.n < r.rowsRead) ctx.out.warn(`${file}: ${r.rowsRead - r.split.n} of ${r.rowsRead} rows are invalid or incomplete and were skipped (see \`fmnist data prepare\` for the details)`);
+      take(r.split.images, r.split.n, file, r.split.labels);
+      continue;
+    }
+    // Falls through to the image decoder's message (not an image, IDX or CSV).
+    decodeImage(head, file);
+  }
+  ctx.progress.stop();
+  const n = sources.length;
+  const images = new Uint8Array(n * PIXELS);
+  let off = 0;
+  for (const c of chunks) {
+    images.set(c, off);
+    off += c.length;
+  }
+  return { images, n, sources, labels };
+}
+
+function readHead(file: string): Uint8Array {
+  const b = readFileSync(file);
+  return new Uint8Array(b.buffer, b.byteOffset, Math.min(b.length, 4096));
+}
+
+function gunzipHead(file: string): Uint8Array {
+  try {
+    return new Uint8Array(gunzipSync(readFileSync(file)).subarray(0, 16));
+  } catch (e) {
+    throw new CliError(`${file}: gzip data is corrupt or truncated (${(e as Error).message}). Download the file again (\`fmnist data fetch\`).`, { file });
+  }
+}
+
+export interface Prediction {
+  input: string;
+  index?: number;
+  label?: number;
+  top: { label: number; name: string; probability: number }[];
+}
+
+export function topK(probs: Float32Array, row: number, k: number, names: readonly string[]): Prediction['top'] {
+  const p = Array.from(probs.subarray(row * 10, row * 10 + 10));
+  return p
+    .map((probability, label) => ({ label, name: names[label], probability }))
+    .sort((a, b) => b.probability - a.probability || a.label - b.label)
+    .slice(0, k);
+}
+
+export const predictCommand: CommandSpec = {
+  command: 'predict <inputs..>',
+  describe: 'Classify images (PNG/JPEG of any size) or IDX/CSV files with a trained model',
+  positionals: {
+    inputs: { describe: 'PNG/JPEG images, IDX images files (labels read from beside them) or Kaggle CSVs', type: 'string', array: true },
+  },
+  options: {
+    model: { type: 'string', describe: 'Model directory (model.json + weights.bin). Default: the latest holdout run (<runs-dir>/holdout/latest.json)', requiresArg: true },
+    top: { type: 'number', describe: 'How many classes to print per image', default: 3, coerce: intIn('top', 1, 10), requiresArg: true },
+    limit: { type: 'number', describe: 'Classify only the first N images of each IDX/CSV file', coerce: intIn('limit', 1), requiresArg: true },
+  },
+  examples: [
+    ['$0 predict shoe.jpg shirt.png', 'top-3 classes of two photos, with the latest holdout model'],
+    ['$0 predict /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --limit 100 --json', 'the first 100 test images, with accuracy'],
+    ['$0 predict fashion-mnist_test.csv --model runs/holdout/quick-1a2b3c4d/model', 'a Kaggle CSV with a given model'],
+  ],
+  epilogue:
+    'Photos are converted the way Fashion-MNIST was made: grayscale, trimmed to the object, longest edge resized to 28 px (area averaging), centred, and negated when the background is light (the dataset has light objects on black). A 28×28 image is used as it is (negated if its background is light). With IDX/CSV inputs the true labels are known and the accuracy is printed.',
+  async run(ctx, argv) {
+    const modelDir = resolveModelDir(ctx, argv.model);
+    const batch = await readInputs(ctx, argv.inputs as string[], argv.limit);
+    const models = await loadModels();
+    const initBackend = fn(models, '@fmnist/models', 'Backend selection', 'initBackend');
+    const backend = await initBackend(ctx.args.backend);
+    const loadModel = fn<(d: string) => Promise<any>>(models, '@fmnist/models', 'Loading a model', 'loadModel');
+    const model = await loadModel(modelDir);
+    const data = await loadData();
+    const names = (data.CLASS_NAMES as readonly string[] | undefined) ?? FALLBACK_CLASS_NAMES;
+    const x = new Float32Array(batch.n * PIXELS);
+    for (let i = 0; i < x.length; i++) x[i] = batch.images[i] / 255;
+    const known = batch.labels.every((l) => l !== undefined);
+    const labels = Uint8Array.from(batch.labels, (l) => l ?? 0);
+    const evaluate = fn<(m: unknown, d: unknown, o?: unknown) => Promise<{ probabilities: Float32Array; accuracy: number }>>(models, '@fmnist/models', 'Model evaluation', 'evaluate');
+    const ev = await evaluate(model, { x, labels, n: batch.n }, { batchSize: 256 });
+    const predictions: Prediction[] = batch.sources.map((s, i) => ({
+      input: s.input,
+      ...(s.index !== undefined ? { index: s.index } : {}),
+      ...(batch.labels[i] !== undefined ? { label: batch.labels[i] } : {}),
+      top: topK(ev.probabilities, i, argv.top, names),
+    }));
+    let correct = 0;
+    for (const p of predictions) if (p.label !== undefined && p.top[0].label === p.label) correct++;
+    const accuracy = known && batch.n > 0 ? correct / batch.n : undefined;
+    const lines = predictions.map((p) => {
+      const where = p.index !== undefined ? `${p.input}#${p.index}` : p.input;
+      const truth = p.label !== undefined ? ` [true: ${names[p.label]}${p.top[0].label === p.label ? '' : ' ✗'}]` : '';
+      return `${where}: ${p.top.map((t) => `${t.name} ${(t.probability * 100).toFixed(1)}%`).join(', ')}${truth}`;
+    });
+    if (accuracy !== undefined) lines.push(`accuracy: ${(accuracy * 100).toFixed(2)}% (${correct}/${batch.n})`);
+    ctx.out.result(lines.join('\n'), { model: modelDir, backend: backend.name, predictions, ...(accuracy !== undefined ? { accuracy, correct, n: batch.n } : {}) });
+  },
+};

@@ -1,0 +1,52 @@
+// fmnist run: the main job. Data (found, or fetched), preparation, the three techniques, the report.
+import type { CommandSpec } from '../command';
+import { TRAINING_OPTIONS } from '../options';
+import { reportDir } from '../paths';
+import { writeReportFiles } from './report';
+import { ensureData, overrides, runTechnique, summarize, type Technique, type TechniqueOutcome } from './techniques';
+
+export const runCommand: CommandSpec = {
+  command: 'run',
+  describe: 'The whole study: data, holdout (with tuning), k-fold, transfer, then the report',
+  options: {
+    ...TRAINING_OPTIONS,
+    skip: { type: 'array', string: true, choices: ['holdout', 'kfold', 'transfer'], describe: 'Techniques to leave out' },
+  },
+  examples: [
+    ['$0 run', 'quick profile (minutes on 2 cores) → runs/report/report.html'],
+    ['$0 run --profile full', "the original study's settings on the full data"],
+    ['$0 run --skip transfer --json', 'without VGG; results as JSON'],
+  ],
+  epilogue:
+    'Finds the data (--data-dir, $FMNIST_DATA_DIR, the cache, /usr/share/datasets/fashion-mnist) or downloads it, prepares it into <runs-dir>/data, runs each technique (resuming any interrupted run of the same configuration) and writes the report into --out (default <runs-dir>/report). A transfer variant without weights is skipped and the report says why.',
+  async run(ctx, argv) {
+    const skip = new Set<string>((argv.skip as string[] | undefined) ?? []);
+    const dataDir = await ensureData(ctx, argv, { fetch: true });
+    const extra = overrides(argv, Object.keys(TRAINING_OPTIONS).filter((k) => k !== 'data'));
+    const outcomes: TechniqueOutcome[] = [];
+    const failures: { technique: Technique; message: string }[] = [];
+    for (const technique of ['holdout', 'kfold', 'transfer'] as const) {
+      if (skip.has(technique)) continue;
+      ctx.out.log(`== ${technique}`);
+      try {
+        const o = await runTechnique(ctx, technique, dataDir, extra);
+        if (o.interrupted || ctx.signal.aborted) return;
+        outcomes.push(o);
+        ctx.out.log(summarize(o));
+      } catch (e) {
+        if (ctx.signal.aborted) throw e;
+        // Transfer needs downloadable weights; without them the study still has a report.
+        if (technique !== 'transfer') throw e;
+        failures.push({ technique, message: (e as Error).message });
+        ctx.out.warn(`transfer not run: ${(e as Error).message}`);
+      }
+    }
+    ctx.out.log('== report');
+    const report = await writeReportFiles(ctx, { dataDir, outDir: reportDir(ctx, ctx.args.out) });
+    ctx.out.result(`report: ${report.html}`, {
+      report: { html: report.html, markdown: report.markdown },
+      runs: outcomes.map((o) => ({ technique: o.technique, runId: o.runId ?? null, runDir: o.runDir ?? null, results: o.results })),
+      failures,
+    });
+  },
+};

@@ -1,0 +1,212 @@
+// fmnist tune | holdout | kfold | transfer: the three techniques of the study (@fmnist/experiments).
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Options } from 'yargs';
+import type { CommandSpec } from '../command';
+import { fn, loadData, loadExperiments } from '../packages';
+import { DATA_DIR_FIX, isPrepared, preparedDir, requireDir, runsDir } from '../paths';
+import type { CommandContext } from '../session';
+import { intIn, TRAINING_OPTIONS } from '../options';
+import { runPrepare } from './data';
+
+export type Technique = 'tune' | 'holdout' | 'kfold' | 'transfer';
+
+/**
+ * The data directory to train on. `--data DIR` is used as given (prepared or raw IDX). Otherwise
+ * <runs-dir>/data, prepared first when missing (or when --data-dir names raw files to use);
+ * `fetch` downloads the official files when no dataset can be found (the main job).
+ */
+export async function ensureData(ctx: CommandContext, argv: Record<string, any>, o: { fetch?: boolean } = {}): Promise<string> {
+  if (argv.data) return requireDir(resolve(ctx.cwd, argv.data), '--data', 'Pass a directory written by `fmnist data prepare`, or one holding the official *-ubyte.gz files.');
+  const dir = preparedDir(ctx);
+  if (!ctx.args.dataDir && isPrepared(dir)) return dir;
+  let dataDir: string | undefined;
+  if (ctx.args.dataDir) {
+    dataDir = requireDir(resolve(ctx.cwd, ctx.args.dataDir), '--data-dir', DATA_DIR_FIX);
+  } else {
+    const data = await loadData();
+    const locateDataset = fn(data, '@fmnist/data', 'Dataset discovery', 'locateDataset');
+    try {
+      const loc = await locateDataset({});
+      dataDir = String(loc.dir ?? loc.path);
+    } catch (e) {
+      if (!o.fetch) throw e;
+      ctx.out.log(`no dataset found locally (${(e as Error).message.split('\n')[0]}); downloading the official files`);
+      const fetchDataset = fn(data, '@fmnist/data', 'Downloading the dataset', 'fetchDataset');
+      const loc = await fetchDataset({ onProgress: ctx.onProgress, signal: ctx.signal });
+      dataDir = String(loc.dir ?? loc.path);
+    }
+  }
+  ctx.out.log(`preparing data from ${dataDir} into ${dir}`);
+  await runPrepare(ctx, { dataDir }, dir);
+  ctx.progress.stop();
+  return dir;
+}
+
+/** Profile overrides from the flags, in the experiments package's (camelCase) names. */
+export function overrides(argv: Record<string, any>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const camel = k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+    if (argv[camel] !== undefined) out[camel] = argv[camel];
+  }
+  return out;
+}
+
+const EXPERIMENT_FUNCTIONS: Record<Technique, string[]> = {
+  tune: ['runTune', 'tune'],
+  holdout: ['runHoldout', 'holdout'],
+  kfold: ['runKfold', 'runKFold', 'kfold'],
+  transfer: ['runTransfer', 'transfer'],
+};
+
+export interface TechniqueOutcome {
+  technique: Technique;
+  runDir?: string;
+  runId?: string;
+  results: Record<string, any>;
+  interrupted: boolean;
+}
+
+/** Runs one technique through @fmnist/experiments. */
+export async function runTechnique(ctx: CommandContext, technique: Technique, dataDir: string, extra: Record<string, unknown>): Promise<TechniqueOutcome> {
+  const exp = await loadExperiments();
+  const run = fn<(o: Record<string, unknown>) => Promise<Record<string, any>>>(exp, '@fmnist/experiments', `The ${technique} technique`, ...EXPERIMENT_FUNCTIONS[technique]);
+  const a = ctx.args;
+  const r = await run({
+    dataDir,
+    runsDir: runsDir(ctx),
+    profile: a.profile,
+    seed: a.seed,
+    backend: a.backend,
+    concurrency: a.concurrency,
+    overrides: extra,
+    ...extra,
+    signal: ctx.signal,
+    onProgress: ctx.onProgress,
+    log: (m: string) => ctx.out.log(m),
+  });
+  ctx.progress.stop();
+  return normalizeOutcome(technique, r ?? {});
+}
+
+function normalizeOutcome(technique: Technique, r: Record<string, any>): TechniqueOutcome {
+  const runDir: string | undefined = r.runDir ?? r.dir;
+  let results: Record<string, any> | undefined = r.results ?? (r.technique ? r : undefined);
+  if (!results && runDir && existsSync(join(runDir, 'results.json'))) results = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8'));
+  const interrupted = r.interrupted === true || r.status === 'interrupted';
+  return { technique, runDir, runId: r.runId ?? (runDir ? runDir.split(/[\\/]/).pop() : undefined), results: results ?? {}, interrupted };
+}
+
+const pct = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a');
+const ms = (s: { mean?: number; std?: number } | undefined) => (s && typeof s.mean === 'number' ? `${pct(s.mean)} ± ${pct(s.std ?? 0)}` : 'n/a');
+
+/** A few lines a human reads after a technique finishes. */
+export function summarize(o: TechniqueOutcome): string {
+  const r = o.results;
+  const head = `${o.technique}${o.runId ? ` run ${o.runId}` : ''}${o.runDir ? ` (${o.runDir})` : ''}`;
+  switch (o.technique) {
+    case 'tune': {
+      const trials = (r.trials ?? []) as any[];
+      const best = trials.find((t) => t.rank === 1) ?? trials[0];
+      const lines = [`${head}: ${trials.length} trials (${r.method ?? 'search'})`];
+      for (const t of [...trials].sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0)).slice(0, 5)) {
+        lines.push(`  #${t.rank} val acc ${pct(t.valAccuracy)}  ${JSON.stringify(t.params)}`);
+      }
+      if (best) lines.push(`  best: ${JSON.stringify(r.best ?? best.params)}`);
+      return lines.join('\n');
+    }
+    case 'holdout':
+      return `${head}: train ${pct(r.train?.accuracy)}, validation ${pct(r.validation?.accuracy)}, test ${pct(r.test?.accuracy)} (original study: 89.58%)`;
+    case 'kfold': {
+      const s = r.summary ?? {};
+      const lines = [`${head}: ${r.k ?? (r.folds ?? []).length}-fold`];
+      for (const f of (r.folds ?? []) as any[]) lines.push(`  fold ${f.fold}: train ${pct(f.train?.accuracy)}, validation ${pct(f.validation?.accuracy)}, test ${pct(f.test?.accuracy)}`);
+      lines.push(`  mean: train ${ms(s.trainAccuracy)}, validation ${ms(s.validationAccuracy)}, test ${ms(s.testAccuracy)}; ensemble test ${pct(r.ensemble?.test?.accuracy)} (original: 88.17% / 87.25%)`);
+      return lines.join('\n');
+    }
+    case 'transfer': {
+      const lines = [`${head}:`];
+      for (const m of (r.models ?? []) as any[]) {
+        lines.push(m.status === 'complete' ? `  ${m.variant}: train ${pct(m.train?.accuracy)}, test ${pct(m.test?.accuracy)} (input ${m.inputSize}px)` : `  ${m.variant}: ${m.status}${m.reason ? ` (${m.reason})` : ''}`);
+      }
+      lines.push('  original study: VGG16 82.68%, VGG19 82.94%');
+      return lines.join('\n');
+    }
+  }
+}
+
+function techniqueCommand(technique: Technique, describe: string, options: Record<string, Options>, examples: [string, string][], epilogue: string): CommandSpec {
+  return {
+    command: technique,
+    describe,
+    options: { ...TRAINING_OPTIONS, ...options },
+    examples,
+    epilogue,
+    async run(ctx, argv) {
+      const dataDir = await ensureData(ctx, argv);
+      const outcome = await runTechnique(ctx, technique, dataDir, overrides(argv, [...Object.keys(TRAINING_OPTIONS).filter((k) => k !== 'data'), ...Object.keys(options)]));
+      if (outcome.interrupted) return;
+      ctx.out.result(summarize(outcome), { technique, runId: outcome.runId ?? null, runDir: outcome.runDir ?? null, results: outcome.results });
+    },
+  };
+}
+
+const RESUME_NOTE = 'Runs are written to <runs-dir>/<technique>/<profile>-<config hash>/; re-running the same command resumes an interrupted run and never recomputes finished epochs, trials or folds.';
+
+export const tuneCommand = techniqueCommand(
+  'tune',
+  'Technique 1a: hyperparameter search on a stratified validation split',
+  {
+    method: { choices: ['grid', 'halving'], describe: 'Search method (grid search, or successive halving over a larger space)', requiresArg: true },
+    trials: { type: 'number', describe: 'Maximum number of configurations to try', coerce: intIn('trials', 1, 100_000), requiresArg: true },
+  },
+  [
+    ['$0 tune', 'quick search on a subset'],
+    ['$0 tune --profile full --method halving --concurrency 2', "the original's search space with successive halving"],
+  ],
+  RESUME_NOTE,
+);
+
+export const holdoutCommand = techniqueCommand(
+  'holdout',
+  'Technique 1: train the best (tuned) configuration, evaluate on the test set',
+  {
+    tune: { type: 'boolean', describe: 'Tune first (the default); --no-tune trains the reference configuration (tanh, Adam, lr 0.001)' },
+  },
+  [
+    ['$0 holdout', 'tune (quick), train the best, evaluate on test'],
+    ['$0 holdout --profile full --epochs 30 --batch-size 500', "the original's settings"],
+  ],
+  `${RESUME_NOTE} The trained model is saved in the run's model/ directory (used by \`fmnist predict\`).`,
+);
+
+export const kfoldCommand = techniqueCommand(
+  'kfold',
+  'Technique 2: stratified k-fold cross-validation (curves per fold, mean ± std, ensemble)',
+  {
+    folds: { alias: 'k', type: 'number', describe: 'Number of folds (default 5)', coerce: intIn('folds', 2, 100), requiresArg: true },
+  },
+  [
+    ['$0 kfold', 'quick 5-fold run'],
+    ['$0 kfold --profile full --concurrency 2', 'the original study: full data, batch 500, 30 epochs'],
+    ['$0 kfold --folds 3 --epochs 2 --json', 'a small run, results as JSON'],
+  ],
+  `${RESUME_NOTE} Also available as \`npx nx run experiments:kfold\`.`,
+);
+
+export const transferCommand = techniqueCommand(
+  'transfer',
+  'Technique 3: ImageNet VGG16/VGG19 frozen conv bases with a new head',
+  {
+    variants: { type: 'array', string: true, choices: ['vgg16', 'vgg19'], describe: 'Which bases to run (default both)' },
+    'input-size': { type: 'number', describe: 'Images are resized to this many pixels square (≥ 32)', coerce: intIn('input-size', 32, 224), requiresArg: true },
+    'vgg16-weights': { type: 'string', describe: 'VGG16 weights: Keras notop .h5 or tfjs model.json ($FMNIST_VGG16_WEIGHTS)', requiresArg: true },
+    'vgg19-weights': { type: 'string', describe: 'VGG19 weights: Keras notop .h5 or tfjs model.json ($FMNIST_VGG19_WEIGHTS)', requiresArg: true },
+  },
+  [
+    ['$0 transfer --vgg19-weights ../shared/weights/vgg19-imagenet-uint8/model.json --variants vgg19', 'VGG19 only, from tfjs weights'],
+    ['$0 transfer --vgg16-weights vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5', 'VGG16 from the official Keras file'],
+  ],
+  `Weights: the official Keras "notop" HDF5 files or a TensorFlow.js layers model, given by flag or environment variable, else downloaded on first use into the cache. Without weights a variant is skipped with a message saying how to provide them; it never trains on random weights. Base features are cached on disk, so re-runs are fast. ${RESUME_NOTE}`,
+);

@@ -1,0 +1,76 @@
+// fmnist.config.json: keys match the flags (kebab-case or camelCase), flags win. Read from
+// `--config FILE`, else from ./fmnist.config.json when it exists.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CliError, UsageError } from './errors';
+import { closest } from './suggest';
+
+export const CONFIG_FILE_NAME = 'fmnist.config.json';
+
+export interface LoadedConfig {
+  /** Absolute path of the file read, undefined when there is none. */
+  path?: string;
+  /** Values keyed by the kebab-case flag name. */
+  values: Record<string, unknown>;
+}
+
+/** The value of `--config` in raw argv (`--config F` or `--config=F`), if any. */
+export function configPathFromArgv(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') break;
+    if (a === '--config') return argv[i + 1];
+    if (a.startsWith('--config=')) return a.slice('--config='.length);
+  }
+  return undefined;
+}
+
+export function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/**
+ * Reads and validates the config file. `knownKeys` are every flag name of every command: a key
+ * outside that set is a usage error naming the file and the closest flag.
+ */
+export function loadConfig(o: { argv: readonly string[]; cwd: string; knownKeys: ReadonlySet<string> }): LoadedConfig {
+  const explicit = configPathFromArgv(o.argv);
+  if (explicit === '' || (explicit !== undefined && explicit.startsWith('-'))) {
+    throw new UsageError('--config needs a file name, e.g. --config fmnist.config.json');
+  }
+  const path = resolve(o.cwd, explicit ?? CONFIG_FILE_NAME);
+  if (!existsSync(path)) {
+    if (explicit === undefined) return { values: {} };
+    throw new CliError(`config file ${path} not found. Check the path given to --config.`, { file: path });
+  }
+  if (statSync(path).isDirectory()) {
+    throw new CliError(`config file ${path} is a directory; --config expects a JSON file such as ${CONFIG_FILE_NAME}.`, { file: path });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new CliError(`config file ${path} is not valid JSON (${(e as Error).message}). Fix the file or remove it.`, { file: path });
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new CliError(`config file ${path} must hold a JSON object whose keys are flag names, e.g. {"seed": 1, "backend": "wasm"}.`, { file: path });
+  }
+  const values: Record<string, unknown> = {};
+  for (const [rawKey, value] of Object.entries(parsed as Record<string, unknown>)) {
+    const key = kebab(rawKey);
+    if (key === 'config') throw new UsageError(`config file ${path}: the key "config" cannot be set inside a config file.`);
+    if (!o.knownKeys.has(key)) {
+      const guess = closest(key, [...o.knownKeys]);
+      throw new UsageError(`config file ${path}: unknown key "${rawKey}".${guess ? ` Did you mean "${guess}"?` : ''} Keys are the command-line flag names (see fmnist --help).`);
+    }
+    if (value !== undefined && value !== null) values[key] = value;
+  }
+  return { path, values };
+}
+
+/** The subset of the config's values that a command (or the root) declares. */
+export function configFor(config: LoadedConfig, keys: Iterable<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (k in config.values) out[k] = config.values[k];
+  return out;
+}

@@ -1,0 +1,64 @@
+// Exit codes and the error types the CLI maps onto them.
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+/** 128 + SIGINT, what shells report for a program stopped by Ctrl-C. */
+export const EXIT_INTERRUPTED = 130;
+
+/** A mistake in how the command was called: printed with a hint to --help, exit 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * A failure the user can fix, raised by the CLI itself. Same shape as `FmnistError` from
+ * `@fmnist/data` (message naming the file and the fix, optional `file` and `hint`).
+ */
+export class CliError extends Error {
+  readonly file?: string;
+  readonly hint?: string;
+  constructor(message: string, o: { file?: string; hint?: string } = {}) {
+    super(message);
+    this.name = 'CliError';
+    this.file = o.file;
+    this.hint = o.hint;
+  }
+}
+
+/** A command whose backing package function has not been published yet. */
+export class NotAvailableError extends CliError {
+  constructor(what: string, pkg: string) {
+    super(`${what} is not available yet: ${pkg} does not export it in this build. Update the toolkit (git pull, then npm ci) and try again.`);
+    this.name = 'NotAvailableError';
+  }
+}
+
+/**
+ * True for errors whose message is written for users (no stack trace needed): FmnistError and
+ * its subclasses from @fmnist/data, the packages' own error classes of the same shape (a `file`
+ * or `hint` property), and the CLI's own.
+ */
+export function isUserError(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  if (e instanceof CliError) return true;
+  if ('hint' in e || 'file' in e) return true;
+  for (let p: object | null = Object.getPrototypeOf(e); p; p = Object.getPrototypeOf(p)) {
+    if ((p as { constructor?: { name?: string } }).constructor?.name === 'FmnistError') return true;
+  }
+  return /^(Fmnist|Experiment|Backend\w*|Report|Model|Weights|Data)\w*Error$/.test(e.name);
+}
+
+/** The text printed for a failure: the message, the hint if it is not already part of it. */
+export function formatError(e: unknown, verbose: boolean): string {
+  if (!(e instanceof Error)) return `error: ${String(e)}`;
+  const hint = (e as { hint?: unknown }).hint;
+  let text = `error: ${e.message}`;
+  if (typeof hint === 'string' && hint && !e.message.includes(hint)) text += `\nhint: ${hint}`;
+  if (verbose && e.stack) text += `\n${e.stack}`;
+  else if (!isUserError(e)) text += '\n(run again with --verbose or DEBUG=fmnist for the stack trace)';
+  return text;
+}

@@ -1,0 +1,68 @@
+// Entry point of the fmnist CLI (bundled to apps/cli/dist/fmnist.mjs). Maps outcomes to exit
+// codes: 0 success, 1 failure, 2 usage error, 130 interrupted.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hideBin } from 'yargs/helpers';
+import { buildCli } from './cli';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, formatError, UsageError } from './errors';
+import { createSession } from './session';
+import { runWorkerEntry, WORKER_COMMAND } from './commands/worker';
+
+declare const FMNIST_VERSION: string | undefined;
+
+function version(): string {
+  return typeof FMNIST_VERSION === 'string' ? FMNIST_VERSION : '0.1.0-dev';
+}
+
+/** The bundle ships the tfjs WASM binaries beside itself; tell the models package where. */
+function pointAtBundledWasm(): void {
+  if (process.env.FMNIST_WASM_DIR) return;
+  const here = dirname(fileURLToPath(import.meta.url));
+  if (existsSync(join(here, 'tfjs-backend-wasm-simd.wasm'))) process.env.FMNIST_WASM_DIR = here;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  pointAtBundledWasm();
+  if (argv[0] === WORKER_COMMAND) {
+    await runWorkerEntry(argv.slice(1));
+    return 0;
+  }
+  const verbose = argv.includes('--verbose') || /(^|,)\s*(fmnist|\*)\s*(,|$)/.test(process.env.DEBUG ?? '');
+  const session = createSession({ cwd: process.cwd() });
+  session.listen(() => {
+    process.stderr.write('\nstopped.\n');
+    process.exit(EXIT_INTERRUPTED);
+  });
+  try {
+    const cli = buildCli(argv, session, version());
+    await cli.parseAsync();
+    if (session.interrupted) {
+      session.context?.progress.stop();
+      process.stderr.write('interrupted; re-run the same command to resume\n');
+      return EXIT_INTERRUPTED;
+    }
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    session.context?.progress.stop();
+    if (session.interrupted) {
+      if (verbose) process.stderr.write(`${formatError(e, true)}\n`);
+      process.stderr.write('interrupted; re-run the same command to resume\n');
+      return EXIT_INTERRUPTED;
+    }
+    if (e instanceof UsageError || (e instanceof Error && e.name === 'YError')) {
+      process.stderr.write(`error: ${e.message}\nRun "fmnist --help" (or "fmnist <command> --help") for usage.\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`${formatError(e, verbose)}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    session.dispose();
+  }
+}
+
+const code = await main(hideBin(process.argv));
+// Let stdout drain, then exit: tfjs and worker pools may keep handles open.
+process.exitCode = code;
+await new Promise<void>((r) => process.stdout.write('', () => r()));
+process.exit(code);

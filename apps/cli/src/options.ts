@@ -1,0 +1,53 @@
+// Option definitions shared by several commands, and value checks (bad values are usage errors).
+import type { Options } from 'yargs';
+import { UsageError } from './errors';
+
+/** yargs has already turned a non-numeric value into NaN. */
+const showValue = (v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? 'not a number' : JSON.stringify(v));
+
+/** A coerce function that accepts integers within [min, max]. */
+export function intIn(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (v: unknown) => {
+    if (v === undefined) return v;
+    const n = typeof v === 'number' ? v : Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new UsageError(`Invalid value for --${flag}: ${showValue(v)}; expected a whole number${max === Number.MAX_SAFE_INTEGER ? ` ≥ ${min}` : ` from ${min} to ${max}`}.`);
+    }
+    return n;
+  };
+}
+
+/** A coerce function that accepts numbers in (min, max]. */
+export function numIn(flag: string, min: number, max: number) {
+  return (v: unknown) => {
+    if (v === undefined) return v;
+    const n = typeof v === 'number' ? v : Number(v);
+    if (!Number.isFinite(n) || n <= min || n > max) {
+      throw new UsageError(`Invalid value for --${flag}: ${showValue(v)}; expected a number greater than ${min} and at most ${max}.`);
+    }
+    return n;
+  };
+}
+
+export const GLOBAL_OPTIONS: Record<string, Options> = {
+  'data-dir': { type: 'string', describe: 'Directory with the raw dataset (IDX .gz files or Kaggle CSVs). Default: $FMNIST_DATA_DIR, the user cache, /usr/share/datasets/fashion-mnist', requiresArg: true },
+  'runs-dir': { type: 'string', describe: 'Where runs, prepared data and the report are written', default: 'runs', requiresArg: true },
+  out: { type: 'string', describe: 'Output directory (or file) of the command; each command documents its default', requiresArg: true },
+  backend: { choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TensorFlow.js backend: auto tries tfjs-node, then wasm, then cpu ($FMNIST_BACKEND)', default: 'auto', requiresArg: true },
+  seed: { type: 'number', describe: 'Random seed (initialisation, shuffling, splits). Default: the profile\'s seed', coerce: intIn('seed', 0, 2 ** 31 - 1), requiresArg: true },
+  profile: { choices: ['quick', 'full'], describe: 'quick: subsets and few epochs (minutes); full: the original study\'s settings', default: 'quick', requiresArg: true },
+  concurrency: { type: 'number', describe: 'Folds/trials run at once (default: from the number of CPU cores)', coerce: intIn('concurrency', 1, 256), requiresArg: true },
+  json: { type: 'boolean', describe: 'Machine-readable JSON on stdout; logs and progress on stderr', default: false },
+  quiet: { alias: 'q', type: 'boolean', describe: 'No logs or progress, only results and errors', default: false },
+  verbose: { type: 'boolean', describe: 'Stack traces on errors (also DEBUG=fmnist)', default: false },
+  config: { type: 'string', describe: 'Config file whose keys are flag names (default ./fmnist.config.json if present); flags win', requiresArg: true },
+};
+
+/** Options of the training commands (tune, holdout, kfold, transfer, run): profile overrides. */
+export const TRAINING_OPTIONS: Record<string, Options> = {
+  data: { type: 'string', describe: 'Prepared data directory (written by `fmnist data prepare`; prepared on first use). Default: <runs-dir>/data', requiresArg: true },
+  epochs: { type: 'number', describe: 'Epochs (overrides the profile)', coerce: intIn('epochs', 1, 10_000), requiresArg: true },
+  'batch-size': { type: 'number', describe: 'Batch size (overrides the profile)', coerce: intIn('batch-size', 1, 1_000_000), requiresArg: true },
+  'train-size': { type: 'number', describe: 'Use only this many training images (stratified subset; overrides the profile)', coerce: intIn('train-size', 10, 1_000_000), requiresArg: true },
+  'test-size': { type: 'number', describe: 'Score on only this many test images (overrides the profile)', coerce: intIn('test-size', 10, 1_000_000), requiresArg: true },
+};

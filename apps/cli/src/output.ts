@@ -1,0 +1,54 @@
+// Where things are printed: results on stdout (text, or one JSON document with --json),
+// logs and progress on stderr so that `--json` output can be piped.
+
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export interface Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** A human log line on stderr (suppressed by --quiet). */
+  log(message: string): void;
+  /** A warning on stderr (shown even with --quiet). */
+  warn(message: string): void;
+  /** The command's result: `text` for humans, `data` as JSON with --json. */
+  result(text: string, data: unknown): void;
+  /** One JSON line on stdout in --json mode (streamed results such as benchmark lines). */
+  jsonLine(data: unknown): void;
+}
+
+export function createOutput(o: OutputOptions): Output {
+  const stdout = o.stdout ?? process.stdout;
+  const stderr = o.stderr ?? process.stderr;
+  return {
+    json: o.json,
+    quiet: o.quiet,
+    stderr,
+    log(message) {
+      if (!o.quiet) stderr.write(`${message}\n`);
+    },
+    warn(message) {
+      stderr.write(`warning: ${message}\n`);
+    },
+    result(text, data) {
+      if (o.json) stdout.write(`${JSON.stringify(data, jsonReplacer, 2)}\n`);
+      else if (text) stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+    jsonLine(data) {
+      stdout.write(`${JSON.stringify(data, jsonReplacer)}\n`);
+    },
+  };
+}
+
+/** JSON for typed arrays and non-finite numbers (NaN correlations are legitimate). */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  if (typeof value === 'bigint') return Number(value);
+  return value;
+}

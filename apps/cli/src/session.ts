@@ -1,0 +1,86 @@
+// One CLI invocation: the abort signal wired to Ctrl-C, and the output/progress objects built
+// from the parsed global flags.
+import { createOutput, type Output } from './output';
+import { createProgress, type OnProgress, type ProgressRenderer } from './progress';
+
+export interface GlobalArgs {
+  dataDir?: string;
+  runsDir: string;
+  out?: string;
+  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  seed?: number;
+  profile: 'quick' | 'full';
+  concurrency?: number;
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  config?: string;
+}
+
+export interface CommandContext {
+  args: GlobalArgs;
+  out: Output;
+  progress: ProgressRenderer;
+  onProgress: OnProgress;
+  signal: AbortSignal;
+  cwd: string;
+  /** Path of the config file that was applied, if any. */
+  configPath?: string;
+}
+
+export interface Session {
+  readonly signal: AbortSignal;
+  readonly interrupted: boolean;
+  cwd: string;
+  configPath?: string;
+  /** Created by the first command handler; kept so that main can finish the progress line. */
+  context?: CommandContext;
+  makeContext(args: GlobalArgs): CommandContext;
+  /** Starts listening for SIGINT/SIGTERM; a second signal exits at once. */
+  listen(onForcedExit: () => void): void;
+  dispose(): void;
+}
+
+export function createSession(o: { cwd: string; stderr?: NodeJS.WriteStream; stdout?: NodeJS.WriteStream }): Session {
+  const controller = new AbortController();
+  const stderr = o.stderr ?? process.stderr;
+  let interrupted = false;
+  let handler: ((sig: NodeJS.Signals) => void) | undefined;
+  const session: Session = {
+    get signal() {
+      return controller.signal;
+    },
+    get interrupted() {
+      return interrupted;
+    },
+    cwd: o.cwd,
+    makeContext(args) {
+      const out = createOutput({ json: args.json, quiet: args.quiet, stderr, stdout: o.stdout });
+      const progress = createProgress({ stream: stderr, tty: Boolean(stderr.isTTY) && !args.json, json: args.json, quiet: args.quiet });
+      const ctx: CommandContext = { args, out, progress, onProgress: progress.onProgress, signal: controller.signal, cwd: session.cwd, configPath: session.configPath };
+      session.context = ctx;
+      return ctx;
+    },
+    listen(onForcedExit) {
+      handler = (sig) => {
+        if (interrupted) {
+          onForcedExit();
+          return;
+        }
+        interrupted = true;
+        session.context?.progress.stop();
+        stderr.write(`\n${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopping after the current step and saving a checkpoint (press Ctrl-C again to quit at once)\n`);
+        controller.abort(new Error(`interrupted by ${sig}`));
+      };
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
+    },
+    dispose() {
+      if (handler) {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      }
+    },
+  };
+  return session;
+}
