@@ -1,0 +1,85 @@
+// Evaluation: accuracy, loss, confusion matrix and per-class precision/recall/F1.
+import * as tf from '@tensorflow/tfjs';
+import { NUM_CLASSES } from './cnn';
+import { checkTrainData, exampleSize, sliceInputs, type TrainData } from './train-data';
+
+// @fmnist/data exports CLASS_NAMES; kept local until that package lands on main (same values).
+export const CLASS_NAMES: readonly string[] = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+
+/** Keras clips probabilities to [eps, 1 - eps] in categorical cross-entropy. */
+const EPSILON = 1e-7;
+
+export interface ClassScore {
+  label: number;
+  name: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface Evaluation {
+  accuracy: number;
+  loss: number;
+  /** confusion[true][predicted] */
+  confusion: number[][];
+  perClass: ClassScore[];
+  /** [n, 10] softmax outputs, row-major. */
+  probabilities: Float32Array;
+}
+
+/** Softmax outputs for every example, in batches, without keeping tensors. */
+export async function predictProbabilities(model: tf.LayersModel, data: TrainData, batchSize = 1000): Promise<Float32Array> {
+  const size = exampleSize(model);
+  const shape = model.inputs[0].shape.slice(1) as number[];
+  const out = new Float32Array(data.n * NUM_CLASSES);
+  for (let start = 0; start < data.n; start += batchSize) {
+    const end = Math.min(data.n, start + batchSize);
+    const probs = tf.tidy(() => model.predict(sliceInputs(data, start, end, shape, size)) as tf.Tensor);
+    out.set(await probs.data<'float32'>(), start * NUM_CLASSES);
+    probs.dispose();
+  }
+  return out;
+}
+
+/** Mean categorical cross-entropy and accuracy from probabilities (Keras semantics). */
+export function lossAndAccuracy(probabilities: Float32Array, labels: Uint8Array, n: number): { loss: number; accuracy: number } {
+  let loss = 0;
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    const row = probabilities.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
+    const p = Math.min(1 - EPSILON, Math.max(EPSILON, row[labels[i]]));
+    loss -= Math.log(p);
+    if (argmax(row) === labels[i]) correct++;
+  }
+  return { loss: loss / n, accuracy: correct / n };
+}
+
+function argmax(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let k = 1; k < row.length; k++) if (row[k] > row[best]) best = k;
+  return best;
+}
+
+/** Confusion matrix (rows = true class, columns = predicted) and per-class scores. */
+export function confusionReport(probabilities: Float32Array, labels: Uint8Array, n: number): { confusion: number[][]; perClass: ClassScore[] } {
+  const confusion = Array.from({ length: NUM_CLASSES }, () => new Array<number>(NUM_CLASSES).fill(0));
+  for (let i = 0; i < n; i++) confusion[labels[i]][argmax(probabilities.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES))]++;
+  const perClass = confusion.map((row, k) => {
+    const tp = row[k];
+    const support = row.reduce((a, v) => a + v, 0);
+    const predicted = confusion.reduce((a, r) => a + r[k], 0);
+    const precision = predicted === 0 ? 0 : tp / predicted;
+    const recall = support === 0 ? 0 : tp / support;
+    const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+    return { label: k, name: CLASS_NAMES[k], precision, recall, f1, support };
+  });
+  return { confusion, perClass };
+}
+
+export async function evaluate(model: tf.LayersModel, data: TrainData, o: { batchSize?: number } = {}): Promise<Evaluation> {
+  checkTrainData(model, data, 'evaluation data');
+  const probabilities = await predictProbabilities(model, data, o.batchSize ?? 1000);
+  const { loss, accuracy } = lossAndAccuracy(probabilities, data.labels, data.n);
+  return { accuracy, loss, ...confusionReport(probabilities, data.labels, data.n), probabilities };
+}

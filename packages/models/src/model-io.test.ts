@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCnn, STRONG_CNN } from './cnn';
+import { ModelsError } from './errors';
+import { createHead } from './head';
+import { loadModel, saveModel } from './model-io';
+import { fashionSubset } from './testing/fashion-subset';
+import { train } from './train';
+
+let dir: string;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  dir = await mkdtemp(join(tmpdir(), 'fmnist-io-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const predict = (m: tf.LayersModel, x: tf.Tensor) => tf.tidy(() => Array.from((m.predict(x) as tf.Tensor).dataSync()));
+
+describe('saveModel / loadModel', () => {
+  it('round-trips a trained CNN with batch norm and seeded dropout to identical predictions', async () => {
+    const d = fashionSubset('train', 200);
+    const model = createCnn({ ...STRONG_CNN, filters: [4, 8], denseUnits: 16 });
+    await train(model, { x: d.x, labels: d.labels, n: d.n }, { epochs: 1, batchSize: 100, seed: 1 });
+    const out = join(dir, 'cnn');
+    await saveModel(model, out);
+    expect((await readdir(out)).sort()).toEqual(['model.json', 'weights.bin']);
+    const loaded = await loadModel(out);
+    const x = tf.tensor4d(d.x.subarray(0, 20 * 784), [20, 28, 28, 1]);
+    expect(predict(loaded, x)).toEqual(predict(model, x));
+    expect(loaded.layers.map((l) => l.name)).toEqual(model.layers.map((l) => l.name));
+    expect(loaded.optimizer).toBeDefined();
+    x.dispose();
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('round-trips a head model and overwrites an earlier save in place', async () => {
+    const out = join(dir, 'head');
+    const a = createHead(64, { seed: 1 });
+    const b = createHead(64, { seed: 2 });
+    await saveModel(a, out);
+    await saveModel(b, out);
+    const loaded = await loadModel(out);
+    const x = tf.randomNormal([3, 64], 0, 1, 'float32', 9);
+    expect(predict(loaded, x)).toEqual(predict(b, x));
+    expect((await readdir(out)).sort()).toEqual(['model.json', 'weights.bin']);
+    [a, b, loaded, x].forEach((t) => t.dispose());
+  });
+
+  it('names the directory and the fix when there is no model or it is not a layers model', async () => {
+    const missing = join(dir, 'nothing-here');
+    await expect(loadModel(missing)).rejects.toThrow(ModelsError);
+    await expect(loadModel(missing)).rejects.toThrow(`No saved model at ${join(missing, 'model.json')}`);
+    const bad = join(dir, 'bad');
+    await saveModel(createHead(8), bad);
+    await writeFile(join(bad, 'model.json'), '{"format":"graph-model"}');
+    await expect(loadModel(bad)).rejects.toThrow(/no modelTopology/);
+    await rm(join(bad, 'weights.bin'));
+    await writeFile(join(bad, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['weights.bin'], weights: [] }] }));
+    await expect(loadModel(bad)).rejects.toThrow(/weights shard .*weights\.bin/);
+  });
+});

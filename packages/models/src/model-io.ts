@@ -1,0 +1,103 @@
+// Save and load models in the TensorFlow.js layers format (model.json + weights.bin) with plain
+// node:fs, so it works on every backend (tfjs' file:// handler only exists with tfjs-node).
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from './atomic-write';
+import { ModelsError } from './errors';
+import { registerCustomLayers } from './seeded-dropout';
+
+export const MODEL_JSON = 'model.json';
+export const WEIGHTS_BIN = 'weights.bin';
+
+function toBytes(data: tf.io.WeightData | undefined): Uint8Array {
+  if (data == null) return new Uint8Array(0);
+  return new Uint8Array(tf.io.CompositeArrayBuffer.join(data));
+}
+
+/** A tf.io handler that writes `dir/model.json` + `dir/weights.bin` atomically and reads them back. */
+export function fsModelHandler(dir: string): tf.io.IOHandler {
+  const root = resolve(dir);
+  return {
+    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      if (artifacts.modelTopology instanceof ArrayBuffer) {
+        throw new ModelsError('fsModelHandler saves layers models (JSON topology) only.');
+      }
+      await mkdir(root, { recursive: true });
+      const modelJson: tf.io.ModelJSON = {
+        modelTopology: artifacts.modelTopology as object,
+        format: artifacts.format ?? 'layers-model',
+        generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+        convertedBy: artifacts.convertedBy ?? null,
+        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
+      };
+      if (artifacts.trainingConfig != null) modelJson.trainingConfig = artifacts.trainingConfig;
+      if (artifacts.userDefinedMetadata != null) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
+      // Weights first, then the JSON that points to them: a reader never sees a model.json whose
+      // weights file is missing.
+      await writeFileAtomic(join(root, WEIGHTS_BIN), toBytes(artifacts.weightData));
+      await writeFileAtomic(join(root, MODEL_JSON), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    },
+    async load(): Promise<tf.io.ModelArtifacts> {
+      const path = join(root, MODEL_JSON);
+      let modelJson: tf.io.ModelJSON;
+      try {
+        modelJson = JSON.parse(await readFile(path, 'utf8')) as tf.io.ModelJSON;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new ModelsError(
+          code === 'ENOENT' ? `No saved model at ${path}.` : `Cannot read ${path}: ${(e as Error).message}.`,
+          { file: path, hint: 'Pass the directory that holds model.json and weights.bin (written by saveModel or the TensorFlow.js converter).' },
+        );
+      }
+      if (modelJson.modelTopology == null) {
+        throw new ModelsError(`${path} has no modelTopology.`, { file: path, hint: 'It is not a TensorFlow.js layers model; re-save it with saveModel.' });
+      }
+      return tf.io.getModelArtifactsForJSON(modelJson, (manifest) => readWeights(dirname(path), manifest));
+    },
+  };
+}
+
+/** Reads and concatenates the shards a weights manifest lists (paths relative to `dir`). */
+export async function readWeights(dir: string, manifest: tf.io.WeightsManifestConfig): Promise<[tf.io.WeightsManifestEntry[], ArrayBuffer]> {
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const parts: Uint8Array[] = [];
+  for (const group of manifest) {
+    specs.push(...group.weights);
+    for (const p of group.paths) {
+      const file = join(dir, p);
+      try {
+        parts.push(await readFile(file));
+      } catch (e) {
+        throw new ModelsError(`Cannot read weights shard ${file}: ${(e as Error).message}.`, {
+          file,
+          hint: 'The model.json lists this shard; copy every shard beside model.json.',
+        });
+      }
+    }
+  }
+  const total = parts.reduce((a, p) => a + p.byteLength, 0);
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.byteLength;
+  }
+  return [specs, out.buffer];
+}
+
+/** Writes `dir/model.json` + `dir/weights.bin` (tfjs layers format), atomically per file. */
+export async function saveModel(model: tf.LayersModel, dir: string): Promise<void> {
+  const handler = fsModelHandler(dir);
+  // The training config (loss, metrics, optimizer settings, not its state) goes with the model, so
+  // loadModel returns a compiled model; tfjs only writes it together with the optimizer weights.
+  const compiled = model.optimizer != null ? (model as unknown as { getTrainingConfig(): tf.io.TrainingConfig }).getTrainingConfig() : undefined;
+  await model.save({ save: (a) => handler.save!(compiled && !a.trainingConfig ? { ...a, trainingConfig: compiled } : a) });
+}
+
+/** Loads a model saved by saveModel (or any tfjs layers model directory). */
+export async function loadModel(dir: string): Promise<tf.LayersModel> {
+  registerCustomLayers();
+  return tf.loadLayersModel(fsModelHandler(dir));
+}

@@ -1,0 +1,51 @@
+// Training data as the models package consumes it: typed arrays, batched into tensors on demand.
+import * as tf from '@tensorflow/tfjs';
+import { NUM_CLASSES } from './cnn';
+import { ModelsError } from './errors';
+
+/** x is [n, 28, 28, 1] (images in [0, 1]) or [n, featureDim]; labels 0..9. */
+export interface TrainData {
+  x: Float32Array;
+  labels: Uint8Array;
+  n: number;
+}
+
+/** Elements per example the model expects (product of its input shape without the batch axis). */
+export function exampleSize(model: tf.LayersModel): number {
+  return model.inputs[0].shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1);
+}
+
+export function checkTrainData(model: tf.LayersModel, data: TrainData, what = 'training data'): number {
+  const size = exampleSize(model);
+  if (!Number.isInteger(data.n) || data.n < 1) throw new ModelsError(`${what}: n must be a positive integer, got ${data.n}.`);
+  if (data.x.length < data.n * size) {
+    throw new ModelsError(`${what}: x holds ${data.x.length} values, the model needs n * ${size} = ${data.n * size}.`, {
+      hint: `Pass x shaped [n, ${model.inputs[0].shape.slice(1).join(', ')}] (row-major).`,
+    });
+  }
+  if (data.labels.length < data.n) throw new ModelsError(`${what}: ${data.labels.length} labels for n = ${data.n} examples.`);
+  for (let i = 0; i < data.n; i++) {
+    if (data.labels[i] >= NUM_CLASSES) throw new ModelsError(`${what}: label ${data.labels[i]} at example ${i} is outside 0..${NUM_CLASSES - 1}.`);
+  }
+  return size;
+}
+
+/** The examples at `idx` as an input tensor (copying the rows) and one-hot targets. */
+export function gatherBatch(data: TrainData, idx: ArrayLike<number>, shape: number[], size: number): { x: tf.Tensor; y: tf.Tensor2D } {
+  const m = idx.length;
+  const xb = new Float32Array(m * size);
+  const yb = new Int32Array(m);
+  for (let i = 0; i < m; i++) {
+    const r = idx[i];
+    xb.set(data.x.subarray(r * size, (r + 1) * size), i * size);
+    yb[i] = data.labels[r];
+  }
+  const x = tf.tensor(xb, [m, ...shape], 'float32');
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(yb, 'int32'), NUM_CLASSES).toFloat() as tf.Tensor2D);
+  return { x, y };
+}
+
+/** A contiguous slice [start, end) as an input tensor, without copying x. */
+export function sliceInputs(data: TrainData, start: number, end: number, shape: number[], size: number): tf.Tensor {
+  return tf.tensor(data.x.subarray(start * size, end * size), [end - start, ...shape], 'float32');
+}

@@ -1,0 +1,145 @@
+// The training loop: seeded shuffling, per-epoch metrics, progress, early stopping, per-epoch
+// checkpoints that a later call resumes from, and clean interruption via AbortSignal.
+import * as tf from '@tensorflow/tfjs';
+import { readCheckpointFile, restoreCheckpoint, writeCheckpoint } from './checkpoint';
+import { ModelsError } from './errors';
+import { lossAndAccuracy, predictProbabilities } from './evaluate';
+import { mixSeed, permutation } from './rng';
+import { setNoiseStep } from './seeded-dropout';
+import { checkTrainData, gatherBatch, type TrainData } from './train-data';
+
+export type OnProgress = (p: { done: number; total: number; unit: string; label?: string }) => void;
+
+export interface EpochMetrics {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  validation?: TrainData;
+  /** Stop when the monitored value has not improved for `patience` epochs (default monitor: valLoss, or loss without validation). */
+  earlyStopping?: { patience: number; monitor?: 'valLoss' | 'valAccuracy' };
+  /** Model + optimizer state + history after each epoch; an existing checkpoint is resumed. */
+  checkpointDir?: string;
+  onEpoch?: (m: EpochMetrics) => void;
+  /** Per batch: images done / total this epoch. */
+  onProgress?: OnProgress;
+  /** Stops after the current batch; the last epoch checkpoint is kept. */
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  history: EpochMetrics[];
+  /** Epochs already done by the checkpoint this call resumed from (0 = fresh start). */
+  resumedFromEpoch: number;
+  stoppedEarly: boolean;
+  interrupted: boolean;
+}
+
+interface LoopState {
+  history: EpochMetrics[];
+  best: number | null;
+  wait: number;
+  stoppedEarly: boolean;
+}
+
+/** Shuffling order of an epoch: a pure function of (seed, epoch), so resuming needs no RNG state. */
+export function epochOrder(n: number, seed: number, epoch: number): Uint32Array {
+  return permutation(n, mixSeed(seed, 0x5eed, epoch));
+}
+
+const nextTick = () => new Promise<void>((r) => setImmediate(r));
+
+export async function train(model: tf.LayersModel, data: TrainData, o: TrainOptions): Promise<TrainResult> {
+  if (!model.optimizer) throw new ModelsError('train: the model is not compiled.', { hint: 'Create it with createCnn/createHead or call model.compile first.' });
+  if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new RangeError(`epochs must be a positive integer, got ${o.epochs}`);
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${o.batchSize}`);
+  const size = checkTrainData(model, data);
+  if (o.validation) checkTrainData(model, o.validation, 'validation data');
+  const shape = model.inputs[0].shape.slice(1) as number[];
+  const monitor = o.earlyStopping?.monitor ?? (o.validation ? 'valLoss' : 'loss');
+  if (o.earlyStopping && monitor !== 'loss' && !o.validation) throw new ModelsError(`train: early stopping on ${monitor} needs validation data.`);
+
+  const fingerprint = { n: data.n, batchSize: o.batchSize, seed: o.seed, exampleSize: size, validationN: o.validation?.n ?? 0, params: model.countParams() };
+  let state: LoopState = { history: [], best: null, wait: 0, stoppedEarly: false };
+  let startEpoch = 0;
+  if (o.checkpointDir) {
+    const file = await readCheckpointFile<LoopState>(o.checkpointDir);
+    if (file) {
+      for (const [k, v] of Object.entries(fingerprint)) {
+        if (file.fingerprint[k] !== v) {
+          throw new ModelsError(`Checkpoint in ${o.checkpointDir} was written with ${k} = ${String(file.fingerprint[k])}, this run has ${k} = ${v}.`, {
+            file: o.checkpointDir,
+            hint: 'Use the same data and settings to resume, or another checkpoint directory (or delete this one) to start over.',
+          });
+        }
+      }
+      await restoreCheckpoint(o.checkpointDir, file, model);
+      state = file.state;
+      startEpoch = file.epoch;
+    }
+  }
+  const resumedFromEpoch = startEpoch;
+  const batches = Math.ceil(data.n / o.batchSize);
+  let interrupted = false;
+
+  for (let epoch = startEpoch + 1; epoch <= o.epochs && !state.stoppedEarly; epoch++) {
+    const order = epochOrder(data.n, o.seed, epoch);
+    const t0 = performance.now();
+    let lossSum = 0;
+    let accSum = 0;
+    let seen = 0;
+    for (let b = 0; b < batches; b++) {
+      if (o.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const idx = order.subarray(b * o.batchSize, Math.min(data.n, (b + 1) * o.batchSize));
+      const { x, y } = gatherBatch(data, idx, shape, size);
+      setNoiseStep(model, (epoch - 1) * batches + b);
+      let out: number | number[];
+      try {
+        out = await model.trainOnBatch(x, y);
+      } finally {
+        x.dispose();
+        y.dispose();
+      }
+      const [l, acc] = Array.isArray(out) ? out : [out, NaN];
+      lossSum += l * idx.length;
+      accSum += acc * idx.length;
+      seen += idx.length;
+      o.onProgress?.({ done: seen, total: data.n, unit: 'images', label: `epoch ${epoch}/${o.epochs}` });
+      await nextTick();
+    }
+    if (interrupted) break;
+    const seconds = (performance.now() - t0) / 1000;
+    const m: EpochMetrics = { epoch, loss: lossSum / seen, accuracy: accSum / seen, seconds, imagesPerSecond: seen / seconds };
+    if (o.validation) {
+      const probs = await predictProbabilities(model, o.validation, Math.max(o.batchSize, 500));
+      const v = lossAndAccuracy(probs, o.validation.labels, o.validation.n);
+      m.valLoss = v.loss;
+      m.valAccuracy = v.accuracy;
+    }
+    state.history.push(m);
+    if (o.earlyStopping) {
+      const value = monitor === 'valAccuracy' ? -(m.valAccuracy as number) : monitor === 'valLoss' ? (m.valLoss as number) : m.loss;
+      if (state.best === null || value < state.best) {
+        state.best = value;
+        state.wait = 0;
+      } else if (++state.wait >= o.earlyStopping.patience) {
+        state.stoppedEarly = true;
+      }
+    }
+    if (o.checkpointDir) await writeCheckpoint(o.checkpointDir, model, epoch, fingerprint, state);
+    o.onEpoch?.(m);
+  }
+  return { history: state.history, resumedFromEpoch, stoppedEarly: state.stoppedEarly, interrupted };
+}
