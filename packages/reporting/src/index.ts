@@ -1,1 +1,12 @@
-export {};
+export { generateReport, buildReportDocument, renderFigures } from './generate-report.js';
+export type { GenerateReportOptions, GenerateReportResult } from './generate-report.js';
+export { loadDataInputs } from './data-inputs.js';
+export type { DataInputs, CleaningReport, BalanceReport, DataSummary } from './data-inputs.js';
+export { loadRuns, selectRun, TECHNIQUES } from './run-inputs.js';
+export type { Technique, RunLookup, SelectedRun, Manifest } from './run-inputs.js';
+export { renderMarkdown } from './render-markdown.js';
+export { renderHtml } from './render-html.js';
+export { renderChart } from './vega-svg.js';
+export { escapeHtml, escapeMarkdown } from './escape.js';
+export { ReportError } from './report-error.js';
+export type { ReportDocument, Section, Block } from './document.js';

@@ -1,0 +1,247 @@
+import type { TopLevelSpec } from 'vega-lite';
+import { CORRELATION_SCHEME } from './colormap.js';
+
+/** Vega-Lite specs for every chart of the report. Pure functions: data in, spec out. */
+
+const PERCENT = '.1%';
+
+export function classDistributionChart(classes: { name: string; count: number }[], title: string): TopLevelSpec {
+  return {
+    title,
+    width: 420,
+    height: 220,
+    data: { values: classes.map((c) => ({ name: c.name, count: c.count })) },
+    encoding: {
+      x: { field: 'name', type: 'nominal', sort: classes.map((c) => c.name), title: null, axis: { labelAngle: -35 } },
+      y: { field: 'count', type: 'quantitative', title: 'images' },
+    },
+    layer: [
+      { mark: { type: 'bar', color: '#4c78a8' } },
+      { mark: { type: 'text', dy: -6, fontSize: 10, color: '#333' }, encoding: { text: { field: 'count', type: 'quantitative', format: ',' } } },
+    ],
+  };
+}
+
+/** A PNG grid (one row of samples per class) with the class names as the y axis. */
+export function imageGridChart(o: { uri: string; width: number; height: number; classNames: string[]; title: string }): TopLevelSpec {
+  return {
+    title: o.title,
+    width: o.width,
+    height: o.height,
+    layer: [
+      {
+        data: { values: [{ uri: o.uri }] },
+        mark: { type: 'image', width: o.width, height: o.height, align: 'left', baseline: 'top', aspect: false, aria: false },
+        encoding: { url: { field: 'uri', type: 'nominal' }, x: { value: 0 }, y: { value: 0 } },
+      },
+      {
+        data: { values: o.classNames.map((name, i) => ({ name, i })) },
+        mark: { type: 'tick', opacity: 0 },
+        encoding: {
+          y: {
+            field: 'name',
+            type: 'nominal',
+            sort: { field: 'i' },
+            title: null,
+            scale: { paddingInner: 0, paddingOuter: 0 },
+            axis: { ticks: false, domain: false, labelFontSize: 12, labelPadding: 6 },
+          },
+        },
+      },
+    ],
+    config: { view: { stroke: null } },
+  } as TopLevelSpec;
+}
+
+/** Each pixel's correlation with the label, as a 28x28 map. */
+export function pixelCorrelationChart(r: ArrayLike<number>, side: number, title: string): TopLevelSpec {
+  const values = [];
+  for (let i = 0; i < side * side; i++) {
+    const v = r[i];
+    values.push({ row: Math.floor(i / side), col: i % side, pixel: i + 1, r: Number.isFinite(v) ? Math.round(v * 1e4) / 1e4 : null });
+  }
+  const ticks = Array.from({ length: Math.ceil(side / 4) }, (_, k) => k * 4);
+  const pos = {
+    x: { field: 'col', type: 'ordinal', title: 'column', axis: { values: ticks, labelAngle: 0 } },
+    y: { field: 'row', type: 'ordinal', title: 'row', axis: { values: ticks } },
+  } as const;
+  return {
+    title,
+    width: { step: 13 },
+    height: { step: 13 },
+    data: { values },
+    layer: [
+      { mark: { type: 'rect', color: '#c8c8c8' }, encoding: { ...pos } },
+      {
+        transform: [{ filter: 'datum.r !== null' }],
+        mark: { type: 'rect' },
+        encoding: {
+          ...pos,
+          color: {
+            field: 'r',
+            type: 'quantitative',
+            title: 'r',
+            scale: { scheme: CORRELATION_SCHEME, reverse: true, domain: [-1, 1] },
+            legend: { gradientLength: 200 },
+          },
+          tooltip: [{ field: 'pixel' }, { field: 'r' }],
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+/** The 785x785 correlation matrix: a PNG (one pixel per entry) with index axes and a colour legend. */
+export function correlationMatrixChart(o: { uri: string; variables: number; size: number; title: string }): TopLevelSpec {
+  const scaleDomain = { domain: [0, o.variables], nice: false, zero: false };
+  return {
+    title: o.title,
+    width: o.size,
+    height: o.size,
+    layer: [
+      {
+        data: { values: [{ uri: o.uri }] },
+        mark: { type: 'image', width: o.size, height: o.size, align: 'left', baseline: 'top', aspect: false, aria: false },
+        encoding: { url: { field: 'uri', type: 'nominal' }, x: { value: 0 }, y: { value: 0 } },
+      },
+      {
+        data: { values: [{ v: 0, r: -1 }, { v: o.variables, r: 1 }] },
+        mark: { type: 'point', opacity: 0 },
+        encoding: {
+          x: { field: 'v', type: 'quantitative', title: 'variable (0 = label, k = pixel k)', scale: scaleDomain, axis: { orient: 'top' } },
+          y: { field: 'v', type: 'quantitative', title: 'variable', scale: { ...scaleDomain, reverse: true } },
+          color: {
+            field: 'r',
+            type: 'quantitative',
+            title: 'Pearson r',
+            scale: { scheme: CORRELATION_SCHEME, reverse: true, domain: [-1, 1] },
+            legend: { gradientLength: o.size * 0.6 },
+          },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+export interface SeriesPoint {
+  epoch: number;
+  value: number;
+  series: string;
+  group?: string; // e.g. the fold
+}
+
+/** Lines vs epochs. With `group`, colour is the group and dash the series (train/validation). */
+export function curvesChart(o: { points: SeriesPoint[]; yTitle: string; title: string; percent?: boolean; grouped?: boolean }): TopLevelSpec {
+  const y = { field: 'value', type: 'quantitative', title: o.yTitle, scale: { zero: false }, ...(o.percent ? { axis: { format: PERCENT } } : {}) };
+  const encoding: any = {
+    x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
+    y,
+    tooltip: [{ field: 'group' }, { field: 'series' }, { field: 'epoch' }, { field: 'value', format: o.percent ? '.2%' : '.4f' }],
+  };
+  if (o.grouped) {
+    encoding.color = { field: 'group', type: 'nominal', title: null, sort: null };
+    encoding.strokeDash = { field: 'series', type: 'nominal', title: null, sort: null };
+    encoding.detail = { field: 'key', type: 'nominal' };
+  } else {
+    encoding.color = { field: 'series', type: 'nominal', title: null, sort: null };
+  }
+  return {
+    title: o.title,
+    width: 460,
+    height: 240,
+    data: { values: o.points.map((p) => ({ ...p, group: p.group ?? '', key: `${p.group ?? ''}|${p.series}` })) },
+    mark: { type: 'line', point: { size: 22 }, strokeWidth: 1.8 },
+    encoding,
+  } as TopLevelSpec;
+}
+
+/** Bars by name, in the given order. */
+export function barChart(o: { bars: { name: string; value: number }[]; yTitle: string; title: string; percent?: boolean; width?: number }): TopLevelSpec {
+  const fmt = o.percent ? '.2%' : '.4f';
+  return {
+    title: o.title,
+    width: o.width ?? Math.max(160, Math.min(520, o.bars.length * 44)),
+    height: 200,
+    data: { values: o.bars },
+    encoding: {
+      x: { field: 'name', type: 'nominal', sort: o.bars.map((b) => b.name), title: null, axis: { labelAngle: o.bars.length > 6 ? -40 : 0 } },
+      y: { field: 'value', type: 'quantitative', title: o.yTitle, ...(o.percent ? { axis: { format: PERCENT } } : {}) },
+      tooltip: [{ field: 'name' }, { field: 'value', format: fmt }],
+    },
+    layer: [
+      { mark: { type: 'bar', color: '#4c78a8' } },
+      { mark: { type: 'text', dy: -6, fontSize: 10, color: '#333' }, encoding: { text: { field: 'value', type: 'quantitative', format: o.percent ? '.1%' : '.3f' } } },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Grouped bars: each technique's accuracy for this study and the original one. */
+export function comparisonChart(rows: { technique: string; source: string; metric: string; accuracy: number }[], title: string): TopLevelSpec {
+  return {
+    title,
+    data: { values: rows.map((r, i) => ({ ...r, order: i })) },
+    facet: { column: { field: 'metric', type: 'nominal', title: null, sort: null, header: { labelFontSize: 12, labelFontWeight: 600 } } },
+    spec: {
+      width: 300,
+      height: 230,
+      layer: [
+        {
+          mark: { type: 'bar' },
+          encoding: {
+            x: { field: 'technique', type: 'nominal', sort: null, title: null, axis: { labelAngle: -30 } },
+            xOffset: { field: 'source', type: 'nominal', sort: null },
+            y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', axis: { format: PERCENT }, scale: { domain: [0, 1] } },
+            color: { field: 'source', type: 'nominal', sort: null, title: null, scale: { range: ['#4c78a8', '#bab0ac'] } },
+            tooltip: [{ field: 'technique' }, { field: 'source' }, { field: 'accuracy', format: '.2%' }],
+          },
+        },
+        {
+          mark: { type: 'text', dy: -5, fontSize: 9, color: '#333' },
+          encoding: {
+            x: { field: 'technique', type: 'nominal', sort: null },
+            xOffset: { field: 'source', type: 'nominal', sort: null },
+            y: { field: 'accuracy', type: 'quantitative' },
+            text: { field: 'accuracy', type: 'quantitative', format: '.1%' },
+          },
+        },
+      ],
+    },
+    resolve: { scale: { x: 'independent' } },
+  } as TopLevelSpec;
+}
+
+/** Confusion matrix: true class by row, predicted class by column, counts written in the cells. */
+export function confusionChart(matrix: number[][], classNames: string[], title: string): TopLevelSpec {
+  const values: { t: string; p: string; ti: number; pi: number; count: number; share: number }[] = [];
+  matrix.forEach((row, ti) => {
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    row.forEach((count, pi) => values.push({ t: classNames[ti] ?? String(ti), p: classNames[pi] ?? String(pi), ti, pi, count, share: count / total }));
+  });
+  const order = classNames.slice(0, matrix.length);
+  return {
+    title,
+    width: { step: 40 },
+    height: { step: 30 },
+    data: { values },
+    encoding: {
+      x: { field: 'p', type: 'nominal', sort: order, title: 'predicted class', axis: { labelAngle: -40, orient: 'top' } },
+      y: { field: 't', type: 'nominal', sort: order, title: 'true class' },
+    },
+    layer: [
+      {
+        mark: { type: 'rect' },
+        encoding: {
+          color: { field: 'share', type: 'quantitative', title: 'share of true class', scale: { scheme: 'blues', domain: [0, 1] }, legend: { format: '.0%' } },
+          tooltip: [{ field: 't', title: 'true' }, { field: 'p', title: 'predicted' }, { field: 'count' }, { field: 'share', format: '.1%' }],
+        },
+      },
+      {
+        mark: { type: 'text', fontSize: 10 },
+        encoding: {
+          text: { field: 'count', type: 'quantitative' },
+          color: { condition: { test: 'datum.share > 0.5', value: 'white' }, value: '#24292f' },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}

@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { escapeHtml, escapeMarkdown } from './escape.js';
+import { generateReport } from './generate-report.js';
+import { decodePng } from './png.js';
+import { ReportError } from './report-error.js';
+import { selectRun } from './run-inputs.js';
+import { CLASS_NAMES } from './study-constants.js';
+import { writePreparedDir, writeRunsDir, XSS_LABEL, type PreparedFixture, type RunsFixture } from './testing/fixtures.js';
+
+let root: string;
+let prep: PreparedFixture;
+let runsFx: RunsFixture;
+let out: string;
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+async function hashes(dir: string): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const name of ['report.md', 'report.html', ...(await readdir(join(dir, 'figures'))).map((f) => `figures/${f}`)]) {
+    result[name] = createHash('sha256').update(await readFile(join(dir, name))).digest('hex');
+  }
+  return result;
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'fmnist-report-'));
+  prep = await writePreparedDir(join(root, 'data'), { train: 400, test: 200 });
+  runsFx = await writeRunsDir(join(root, 'runs'), prep.test);
+  out = join(root, 'out');
+  await generateReport({ dataDir: join(root, 'data'), runsDir: join(root, 'runs'), outDir: out });
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('generateReport with every input present', () => {
+  it('links every markdown image to a non-empty file beside it, and every figure file is used', async () => {
+    const md = await readFile(join(out, 'report.md'), 'utf8');
+    const links = [...md.matchAll(/\]\((figures\/[^)]+)\)/g)].map((m) => m[1]);
+    expect(links.length).toBeGreaterThanOrEqual(15);
+    for (const l of links) expect((await stat(join(out, l))).size, l).toBeGreaterThan(100);
+    const files = (await readdir(join(out, 'figures'))).map((f) => `figures/${f}`).sort();
+    expect([...new Set(links)].sort()).toEqual(files);
+    expect((await readdir(out)).sort()).toEqual(['figures', 'report.html', 'report.md']);
+  });
+
+  it('shows the numbers of the selected runs and the original study', async () => {
+    const md = await readFile(join(out, 'report.md'), 'utf8');
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(md).toContain(escapeMarkdown(runsFx.skippedReason));
+    expect(html).toContain(escapeHtml(runsFx.skippedReason));
+    for (const text of [md, html]) {
+      expect(text).toContain(pct(runsFx.holdoutTest));
+      expect(text).toContain(pct(runsFx.ensembleTest));
+      expect(text).toContain(pct(runsFx.vgg19Test));
+      for (const f of runsFx.foldTest) expect(text).toContain(pct(f));
+      expect(text).toContain('89.58%');
+      expect(text).toContain('87.25%');
+      expect(text).toContain('82.94%');
+      expect(text).toContain('quick-11111111'); // newest complete holdout run, not the failed one
+      expect(text).not.toContain('quick-22222222');
+    }
+    // the best model is the k-fold ensemble (91% drawn) unless the holdout drew higher
+    const best = runsFx.ensembleTest >= runsFx.holdoutTest ? 'ensemble' : 'Holdout';
+    expect(html).toMatch(new RegExp(`best model on the test set is <strong>[^<]*${best}`));
+  });
+
+  it('escapes a run label holding markup in both formats', async () => {
+    const md = await readFile(join(out, 'report.md'), 'utf8');
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted&quot; | pipe *star*');
+    expect(md).not.toMatch(/<script/i);
+    expect(md).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; "quoted" \\| pipe \\*star\\*');
+    expect(XSS_LABEL).toContain('<script>');
+  });
+
+  it('draws the sample grid from the real images, one row per class', async () => {
+    const png = decodePng(await readFile(join(out, 'figures/samples-train.png')));
+    const cell = 28 * 2 + 2;
+    expect(png.width).toBe(10 * cell + 2);
+    expect(png.height).toBe(10 * cell + 2);
+    // the first image of class c in the file is the first tile of row c
+    for (let c = 0; c < 10; c++) {
+      const row = prep.train.labels.indexOf(c);
+      for (const [x, y] of [[14, 14], [5, 20], [27, 27]]) {
+        const expected = prep.train.images[row * 784 + y * 28 + x];
+        const px = 2 + x * 2 + 1;
+        const py = 2 + c * cell + y * 2 + 1;
+        expect(png.data[(py * png.width + px) * 4]).toBe(expected);
+      }
+    }
+    const svg = await readFile(join(out, 'figures/samples-train.svg'), 'utf8');
+    for (const name of CLASS_NAMES) expect(svg).toContain(`>${name.replace('/', '/')}<`);
+  });
+
+  it('renders the 785x785 correlation matrix one pixel per entry', async () => {
+    const png = decodePng(await readFile(join(out, 'figures/correlation-matrix.png')));
+    expect([png.width, png.height]).toEqual([785, 785]);
+    const at = (i: number, j: number) => Array.from(png.data.subarray((i * 785 + j) * 4, (i * 785 + j) * 4 + 3));
+    // the diagonal is r = 1 (deep red end of the scheme); a constant pixel (NaN) is grey
+    expect(at(0, 0)[0]).toBeGreaterThan(at(0, 0)[2] + 60);
+    const constant = Array.from({ length: 784 }, (_, j) => j + 1).find((j) => Number.isNaN(prep.correlation[j]));
+    if (constant !== undefined) expect(at(0, constant)).toEqual([200, 200, 200]);
+    // sign follows r: strongest negative vs strongest positive entry of row 0
+    const row0 = Array.from(prep.correlation.subarray(1, 785));
+    const neg = row0.indexOf(Math.min(...row0.filter(Number.isFinite))) + 1;
+    const pos = row0.indexOf(Math.max(...row0.filter(Number.isFinite))) + 1;
+    expect(at(0, neg)[2]).toBeGreaterThan(at(0, neg)[0]); // blue
+    expect(at(0, pos)[0]).toBeGreaterThan(at(0, pos)[2]); // red
+  });
+
+  it('gives byte-identical files when regenerated, in the same process and elsewhere', async () => {
+    const first = await hashes(out);
+    await generateReport({ dataDir: join(root, 'data'), runsDir: join(root, 'runs'), outDir: out });
+    expect(await hashes(out)).toEqual(first);
+    const other = join(root, 'out2');
+    await generateReport({ dataDir: join(root, 'data'), runsDir: join(root, 'runs'), outDir: other });
+    expect(await hashes(other)).toEqual(first);
+  });
+});
+
+describe('generateReport with missing inputs', () => {
+  it('says what is missing instead of failing', async () => {
+    const runs = join(root, 'empty-runs');
+    const r = await generateReport({ dataDir: join(root, 'no-data'), runsDir: runs, outDir: join(root, 'out-empty') });
+    const md = await readFile(r.markdownPath, 'utf8');
+    const html = await readFile(r.htmlPath, 'utf8');
+    expect(md).toContain(`No prepared data: the directory ${join(root, 'no-data')} does not exist`);
+    for (const t of ['tune', 'holdout', 'kfold', 'transfer']) {
+      expect(md).toContain(`no ${t} run found in ${join(runs, t)}`);
+      expect(r.missing.join('\n')).toContain(`${t}: no ${t} run found`);
+    }
+    expect(md).toContain('Nothing to compare yet');
+    expect(html).toContain('class="note"');
+    expect(r.figures).toEqual([]);
+  });
+
+  it('reports a partly prepared directory and an unfinished run', async () => {
+    const data = join(root, 'partial-data');
+    await writePreparedDir(data, { train: 50, test: 20 });
+    await rm(join(data, 'correlation-train.arrow'));
+    await rm(join(data, 'balance.json'));
+    const runs = join(root, 'partial-runs');
+    await writeRunsDir(runs, prep.test);
+    await rm(join(runs, 'kfold', 'quick-33333333', 'results.json'));
+    const r = await generateReport({ dataDir: data, runsDir: runs, outDir: join(root, 'out-partial') });
+    const md = await readFile(r.markdownPath, 'utf8');
+    expect(md).toContain('correlation-train.arrow is missing');
+    expect(md).toContain('balance.json is missing');
+    expect(md).toContain('has no results.json');
+    expect(r.figures).toContain('figures/samples-train.png');
+    expect(r.figures).not.toContain('figures/kfold-accuracy.svg');
+  });
+
+  it('fails with the file named when an Arrow file is corrupt, leaving no report', async () => {
+    const data = join(root, 'bad-data');
+    await writePreparedDir(data, { train: 20, test: 20 });
+    await writeFile(join(data, 'train.arrow'), 'not arrow at all');
+    const dest = join(root, 'out-bad');
+    const err = await generateReport({ dataDir: data, runsDir: join(root, 'runs'), outDir: dest }).catch((e) => e);
+    expect(err).toBeInstanceOf(ReportError);
+    expect(err.message).toContain(join(data, 'train.arrow'));
+    expect(err.message).toContain('fmnist data prepare');
+    await expect(stat(join(dest, 'report.md'))).rejects.toThrow();
+  });
+});
+
+describe('selectRun', () => {
+  it('prefers latest.json, else the newest complete run', async () => {
+    const runs = join(root, 'runs');
+    expect((await selectRun(runs, 'kfold')).run?.selectedBy).toBe('latest.json');
+    const h = await selectRun(runs, 'holdout');
+    expect(h.run?.runId).toBe('quick-11111111');
+    expect(h.run?.selectedBy).toBe('newest complete');
+    const none = await selectRun(join(root, 'nowhere'), 'holdout');
+    expect(none.run).toBeUndefined();
+    expect(none.problem).toContain('no holdout run found');
+  });
+});

@@ -1,0 +1,32 @@
+import type { SeriesPoint } from '../charts.js';
+import { isNum } from '../format.js';
+
+/** One epoch of `EpochMetrics` (docs/contracts.md), as far as the report reads it. */
+export interface EpochRow {
+  epoch: number;
+  loss?: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  seconds?: number;
+  imagesPerSecond?: number;
+}
+
+export function asHistory(x: unknown): EpochRow[] {
+  return Array.isArray(x) ? x.filter((e) => e && isNum(e.epoch)) : [];
+}
+
+/** Train and validation series of one metric, optionally tagged with a group (e.g. the fold). */
+export function historyPoints(h: EpochRow[], metric: 'accuracy' | 'loss', group?: string): SeriesPoint[] {
+  const val = metric === 'accuracy' ? 'valAccuracy' : 'valLoss';
+  const out: SeriesPoint[] = [];
+  for (const e of h) if (isNum(e[metric])) out.push({ epoch: e.epoch, value: e[metric]!, series: 'train', group });
+  for (const e of h) if (isNum(e[val])) out.push({ epoch: e.epoch, value: e[val]!, series: 'validation', group });
+  return out;
+}
+
+/** Mean images/s over the epochs that report it. */
+export function meanImagesPerSecond(h: EpochRow[]): number | undefined {
+  const xs = h.map((e) => e.imagesPerSecond).filter(isNum);
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined;
+}

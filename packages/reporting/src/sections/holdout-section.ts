@@ -1,0 +1,129 @@
+import { barChart, curvesChart } from '../charts.js';
+import { note, p, type Block, type Section } from '../document.js';
+import { fixed, isNum, pct, value } from '../format.js';
+import type { RunLookup } from '../run-inputs.js';
+import { ORIGINAL } from '../study-constants.js';
+import { asHistory, historyPoints } from './history.js';
+import { runLine } from './run-label.js';
+
+/** Hyperparameters listed first, in the original study's order; any others follow alphabetically. */
+const PARAM_ORDER = ['activation', 'optimizer', 'learningRate', 'momentum', 'batchSize', 'epochs', 'filters', 'denseUnits', 'dropout', 'batchNorm', 'seed'];
+
+function orderedKeys(objs: Record<string, unknown>[]): string[] {
+  const keys = new Set<string>();
+  for (const o of objs) for (const k of Object.keys(o ?? {})) keys.add(k);
+  const known = PARAM_ORDER.filter((k) => keys.has(k));
+  const rest = [...keys].filter((k) => !PARAM_ORDER.includes(k)).sort();
+  return [...known, ...rest];
+}
+
+interface Trial {
+  id?: string;
+  rank?: number;
+  params?: Record<string, unknown>;
+  epochs?: number;
+  valAccuracy?: number;
+  valLoss?: number;
+  status?: string;
+}
+
+function tuningBlocks(tune: any, source: string): Block[] {
+  const trials: Trial[] = Array.isArray(tune?.trials) ? [...tune.trials] : [];
+  if (!trials.length) return [note(`The tuning result (${source}) holds no trials.`)];
+  trials.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || (b.valAccuracy ?? -1) - (a.valAccuracy ?? -1) || String(a.id).localeCompare(String(b.id)));
+  const keys = orderedKeys(trials.map((t) => t.params ?? {})).filter((k) => k !== 'epochs');
+  const blocks: Block[] = [
+    p(`Search method: ${tune.method ?? 'unknown'}; ${trials.length} trials, ranked by validation accuracy (from ${source}).`),
+    {
+      kind: 'table',
+      caption: 'Tuning: every trial, ranked',
+      columns: ['rank', 'trial', ...keys, 'epochs', 'val. accuracy', 'val. loss', 'status'],
+      numeric: ['rank', 'trial', ...keys, 'epochs', 'val. accuracy', 'val. loss', 'status'].map((c, i) => i === 0 || c === 'epochs' || c === 'val. accuracy' || c === 'val. loss'),
+      rows: trials.map((t, i) => [
+        value(t.rank ?? i + 1),
+        value(t.id),
+        ...keys.map((k) => value(t.params?.[k])),
+        value(t.epochs ?? t.params?.epochs),
+        pct(t.valAccuracy),
+        fixed(t.valLoss),
+        value(t.status),
+      ]),
+    },
+  ];
+  const scored = trials.filter((t) => isNum(t.valAccuracy));
+  if (scored.length) {
+    blocks.push({
+      kind: 'figure',
+      name: 'tuning-trials',
+      caption: 'Validation accuracy of each tuning trial, best first (bars labelled by rank).',
+      chart: barChart({
+        bars: scored.slice(0, 40).map((t, i) => ({ name: `#${t.rank ?? i + 1}`, value: t.valAccuracy! })),
+        yTitle: 'validation accuracy',
+        title: 'Tuning trials',
+        percent: true,
+      }),
+    });
+  }
+  if (tune.best && typeof tune.best === 'object') {
+    const bestKeys = orderedKeys([tune.best]);
+    blocks.push({ kind: 'heading', text: 'Best hyperparameters' }, { kind: 'facts', items: bestKeys.map((k) => [k, value(tune.best[k])]) });
+  }
+  return blocks;
+}
+
+export function holdoutSection(tune: RunLookup, holdout: RunLookup): Section {
+  const section: Section = { id: 'holdout', title: '2. Technique 1: holdout with tuning', blocks: [] };
+  const b = section.blocks;
+  b.push(
+    p(
+      'The training set is split into training and validation parts (stratified); hyperparameters are chosen on the validation part, the best configuration is trained and then scored once on the test set. ',
+      `The original study reached ${pct(ORIGINAL.holdout.test)} test accuracy with ${ORIGINAL.holdout.params}.`,
+    ),
+  );
+  b.push({ kind: 'heading', text: 'Tuning' });
+  const tuneResult = tune.run?.results ?? holdout.run?.results?.tuning;
+  if (tune.run) b.push(p(...runLine(tune)));
+  if (tuneResult) b.push(...tuningBlocks(tuneResult, tune.run ? `${tune.run.runId}/results.json` : `the holdout run's results.json`));
+  else b.push(note(`No tuning results: ${tune.problem ?? 'the tune run has no results'}. Run `, { code: 'fmnist tune' }, '.'));
+
+  b.push({ kind: 'heading', text: 'Training with the best configuration' });
+  if (!holdout.run) {
+    b.push(note(`No holdout results: ${holdout.problem}. Run `, { code: 'fmnist holdout' }, '.'));
+    return section;
+  }
+  const r = holdout.run.results;
+  b.push(p(...runLine(holdout)));
+  if (r.params && typeof r.params === 'object') {
+    b.push({ kind: 'facts', items: orderedKeys([r.params]).map((k) => [k, value(r.params[k])]) });
+  }
+  const history = asHistory(r.history);
+  if (history.length) {
+    b.push({
+      kind: 'figure',
+      name: 'holdout-accuracy',
+      caption: 'Holdout: training and validation accuracy after each epoch.',
+      chart: curvesChart({ points: historyPoints(history, 'accuracy'), yTitle: 'accuracy', title: 'Accuracy vs epochs', percent: true }),
+    });
+    b.push({
+      kind: 'figure',
+      name: 'holdout-loss',
+      caption: 'Holdout: training and validation loss (categorical cross-entropy) after each epoch.',
+      chart: curvesChart({ points: historyPoints(history, 'loss'), yTitle: 'loss', title: 'Loss vs epochs' }),
+    });
+  } else {
+    b.push(note('The holdout run recorded no per-epoch history.'));
+  }
+  b.push({
+    kind: 'table',
+    caption: 'Holdout scores',
+    columns: ['set', 'accuracy', 'loss'],
+    numeric: [false, true, true],
+    rows: [
+      ['train', pct(r.train?.accuracy), fixed(r.train?.loss)],
+      ['validation', pct(r.validation?.accuracy), fixed(r.validation?.loss)],
+      ['test', pct(r.test?.accuracy), fixed(r.test?.loss)],
+      ['test, original study', pct(ORIGINAL.holdout.test), '—'],
+    ],
+  });
+  return section;
+}

@@ -1,0 +1,81 @@
+import { curvesChart } from '../charts.js';
+import { note, p, type Section } from '../document.js';
+import { DASH, pct, value } from '../format.js';
+import type { RunLookup } from '../run-inputs.js';
+import { ORIGINAL } from '../study-constants.js';
+import { asHistory, historyPoints } from './history.js';
+import { runLine } from './run-label.js';
+
+export interface TransferModel {
+  variant: string;
+  status?: string;
+  reason?: string;
+  weights?: { source?: string; sha256?: string };
+  inputSize?: number;
+  featureDim?: number;
+  history?: unknown;
+  train?: { accuracy?: number; loss?: number };
+  test?: { accuracy?: number; loss?: number; confusion?: number[][] };
+}
+
+export function transferModels(lookup: RunLookup): TransferModel[] {
+  const models = lookup.run?.results?.models;
+  return Array.isArray(models) ? [...models].sort((a, b) => String(a.variant).localeCompare(String(b.variant))) : [];
+}
+
+function originalTest(variant: string): number | undefined {
+  return variant === 'vgg16' ? ORIGINAL.vgg16.test : variant === 'vgg19' ? ORIGINAL.vgg19.test : undefined;
+}
+
+export function transferSection(transfer: RunLookup): Section {
+  const section: Section = { id: 'transfer', title: '4. Technique 3: transfer learning (VGG16, VGG19)', blocks: [] };
+  const b = section.blocks;
+  b.push(
+    p(
+      'ImageNet-pretrained VGG16 and VGG19 convolutional bases, frozen, with a new classification head trained on Fashion-MNIST (images resized and replicated to RGB). ',
+      `The original study reached ${pct(ORIGINAL.vgg16.test)} (VGG16) and ${pct(ORIGINAL.vgg19.test)} (VGG19) test accuracy.`,
+    ),
+  );
+  if (!transfer.run) {
+    b.push(note(`No transfer-learning results: ${transfer.problem}. Run `, { code: 'fmnist transfer' }, '.'));
+    return section;
+  }
+  b.push(p(...runLine(transfer)));
+  const models = transferModels(transfer);
+  if (!models.length) {
+    b.push(note('The transfer results hold no models.'));
+    return section;
+  }
+  b.push({
+    kind: 'table',
+    caption: 'Transfer learning: frozen base, new head',
+    columns: ['base', 'status', 'input size', 'features', 'train acc.', 'test acc.', 'original test acc.', 'weights'],
+    numeric: [false, false, true, true, true, true, true, false],
+    rows: models.map((m) => [
+      m.variant.toUpperCase(),
+      m.status === 'complete' ? 'complete' : `${value(m.status)}${m.reason ? `: ${m.reason}` : ''}`,
+      m.inputSize ? `${m.inputSize}×${m.inputSize}` : DASH,
+      value(m.featureDim),
+      pct(m.train?.accuracy),
+      pct(m.test?.accuracy),
+      pct(originalTest(m.variant)),
+      m.weights?.source ? `${m.weights.source}${m.weights.sha256 ? ` (sha256 ${m.weights.sha256.slice(0, 12)}…)` : ''}` : DASH,
+    ]),
+  });
+  for (const m of models) {
+    if (m.status !== 'complete') {
+      b.push(note(`${m.variant.toUpperCase()} was not run (${value(m.status)}): ${m.reason ?? 'no reason recorded'}.`));
+      continue;
+    }
+    const h = asHistory(m.history);
+    if (h.length) {
+      b.push({
+        kind: 'figure',
+        name: `transfer-${m.variant.replace(/[^a-z0-9]/gi, '')}-accuracy`,
+        caption: `${m.variant.toUpperCase()} head: training and validation accuracy vs epochs.`,
+        chart: curvesChart({ points: historyPoints(h, 'accuracy'), yTitle: 'accuracy', title: `${m.variant.toUpperCase()} head: accuracy vs epochs`, percent: true }),
+      });
+    }
+  }
+  return section;
+}
