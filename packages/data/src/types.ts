@@ -41,7 +41,7 @@ export interface ClassCount {
 export interface BalanceReport {
   counts: number[];
   classes: ClassCount[];
-  /** max count / min count (Infinity when a class is missing). */
+  /** max count / min count (Infinity when a class is missing: null in balance.json). */
   maxMinRatio: number;
   verdict: 'balanced' | 'imbalanced';
 }

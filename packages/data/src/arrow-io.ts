@@ -1,0 +1,101 @@
+import { DataType, Precision, Table, tableFromArrays, tableFromIPC, tableToIPC, type Vector } from 'apache-arrow';
+import { COLUMN_NAMES, NUM_VARIABLES, PIXELS } from './constants.js';
+import { FmnistError } from './errors.js';
+import type { Split } from './types.js';
+
+/** A Split as an Arrow IPC file: columns label, pixel1..pixel784, uint8, rows in order. */
+export function splitToArrow(s: Split): Uint8Array {
+  // one column-major block, one subarray per column (no per-column allocation)
+  const cols = new Uint8Array(s.n * PIXELS);
+  const img = s.images;
+  for (let i = 0; i < s.n; i++) {
+    const src = i * PIXELS;
+    for (let p = 0; p < PIXELS; p++) cols[p * s.n + i] = img[src + p];
+  }
+  const arrays: Record<string, Uint8Array> = { label: s.labels.subarray(0, s.n) };
+  for (let p = 0; p < PIXELS; p++) arrays[COLUMN_NAMES[p + 1]] = cols.subarray(p * s.n, (p + 1) * s.n);
+  return tableToIPC(tableFromArrays(arrays), 'file');
+}
+
+/** Contiguous values of one column (zero-copy when the table has one record batch). */
+function columnValues<T extends Uint8Array | Float64Array>(v: Vector, n: number, Ctor: { new (n: number): T }): T {
+  if (v.data.length === 1 && v.data[0].nullCount === 0) return (v.data[0].values as T).subarray(0, n) as T;
+  const out = new Ctor(n);
+  let off = 0;
+  for (const d of v.data) {
+    out.set((d.values as T).subarray(0, d.length), off);
+    off += d.length;
+  }
+  return out;
+}
+
+function checkColumns(t: Table, file: string, type: 'uint8' | 'float64'): void {
+  const fields = t.schema.fields;
+  const hint = 'Re-create it with `fmnist data prepare --out DIR`.';
+  if (fields.length !== NUM_VARIABLES) {
+    throw new FmnistError(`${file} has ${fields.length} columns, expected ${NUM_VARIABLES} (label, pixel1..pixel784)`, { file, hint });
+  }
+  for (let i = 0; i < fields.length; i++) {
+    // decoded types are generic Int/Float instances, so compare type ids and widths
+    const ft = fields[i].type;
+    const ok =
+      type === 'uint8'
+        ? DataType.isInt(ft) && ft.bitWidth === 8 && !ft.isSigned
+        : DataType.isFloat(ft) && ft.precision === Precision.DOUBLE;
+    if (fields[i].name !== COLUMN_NAMES[i] || !ok) {
+      throw new FmnistError(`${file}: column ${i + 1} is ${fields[i].name}:${fields[i].type}, expected ${COLUMN_NAMES[i]}:${type}`, { file, hint });
+    }
+  }
+}
+
+function parseIpc(bytes: Uint8Array, file: string): Table {
+  try {
+    return tableFromIPC(bytes);
+  } catch (e) {
+    throw new FmnistError(`${file} is not a readable Arrow IPC file: ${(e as Error).message}`, {
+      file,
+      hint: 'Re-create it with `fmnist data prepare --out DIR`.',
+      cause: e,
+    });
+  }
+}
+
+/** Reads a split back: labels zero-copy, images transposed to row-major. */
+export function arrowToSplit(bytes: Uint8Array, file: string): Split {
+  const t = parseIpc(bytes, file);
+  checkColumns(t, file, 'uint8');
+  const n = t.numRows;
+  const labels = columnValues(t.getChildAt(0)!, n, Uint8Array);
+  const images = new Uint8Array(n * PIXELS);
+  for (let p = 0; p < PIXELS; p++) {
+    const col = columnValues(t.getChildAt(p + 1)!, n, Uint8Array);
+    for (let i = 0, d = p; i < n; i++, d += PIXELS) images[d] = col[i];
+  }
+  return { n, images, labels };
+}
+
+/** A 785x785 row-major matrix as 785 float64 columns; row i is the variable of column i. */
+export function matrixToArrow(R: Float64Array): Uint8Array {
+  const V = NUM_VARIABLES;
+  const arrays: Record<string, Float64Array> = {};
+  // symmetric, but write true columns so the file does not depend on that
+  for (let j = 0; j < V; j++) {
+    const col = new Float64Array(V);
+    for (let i = 0; i < V; i++) col[i] = R[i * V + j];
+    arrays[COLUMN_NAMES[j]] = col;
+  }
+  return tableToIPC(tableFromArrays(arrays), 'file');
+}
+
+export function arrowToMatrix(bytes: Uint8Array, file: string): Float64Array {
+  const t = parseIpc(bytes, file);
+  checkColumns(t, file, 'float64');
+  const V = NUM_VARIABLES;
+  if (t.numRows !== V) throw new FmnistError(`${file} has ${t.numRows} rows, expected ${V}`, { file });
+  const R = new Float64Array(V * V);
+  for (let j = 0; j < V; j++) {
+    const col = columnValues(t.getChildAt(j)!, V, Float64Array);
+    for (let i = 0; i < V; i++) R[i * V + j] = col[i];
+  }
+  return R;
+}

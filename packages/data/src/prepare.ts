@@ -1,0 +1,242 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { matrixToArrow, splitToArrow } from './arrow-io.js';
+import { balanceReport } from './balance.js';
+import { loadCsvSplit, loadIdxSplit } from './clean.js';
+import { locateDataset, type Env } from './discovery.js';
+import { FmnistError } from './errors.js';
+import { describeColumns, headRows } from './explore.js';
+import { assertReadableFile } from './file-checks.js';
+import { md5File } from './md5.js';
+import { pearsonParallel, topCorrelatedPixels, type PixelCorrelation } from './pearson.js';
+import { PREPARED_FILES, PREPARED_FORMAT_VERSION } from './prepared-files.js';
+import { readPrepared, readPreparedJson, type PreparedSummary } from './read-prepared.js';
+import type { BalanceReport, CleaningReport, DataSource, OnProgress, Split } from './types.js';
+
+export interface PrepareOptions {
+  /** Directory with the IDX files or the Kaggle CSVs (else discovery: env, cache, system). */
+  dataDir?: string;
+  /** Kaggle CSVs, instead of a data directory (both required). */
+  trainCsv?: string;
+  testCsv?: string;
+  /** Output directory (the CLI's default is runs/data). */
+  out: string;
+  env?: Env;
+  /** Discovery's last place (default /usr/share/datasets/fashion-mnist). */
+  systemDir?: string;
+  /** Re-parse even when the inputs are unchanged. */
+  force?: boolean;
+  /** Worker threads for the correlation (default: all cores). */
+  threads?: number;
+  onProgress?: OnProgress;
+}
+
+export interface PrepareResult {
+  out: string;
+  /** True when the inputs were unchanged and the Arrow files were read back instead of parsed. */
+  cached: boolean;
+  inputKey: string;
+  source: DataSource;
+  cleaning: { train: CleaningReport; test: CleaningReport };
+  balance: { train: BalanceReport; test: BalanceReport };
+  topCorrelated: PixelCorrelation[];
+  train: Split;
+  test: Split;
+  seconds: number;
+}
+
+interface Inputs {
+  kind: 'idx' | 'csv';
+  train: string[];
+  test: string[];
+}
+
+async function resolveInputs(o: PrepareOptions): Promise<Inputs> {
+  if (o.trainCsv || o.testCsv) {
+    if (!o.trainCsv || !o.testCsv) {
+      throw new FmnistError('Both --train-csv and --test-csv are needed for Kaggle CSV input', {
+        hint: 'Pass both files, or use --data-dir DIR for a directory holding them.',
+      });
+    }
+    return { kind: 'csv', train: [resolve(o.trainCsv)], test: [resolve(o.testCsv)] };
+  }
+  const loc = await locateDataset({ dataDir: o.dataDir, env: o.env, systemDir: o.systemDir });
+  return loc.kind === 'idx'
+    ? { kind: 'idx', train: [loc.files.trainImages, loc.files.trainLabels], test: [loc.files.testImages, loc.files.testLabels] }
+    : { kind: 'csv', train: [loc.files.trainCsv], test: [loc.files.testCsv] };
+}
+
+/** Source files with size and MD5, and the input key: a hash of the format version and those. */
+async function describeSource(inputs: Inputs): Promise<{ source: DataSource; inputKey: string }> {
+  const paths = [...inputs.train, ...inputs.test];
+  const files = await Promise.all(
+    paths.map(async (path) => {
+      const { size } = await assertReadableFile(path, inputs.kind === 'idx' ? 'IDX file' : 'CSV file');
+      return { path, bytes: size, md5: await md5File(path) };
+    }),
+  );
+  const key = createHash('sha256')
+    .update(JSON.stringify({ v: PREPARED_FORMAT_VERSION, kind: inputs.kind, files: files.map((f) => [basename(f.path), f.bytes, f.md5]) }))
+    .digest('hex');
+  return { source: { kind: inputs.kind, files }, inputKey: key };
+}
+
+async function tryCache(out: string, inputKey: string): Promise<boolean> {
+  try {
+    const s = await readPreparedJson<PreparedSummary>(out, PREPARED_FILES.summary);
+    if (s.inputKey !== inputKey) return false;
+    for (const f of Object.values(PREPARED_FILES)) if (!(await stat(join(out, f))).isFile()) return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes temp dirs of earlier runs for the same `out` whose process is gone. */
+async function removeStaleTemps(parent: string, prefix: string): Promise<void> {
+  let names: string[] = [];
+  try {
+    names = await readdir(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) await rm(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Reads, cleans and explores both splits and writes the prepared directory (docs/contracts.md).
+ * Atomic: everything is written into a temp dir beside `out` and moved into place only when all
+ * of it succeeded (summary.json, which holds the input key, last). With unchanged inputs the
+ * Arrow files are read back instead (`cached: true`).
+ */
+export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
+  const t0 = performance.now();
+  const out = resolve(o.out);
+  const progress = (label: string, done: number, total: number) => o.onProgress?.({ done, total, unit: 'step', label });
+  try {
+    if (!(await stat(out)).isDirectory()) {
+      throw new FmnistError(`Output ${out} exists and is not a directory`, { file: out, hint: 'Choose another --out.' });
+    }
+  } catch (e) {
+    if (e instanceof FmnistError) throw e;
+  }
+  const inputs = await resolveInputs(o);
+  const { source, inputKey } = await describeSource(inputs);
+
+  if (!o.force && (await tryCache(out, inputKey))) {
+    progress('read cached Arrow files', 0, 1);
+    const p = await readPrepared(out);
+    progress('read cached Arrow files', 1, 1);
+    return {
+      out,
+      cached: true,
+      inputKey,
+      source,
+      cleaning: p.cleaning,
+      balance: p.balance,
+      topCorrelated: p.summary.topCorrelated.train,
+      train: p.train,
+      test: p.test,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  }
+
+  const total = 6;
+  const load = (files: string[], label: string) => {
+    const onProgress: OnProgress | undefined = o.onProgress
+      ? (p) => o.onProgress!({ ...p, label: `${label}: ${basename(p.label ?? '')}` })
+      : undefined;
+    return inputs.kind === 'idx' ? loadIdxSplit(files[0], files[1], onProgress) : loadCsvSplit(files[0], onProgress);
+  };
+  progress('read train', 0, total);
+  const train = await load(inputs.train, 'read train');
+  progress('read test', 1, total);
+  const test = await load(inputs.test, 'read test');
+  const balance = { train: balanceReport(train.split.labels), test: balanceReport(test.split.labels) };
+  progress('correlation train', 2, total);
+  const corrTrain = await pearsonParallel(train.split, { threads: o.threads });
+  progress('correlation test', 3, total);
+  const corrTest = await pearsonParallel(test.split, { threads: o.threads });
+  const topTrain = topCorrelatedPixels(corrTrain, 20);
+  const topTest = topCorrelatedPixels(corrTest, 20);
+  progress('describe', 4, total);
+  const describePixels = topTrain.slice(0, 5).map((p) => p.pixel);
+  const summary: PreparedSummary = {
+    source,
+    inputKey,
+    formatVersion: PREPARED_FORMAT_VERSION,
+    rows: { train: train.split.n, test: test.split.n },
+    head: { train: headRows(train.split), test: headRows(test.split) },
+    describe: {
+      train: await describeColumns(train.split, describePixels),
+      test: await describeColumns(test.split, describePixels),
+    },
+    topCorrelated: { train: topTrain, test: topTest },
+    createdAt: new Date().toISOString(),
+  };
+  const cleaning = { train: train.report, test: test.report };
+
+  progress('write', 5, total);
+  const parent = dirname(out);
+  const prefix = `.${basename(out)}.tmp-`;
+  await mkdir(parent, { recursive: true });
+  await removeStaleTemps(parent, prefix);
+  const tmp = join(parent, `${prefix}${process.pid}-${Date.now().toString(36)}`);
+  await mkdir(tmp);
+  try {
+    const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
+    const contents: [string, Uint8Array | string][] = [
+      [PREPARED_FILES.train, splitToArrow(train.split)],
+      [PREPARED_FILES.test, splitToArrow(test.split)],
+      [PREPARED_FILES.correlationTrain, matrixToArrow(corrTrain)],
+      [PREPARED_FILES.correlationTest, matrixToArrow(corrTest)],
+      [PREPARED_FILES.cleaning, json(cleaning)],
+      [PREPARED_FILES.balance, json(balance)],
+      [PREPARED_FILES.summary, json(summary)],
+    ];
+    for (const [name, data] of contents) await writeFile(join(tmp, name), data);
+    let outExists = false;
+    try {
+      outExists = (await stat(out)).isDirectory();
+    } catch {
+      outExists = false;
+    }
+    if (!outExists) {
+      await rename(tmp, out);
+    } else {
+      // summary.json (the cache key) goes first and comes back last, so an interrupted move
+      // never leaves a directory that claims to match its inputs
+      await rm(join(out, PREPARED_FILES.summary), { force: true });
+      for (const [name] of contents) await rename(join(tmp, name), join(out, name));
+      await rm(tmp, { recursive: true, force: true });
+    }
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  progress('done', total, total);
+  return {
+    out,
+    cached: false,
+    inputKey,
+    source,
+    cleaning,
+    balance,
+    topCorrelated: topTrain,
+    train: train.split,
+    test: test.split,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
