@@ -33,6 +33,9 @@ export interface CnnParams {
   optimizer: OptimizerName;
   learningRate: number;
   momentum: number;
+  /** conv padding; 'same' keeps the map size (deeper stacks), 'valid' is the original's */
+  padding?: 'valid' | 'same';
+  convsPerBlock?: number;
 }
 
 /** A full training configuration: the network, and how long / in which batches to train it. */

@@ -1,0 +1,90 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { dataInputKey, resolveDataDir } from './dataset';
+import { createEngine, type Engine } from './engine';
+import { createInlineExecutor, createPoolExecutor, type Executor, type WorkerCommand } from './executor';
+import { resolveSettings, type Overrides, type Settings } from './profiles';
+import type { BackendInfoLike, EpochMetricsLike, OnProgress, Technique } from './types';
+
+export interface EpochEvent {
+  technique: Technique;
+  /** 'trial' | 'fold' | 'final' | 'head' */
+  scope: string;
+  id: string;
+  /** human label: `fold 2/5`, `trial t-1a2b3c4d (3/8)` */
+  unit: string;
+  epochs: number;
+  metrics: EpochMetricsLike;
+  etaSeconds?: number;
+}
+
+/** Options every technique takes (the CLI maps its flags onto these). */
+export interface ExperimentOptions {
+  /** default `runs` (relative to cwd) */
+  runsDir?: string;
+  /** raw IDX dir or prepared dir; default: FMNIST_DATA_DIR, runs/data, then the Debian dataset */
+  dataDir?: string;
+  /** 'quick' (default) or 'full' */
+  profile?: string;
+  /** default 42 */
+  seed?: number;
+  /** 'auto' (default) | 'tensorflow' | 'wasm' | 'cpu' */
+  backend?: string;
+  /** parallel units (folds/trials) in worker processes; default: cores, or 1 with tfjs-node */
+  concurrency?: number;
+  /** any profile setting, deep-merged (arrays replace) */
+  overrides?: Overrides;
+  /** human-readable lines (also written to the run's log.txt) */
+  log?: (line: string) => void;
+  /** per-batch progress of the unit(s) being trained */
+  onProgress?: OnProgress;
+  /** one call per finished epoch of any unit */
+  onEpoch?: (e: EpochEvent) => void;
+  /** stop after the current batch; checkpoints are kept, re-running resumes */
+  signal?: AbortSignal;
+  /** how to start worker processes (a bundled CLI passes its own `__worker` command) */
+  worker?: WorkerCommand;
+}
+
+export interface Context {
+  o: ExperimentOptions;
+  profile: string;
+  seed: number;
+  runsDir: string;
+  settings: Settings;
+  data: { dir: string; inputKey: string };
+  backend: BackendInfoLike;
+  concurrency: number;
+  /** the in-process engine (backend initialised) */
+  engine: Engine;
+  /** an executor for `units` independent tasks: in-process for 1, worker pool otherwise */
+  executor(units: number): Executor;
+}
+
+export async function createContext(o: ExperimentOptions): Promise<Context> {
+  const profile = o.profile ?? 'quick';
+  const settings = resolveSettings(profile, o.overrides);
+  const dir = await resolveDataDir(o.dataDir);
+  const { inputKey } = await dataInputKey(dir);
+  const backendName = o.backend ?? 'auto';
+  const engine = createEngine();
+  const inline = createInlineExecutor({ backend: backendName, engine });
+  const backend = await inline.backendInfo();
+  const concurrency = Math.max(1, Math.floor(o.concurrency ?? (backend.name === 'tensorflow' ? 1 : availableParallelism())));
+  return {
+    o,
+    profile,
+    seed: o.seed ?? 42,
+    runsDir: resolve(o.runsDir ?? 'runs'),
+    settings,
+    data: { dir, inputKey },
+    backend,
+    concurrency,
+    engine,
+    executor(units) {
+      const n = Math.min(concurrency, units);
+      if (n <= 1) return inline;
+      return createPoolExecutor({ size: n, backend: backend.name, worker: o.worker, signal: o.signal });
+    },
+  };
+}

@@ -1,0 +1,28 @@
+// Public surface of @fmnist/experiments.
+export type { ExperimentOptions, EpochEvent } from './context';
+export { runKFold } from './kfold';
+export type { KFoldResult } from './kfold';
+export { runTune } from './tune';
+export type { TuneResult } from './tune';
+export { runHoldout } from './holdout';
+export type { HoldoutResult } from './holdout';
+export { runTransfer } from './transfer';
+export type { TransferResult } from './transfer';
+export { runAll } from './all';
+export type { AllResult } from './all';
+export { runWorker, defaultWorkerCommand } from './executor';
+export type { WorkerCommand } from './executor';
+export { PROFILES, ORIGINAL_PARAMS, STRONG_PARAMS, resolveSettings } from './profiles';
+export type { Settings, Overrides, TuneMethod } from './profiles';
+export { parseAssignments } from './overrides';
+export { stratifiedSplit, stratifiedKFold, stratifiedSubset } from './stratify';
+export { gridSearch, successiveHalving, hyperband, planHalving } from './tuner';
+export { gridConfigs, sampleConfigs } from './search-space';
+export type { SearchSpace } from './search-space';
+export { runIdFor } from './config-hash';
+export { openRun } from './run-dir';
+export type { Manifest, Run } from './run-dir';
+export { acquireLock } from './lock';
+export { formatEpochLine, formatDuration } from './progress';
+export { ExperimentError } from './errors';
+export type { TrainParams, CnnParams, Technique, Score } from './types';

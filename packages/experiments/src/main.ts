@@ -1,0 +1,89 @@
+// Entry script of the Nx targets: `node --import tsx/esm packages/experiments/src/main.ts <technique> [flags]`.
+// Prints plain progress lines; the CLI offers the same through `fmnist tune|holdout|kfold|transfer|run`.
+import { parseArgs } from 'node:util';
+import { deepMerge, type Overrides } from './profiles';
+import { parseAssignments } from './overrides';
+import { formatDuration } from './progress';
+import { runAll, runHoldout, runKFold, runTransfer, runTune, type ExperimentOptions } from './index';
+
+const USAGE = `usage: main.ts <tune|holdout|kfold|transfer|all> [options]
+  --profile quick|full     settings profile (default quick)
+  --runs-dir DIR           run directories (default runs)
+  --data DIR               raw IDX dir or prepared dir (default: FMNIST_DATA_DIR, runs/data, Debian dataset)
+  --seed N                 (default 42)
+  --backend B              auto|tensorflow|wasm|cpu (default auto)
+  --concurrency N          parallel folds/trials (default: cores; 1 with tfjs-node)
+  --epochs N --batch-size N --k N --train-subset N --test-subset N
+  --set key.path=value     any setting, e.g. --set kfold.k=5 --set params.filters=[8,16]
+  --json                   print the result as JSON at the end`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      profile: { type: 'string' }, 'runs-dir': { type: 'string' }, data: { type: 'string' }, seed: { type: 'string' },
+      backend: { type: 'string' }, concurrency: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
+      k: { type: 'string' }, 'train-subset': { type: 'string' }, 'test-subset': { type: 'string' },
+      set: { type: 'string', multiple: true }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const technique = positionals[0];
+  if (values.help || !technique) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const num = (v: string | undefined, name: string) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new RangeError(`--${name} expects a number, got '${v}'`);
+    return n;
+  };
+  let overrides: Overrides = parseAssignments(values.set ?? []);
+  const epochs = num(values.epochs, 'epochs');
+  const batchSize = num(values['batch-size'], 'batch-size');
+  overrides = deepMerge<Overrides>(
+    {
+      data: { trainSubset: num(values['train-subset'], 'train-subset'), testSubset: num(values['test-subset'], 'test-subset') },
+      kfold: { k: num(values.k, 'k'), params: { epochs, batchSize } },
+      params: { epochs, batchSize },
+      holdout: { epochs, batchSize },
+    },
+    overrides,
+  );
+  const ac = new AbortController();
+  process.once('SIGINT', () => {
+    console.log('interrupt: stopping after the current batch (checkpoints kept; re-run to resume)');
+    ac.abort();
+  });
+  const t0 = Date.now();
+  const o: ExperimentOptions = {
+    profile: values.profile,
+    runsDir: values['runs-dir'],
+    dataDir: values.data,
+    seed: num(values.seed, 'seed'),
+    backend: values.backend,
+    concurrency: num(values.concurrency, 'concurrency'),
+    overrides,
+    signal: ac.signal,
+    log: (line) => console.log(line),
+  };
+  const fns = { tune: runTune, holdout: runHoldout, kfold: runKFold, transfer: runTransfer, all: runAll } as const;
+  const fn = fns[technique as keyof typeof fns];
+  if (!fn) {
+    console.error(`unknown technique '${technique}'\n${USAGE}`);
+    return 2;
+  }
+  const result = await fn(o);
+  console.log(`${technique} finished in ${formatDuration((Date.now() - t0) / 1000)}`);
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: Error & { hint?: string }) => {
+    console.error(`error: ${e.message}`);
+    process.exit(e instanceof RangeError ? 2 : 1);
+  },
+);

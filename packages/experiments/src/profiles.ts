@@ -1,0 +1,165 @@
+import type { SearchSpace } from './search-space';
+import type { TrainParams } from './types';
+
+export type VggVariant = 'vgg16' | 'vgg19';
+export type TuneMethod = 'grid' | 'halving' | 'hyperband';
+
+export interface Settings {
+  /** stratified subsets of the official splits (absent = all rows) */
+  data: { trainSubset?: number; testSubset?: number };
+  /** share of the (subset) training set held out for validation in tune/holdout */
+  validationFraction: number;
+  /** the network and training used when nothing is tuned */
+  params: TrainParams;
+  tune: {
+    method: TuneMethod;
+    space: SearchSpace;
+    /** rows of the training split used for tuning (absent = all of it) */
+    subset?: number;
+    /** grid: at most this many configs (a seeded sample when the grid is larger) */
+    maxTrials: number;
+    /** halving/hyperband: configs in the first rung (halving), epochs per rung */
+    configs: number;
+    minEpochs: number;
+    maxEpochs: number;
+    eta: number;
+  };
+  holdout: {
+    /** tune first and train the best config (false: use `params`) */
+    tune: boolean;
+    /** train the final model for this many epochs / this batch size instead of the tuned ones */
+    epochs?: number;
+    batchSize?: number;
+  };
+  kfold: { k: number; subset?: number; params?: Partial<TrainParams> };
+  transfer: {
+    variants: VggVariant[];
+    inputSize: number;
+    trainSubset?: number;
+    testSubset?: number;
+    head: { denseUnits: number; dropout: number; activation: TrainParams['activation']; optimizer: TrainParams['optimizer']; learningRate: number; momentum: number; epochs: number; batchSize: number };
+    /** model.json or .h5 per variant; absent: FMNIST_VGG16_WEIGHTS / FMNIST_VGG19_WEIGHTS, then @fmnist/models' cache */
+    weights: Partial<Record<VggVariant, string>>;
+    /** where base features are cached (absent: <runsDir>/cache/features) */
+    cacheDir?: string;
+  };
+}
+
+/** The original study's network (tanh, [32, 64], 128 units, Adam 0.001) with its batch 500 and 30 epochs. */
+export const ORIGINAL_PARAMS: TrainParams = {
+  activation: 'tanh', filters: [32, 64], denseUnits: 128, dropout: 0, batchNorm: false,
+  optimizer: 'adam', learningRate: 0.001, momentum: 0, padding: 'valid', batchSize: 500, epochs: 30,
+};
+
+/** A stronger CNN for the full profile: batch norm, dropout, 'same' padding, relu. */
+export const STRONG_PARAMS: TrainParams = {
+  activation: 'relu', filters: [32, 64], denseUnits: 256, dropout: 0.3, batchNorm: true,
+  optimizer: 'adam', learningRate: 0.001, momentum: 0, padding: 'same', batchSize: 500, epochs: 30,
+};
+
+const QUICK_PARAMS: TrainParams = {
+  activation: 'relu', filters: [16, 32], denseUnits: 64, dropout: 0, batchNorm: false,
+  optimizer: 'adam', learningRate: 0.002, momentum: 0, padding: 'valid', batchSize: 128, epochs: 3,
+};
+
+const ORIGINAL_SPACE_OPTIMIZERS = [
+  { optimizer: 'adam', learningRate: 0.001, momentum: 0 },
+  { optimizer: 'sgd', learningRate: 0.05, momentum: 0.9 },
+  { optimizer: 'rmsprop', learningRate: 0.001, momentum: 0 },
+];
+
+export const PROFILES: Record<'quick' | 'full', Settings> = {
+  // All techniques on subsets with few epochs: minutes on 2 cores without tfjs-node.
+  quick: {
+    data: { trainSubset: 8000, testSubset: 2000 },
+    validationFraction: 0.2,
+    params: QUICK_PARAMS,
+    tune: {
+      method: 'halving',
+      space: {
+        activation: ['relu', 'tanh'],
+        optimizer: [
+          { optimizer: 'adam', learningRate: 0.002, momentum: 0 },
+          { optimizer: 'sgd', learningRate: 0.05, momentum: 0.9 },
+        ],
+        batchSize: [64, 128],
+      },
+      subset: 3000,
+      maxTrials: 8,
+      configs: 8,
+      minEpochs: 1,
+      maxEpochs: 2,
+      eta: 2,
+    },
+    holdout: { tune: true, epochs: 3 },
+    kfold: { k: 3, subset: 6000, params: { epochs: 2 } },
+    transfer: {
+      variants: ['vgg16', 'vgg19'],
+      inputSize: 32,
+      trainSubset: 2000,
+      testSubset: 1000,
+      head: { denseUnits: 128, dropout: 0.3, activation: 'relu', optimizer: 'adam', learningRate: 0.001, momentum: 0, epochs: 15, batchSize: 64 },
+      weights: {},
+    },
+  },
+  // The original's settings (full data, batch 500, 30 epochs, 5 folds) with the search space
+  // widened by stronger CNN options.
+  full: {
+    data: {},
+    validationFraction: 0.2,
+    params: STRONG_PARAMS,
+    tune: {
+      method: 'halving',
+      space: {
+        arch: [
+          { filters: [32, 64], denseUnits: 128, dropout: 0, batchNorm: false, padding: 'valid' },
+          { filters: [32, 64], denseUnits: 256, dropout: 0.3, batchNorm: true, padding: 'same' },
+          { filters: [64, 128], denseUnits: 256, dropout: 0.4, batchNorm: true, padding: 'same' },
+        ],
+        activation: ['relu', 'tanh', 'elu'],
+        optimizer: ORIGINAL_SPACE_OPTIMIZERS,
+        batchSize: [128, 500],
+      },
+      subset: 20000,
+      maxTrials: 54,
+      configs: 27,
+      minEpochs: 1,
+      maxEpochs: 9,
+      eta: 3,
+    },
+    holdout: { tune: true, epochs: 30 },
+    kfold: { k: 5, params: STRONG_PARAMS },
+    transfer: {
+      variants: ['vgg16', 'vgg19'],
+      inputSize: 48,
+      head: { denseUnits: 256, dropout: 0.5, activation: 'relu', optimizer: 'adam', learningRate: 0.001, momentum: 0, epochs: 30, batchSize: 256 },
+      weights: {},
+    },
+  },
+};
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type Overrides = DeepPartial<Settings>;
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge: objects merge key by key, arrays and scalars replace, undefined is ignored. */
+export function deepMerge<T>(base: T, over: unknown): T {
+  if (!isPlain(over)) return (over === undefined ? base : over) as T;
+  if (!isPlain(base)) return over as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    // a search space replaces wholesale (its keys are the dimensions)
+    out[k] = k === 'space' ? v : deepMerge((base as Record<string, unknown>)[k], v);
+  }
+  return out as T;
+}
+
+export function resolveSettings(profile: string, overrides?: Overrides): Settings {
+  const base = PROFILES[profile as keyof typeof PROFILES];
+  if (!base) throw new RangeError(`unknown profile '${profile}'; use quick or full (and override options)`);
+  return deepMerge(base, overrides);
+}

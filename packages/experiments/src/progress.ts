@@ -1,0 +1,39 @@
+import type { EpochMetricsLike } from './types';
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** `fold 2/5 epoch 3/10 loss 0.4123 acc 0.8512 val_loss … val_acc … 1,234 img/s ETA 1m20s` */
+export function formatEpochLine(o: { unit: string; epochs: number; metrics: EpochMetricsLike; etaSeconds?: number }): string {
+  const m = o.metrics;
+  const parts = [`${o.unit} epoch ${m.epoch}/${o.epochs}`, `loss ${m.loss.toFixed(4)}`, `acc ${m.accuracy.toFixed(4)}`];
+  if (m.valLoss !== undefined) parts.push(`val_loss ${m.valLoss.toFixed(4)}`);
+  if (m.valAccuracy !== undefined) parts.push(`val_acc ${m.valAccuracy.toFixed(4)}`);
+  parts.push(`${int.format(m.imagesPerSecond)} img/s`);
+  if (o.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(o.etaSeconds)}`);
+  return parts.join(' ');
+}
+
+/** ETA over a known number of epoch-units: elapsed time per finished epoch times what is left. */
+export function createEta(totalEpochs: number) {
+  const t0 = Date.now();
+  let done = 0;
+  return {
+    epochDone(): number {
+      done++;
+      const per = (Date.now() - t0) / 1000 / done;
+      return per * Math.max(0, totalEpochs - done);
+    },
+    addTotal(n: number) {
+      totalEpochs += n;
+    },
+  };
+}

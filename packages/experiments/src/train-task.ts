@@ -1,0 +1,122 @@
+import { readFile, rm } from 'node:fs/promises';
+import { writeFloat32Atomic, writeJsonAtomic } from './atomic';
+import { readJsonFile } from './run-dir';
+import { subset, take, type LoadedData } from './dataset';
+import { toTrainData, type Engine } from './engine';
+import { stratifiedKFold, stratifiedSplit } from './stratify';
+import type { RawSplit } from './idx';
+import type { EpochMetricsLike, EvaluationLike, OnProgress, Score, TrainParams } from './types';
+
+/** Which rows of the (subset) training set a unit trains and validates on. */
+export type SplitSpec =
+  | { kind: 'holdout'; validationFraction: number; seed: number; subset?: number; subsetSeed?: number }
+  | { kind: 'kfold'; k: number; fold: number; seed: number };
+
+/** One independent unit of work (a tuning trial at some epochs, a fold, the final holdout model). */
+export interface TrainTask {
+  id: string;
+  dataDir: string;
+  data: { trainSubset?: number; testSubset?: number; seed: number };
+  split: SplitSpec;
+  params: TrainParams;
+  seed: number;
+  checkpointDir: string;
+  /** the unit's committed result; when it exists the unit is done and never recomputed */
+  resultFile: string;
+  modelDir?: string;
+  testProbabilitiesFile?: string;
+  evalTrain?: boolean;
+  evalTest?: boolean;
+  /** delete the checkpoint once the result is committed (not for trials that continue later) */
+  dropCheckpoint?: boolean;
+}
+
+export interface TaskResult {
+  id: string;
+  history: EpochMetricsLike[];
+  resumedFromEpoch: number;
+  train?: Score;
+  validation: Score;
+  test?: EvaluationLike;
+  imagesPerSecond: number;
+  seconds: number;
+}
+
+export interface TaskHooks { onEpoch?: (m: EpochMetricsLike) => void; onProgress?: OnProgress; signal?: AbortSignal }
+
+export interface UnitData { train: RawSplit; validation: RawSplit; test: RawSplit }
+
+/** The rows a split spec selects, from the loaded dataset (pure function of the spec). */
+export function unitData(d: LoadedData, t: Pick<TrainTask, 'data' | 'split'>): UnitData {
+  const train = subset(d.train, t.data.trainSubset, t.data.seed);
+  const test = subset(d.test, t.data.testSubset, t.data.seed + 1);
+  const s = t.split;
+  if (s.kind === 'holdout') {
+    const pool = subset(train, s.subset, s.subsetSeed ?? s.seed);
+    const idx = stratifiedSplit(pool.labels, s.validationFraction, s.seed);
+    return { train: take(pool, idx.train), validation: take(pool, idx.validation), test };
+  }
+  const f = stratifiedKFold(train.labels, s.k, s.seed)[s.fold];
+  return { train: take(train, f.train), validation: take(train, f.validation), test };
+}
+
+const score = (e: { accuracy: number; loss: number }): Score => ({ accuracy: e.accuracy, loss: e.loss });
+
+/**
+ * Train and score one unit, resuming its checkpoint. The result file is written last
+ * (atomically): a unit killed at any moment is either done (result present) or resumes.
+ */
+export async function runTrainTask(
+  engine: Engine,
+  load: (dir: string) => Promise<LoadedData>,
+  t: TrainTask,
+  hooks: TaskHooks = {},
+): Promise<TaskResult | null> {
+  const done = await readJsonFile<TaskResult>(t.resultFile);
+  if (done) return done;
+  const d = unitData(await load(t.dataDir), t);
+  const train = toTrainData(d.train);
+  const validation = toTrainData(d.validation);
+  const { epochs, batchSize, ...cnn } = t.params;
+  const model = engine.createCnn({ ...cnn, seed: t.seed });
+  try {
+    const r = await engine.train(model, train, {
+      epochs,
+      batchSize,
+      seed: t.seed,
+      validation,
+      checkpointDir: t.checkpointDir,
+      onEpoch: hooks.onEpoch,
+      onProgress: hooks.onProgress,
+      signal: hooks.signal,
+    });
+    if (r.interrupted) return null;
+    const val = await engine.evaluate(model, validation);
+    const result: TaskResult = {
+      id: t.id,
+      history: r.history,
+      resumedFromEpoch: r.resumedFromEpoch,
+      validation: score(val),
+      imagesPerSecond: r.history.length ? r.history.reduce((a, h) => a + h.imagesPerSecond, 0) / r.history.length : 0,
+      seconds: r.history.reduce((a, h) => a + h.seconds, 0),
+    };
+    if (t.evalTrain) result.train = score(await engine.evaluate(model, train));
+    if (t.evalTest) {
+      const ev = await engine.evaluate(model, toTrainData(d.test));
+      const { probabilities, ...rest } = ev;
+      result.test = rest;
+      if (t.testProbabilitiesFile) await writeFloat32Atomic(t.testProbabilitiesFile, probabilities);
+    }
+    if (t.modelDir) await engine.saveModel(model, t.modelDir);
+    await writeJsonAtomic(t.resultFile, result);
+    if (t.dropCheckpoint) await rm(t.checkpointDir, { recursive: true, force: true });
+    return result;
+  } finally {
+    model.dispose();
+  }
+}
+
+export async function readFloat32(path: string): Promise<Float32Array> {
+  const b = await readFile(path);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}

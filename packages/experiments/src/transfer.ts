@@ -1,0 +1,203 @@
+import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFloat32Atomic, writeJsonAtomic } from './atomic';
+import { createContext, type Context, type ExperimentOptions } from './context';
+import { createDataCache, subset } from './dataset';
+import { weightsHowTo, type VggVariant } from './engine';
+import { openRun, readJsonFile, type Run } from './run-dir';
+import { createEta, formatEpochLine } from './progress';
+import { deriveSeed } from './rng';
+import { readFloat32 } from './train-task';
+import type { EpochMetricsLike, EvaluationLike, Score } from './types';
+
+export interface TransferModelResult {
+  variant: VggVariant;
+  status: 'complete' | 'skipped' | 'failed';
+  reason?: string;
+  weights: { source: string; sha256: string } | null;
+  inputSize: number;
+  featureDim: number | null;
+  history: EpochMetricsLike[];
+  train: Score | null;
+  test: EvaluationLike | null;
+  featureCache?: { key: string; hit: boolean; seconds: number };
+}
+
+export interface TransferResult {
+  technique: 'transfer';
+  models: TransferModelResult[];
+  backend: Context['backend'];
+  durationSeconds: number;
+  data: { trainRows: number; testRows: number };
+  runId: string;
+  runDir: string;
+}
+
+function weightsFor(c: Context, v: VggVariant): string | null {
+  const env = v === 'vgg16' ? process.env.FMNIST_VGG16_WEIGHTS : process.env.FMNIST_VGG19_WEIGHTS;
+  return c.settings.transfer.weights[v] ?? env ?? null;
+}
+
+export function transferConfig(c: Context) {
+  const t = c.settings.transfer;
+  return {
+    technique: 'transfer',
+    data: { inputKey: c.data.inputKey, trainSubset: t.trainSubset ?? c.settings.data.trainSubset, testSubset: t.testSubset ?? c.settings.data.testSubset },
+    variants: t.variants,
+    inputSize: t.inputSize,
+    head: t.head,
+    // Which weights were offered is part of the config: providing them later starts a new run
+    // (features already cached for other variants are reused).
+    weights: Object.fromEntries(t.variants.map((v) => [v, weightsFor(c, v)])),
+    seed: c.seed,
+  };
+}
+
+/** Technique 3: frozen VGG16/VGG19 bases, features cached on disk, a new head trained on them. */
+export async function runTransfer(o: ExperimentOptions = {}): Promise<TransferResult> {
+  const c = await createContext(o);
+  const cfg = transferConfig(c);
+  const run = await openRun({ runsDir: c.runsDir, technique: 'transfer', profile: c.profile, config: cfg, seed: c.seed, backend: c.backend, data: c.data, log: o.log });
+  if (run.completedResults) {
+    o.log?.(`transfer: ${run.runId} is already complete (${run.dir})`);
+    return run.completedResults as TransferResult;
+  }
+  try {
+    return await transferIn(c, run, cfg);
+  } catch (e) {
+    await run.fail(e, o.signal?.aborted ? 'interrupted' : 'failed');
+    throw e;
+  }
+}
+
+async function transferIn(c: Context, run: Run, cfg: ReturnType<typeof transferConfig>): Promise<TransferResult> {
+  const t0 = Date.now();
+  const t = c.settings.transfer;
+  const subsetSeed = deriveSeed(c.seed, 'transfer-subset');
+  const data = await createDataCache()(c.data.dir);
+  const train = subset(data.train, cfg.data.trainSubset, subsetSeed);
+  const test = subset(data.test, cfg.data.testSubset, subsetSeed + 1);
+  const cacheDir = t.cacheDir ?? join(c.runsDir, 'cache', 'features');
+  await run.log(`transfer ${run.runId}: ${t.variants.join(', ')} at ${t.inputSize}x${t.inputSize}, ${train.n} train / ${test.n} test images, backend ${c.backend.name}`);
+  const models: TransferModelResult[] = [];
+  for (const variant of t.variants) {
+    if (c.o.signal?.aborted) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
+    const done = await readJsonFile<TransferModelResult>(run.path(variant, 'result.json'));
+    if (done) {
+      models.push(done);
+      continue;
+    }
+    const r = await oneVariant(c, run, variant, train, test, cacheDir, cfg.data, subsetSeed);
+    // Skipped/failed variants are recorded in results.json only: a re-run retries them.
+    if (r.status === 'complete') await writeJsonAtomic(run.path(variant, 'result.json'), r);
+    models.push(r);
+  }
+  const result: TransferResult = {
+    technique: 'transfer',
+    models,
+    backend: c.backend,
+    durationSeconds: (Date.now() - t0) / 1000,
+    data: { trainRows: train.n, testRows: test.n },
+    runId: run.runId,
+    runDir: run.dir,
+  };
+  await run.complete(result);
+  return result;
+}
+
+type Rows = { n: number; images: Uint8Array; labels: Uint8Array };
+
+async function oneVariant(
+  c: Context,
+  run: Run,
+  variant: VggVariant,
+  train: Rows,
+  test: Rows,
+  cacheDir: string,
+  dataCfg: object,
+  subsetSeed: number,
+): Promise<TransferModelResult> {
+  const t = c.settings.transfer;
+  const e = c.engine;
+  const base0: TransferModelResult = { variant, status: 'skipped', weights: null, inputSize: t.inputSize, featureDim: null, history: [], train: null, test: null };
+  const base = e.createVggBase(variant, { inputSize: t.inputSize });
+  try {
+    let weights: { sha256: string; source: string };
+    try {
+      weights = await e.loadVggWeights(base, variant, weightsFor(c, variant) ?? undefined);
+    } catch (err) {
+      const msg = (err as Error).message;
+      const reason = /FMNIST_VGG1[69]_WEIGHTS/.test(msg) ? msg : `${msg}\n  fix: ${weightsHowTo(variant)}`;
+      await run.log(`${variant}: skipped: ${reason}`);
+      return { ...base0, reason };
+    }
+    const featureDim = (base.outputs[0].shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
+    const key = createHash('sha256').update(JSON.stringify({ w: weights.sha256, inputSize: t.inputSize, data: dataCfg, subsetSeed })).digest('hex').slice(0, 16);
+    const dir = join(cacheDir, `${variant}-${key}`);
+    const tf0 = Date.now();
+    let hit = true;
+    const features = async (which: 'train' | 'test', rows: Rows) => {
+      const file = join(dir, `${which}.f32`);
+      try {
+        const f = await readFloat32(file);
+        if (f.length === rows.n * featureDim) return f;
+      } catch {
+        /* not cached yet */
+      }
+      hit = false;
+      await run.log(`${variant}: extracting ${which} features (${rows.n} images)`);
+      const f = await e.extractFeatures(base, rows.images, rows.n, {
+        inputSize: t.inputSize,
+        onProgress: (p) => c.o.onProgress?.({ ...p, label: `${variant} ${which} features` }),
+      });
+      await writeFloat32Atomic(file, f);
+      return f;
+    };
+    const fTrain = await features('train', train);
+    const fTest = await features('test', test);
+    await writeJsonAtomic(join(dir, 'meta.json'), { variant, weights, inputSize: t.inputSize, featureDim, data: dataCfg, trainRows: train.n, testRows: test.n });
+    const cacheInfo = { key, hit, seconds: (Date.now() - tf0) / 1000 };
+    await run.log(`${variant}: features ${hit ? 'from cache' : 'extracted'} in ${cacheInfo.seconds.toFixed(1)}s (${featureDim} dims, ${dir})`);
+
+    const h = t.head;
+    const head = e.createHead(featureDim, { activation: h.activation, denseUnits: h.denseUnits, dropout: h.dropout, optimizer: h.optimizer, learningRate: h.learningRate, momentum: h.momentum, seed: deriveSeed(c.seed, 'head', variant) });
+    try {
+      const eta = createEta(h.epochs);
+      const trainData = { x: fTrain, labels: train.labels, n: train.n };
+      const testData = { x: fTest, labels: test.labels, n: test.n };
+      const r = await e.train(head, trainData, {
+        epochs: h.epochs,
+        batchSize: h.batchSize,
+        seed: deriveSeed(c.seed, 'head-train', variant),
+        checkpointDir: run.path(variant, 'checkpoint'),
+        signal: c.o.signal,
+        onEpoch: (m) => {
+          const etaSeconds = eta.epochDone();
+          void run.metric({ ...m, scope: 'head', id: variant });
+          void run.log(formatEpochLine({ unit: `${variant} head`, epochs: h.epochs, metrics: m, etaSeconds }));
+          c.o.onEpoch?.({ technique: 'transfer', scope: 'head', id: variant, unit: `${variant} head`, epochs: h.epochs, metrics: m, etaSeconds });
+        },
+        onProgress: (p) => c.o.onProgress?.({ ...p, label: `${variant} head ${p.label ?? ''}`.trim() }),
+      });
+      if (r.interrupted) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
+      for (const m of r.history) await run.metric({ ...m, scope: 'head', id: variant });
+      const tr = await e.evaluate(head, trainData);
+      const { probabilities: _p, ...te } = await e.evaluate(head, testData);
+      await e.saveModel(head, run.path(variant, 'model'));
+      await rm(run.path(variant, 'checkpoint'), { recursive: true, force: true });
+      await run.log(`${variant}: train_acc ${tr.accuracy.toFixed(4)} test_acc ${te.accuracy.toFixed(4)}`);
+      return { ...base0, status: 'complete', weights, featureDim, history: r.history, train: { accuracy: tr.accuracy, loss: tr.loss }, test: te, featureCache: cacheInfo };
+    } finally {
+      head.dispose();
+    }
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    await run.log(`${variant}: failed: ${(err as Error).stack ?? err}`);
+    return { ...base0, status: 'failed', reason: (err as Error).message };
+  } finally {
+    base.dispose();
+  }
+}
+
+
