@@ -158,8 +158,35 @@ export function deepMerge<T>(base: T, over: unknown): T {
   return out as T;
 }
 
+const kind = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+const FREE_FORM = new Set(['space', 'weights']);
+const OPTIONAL: Record<string, unknown> = {
+  trainSubset: 0, testSubset: 0, subset: 0, epochs: 0, batchSize: 0, cacheDir: '', padding: '', convsPerBlock: 0,
+};
+
+/** Every override key must exist in the settings and have the same kind of value (number, string, list, object). */
+export function checkOverrides(over: unknown, template: unknown, path = ''): void {
+  if (!isPlain(over)) return;
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const at = path ? `${path}.${k}` : k;
+    const t = k === 'params' && isPlain(template) ? PROFILES.quick.params : isPlain(template) ? (template[k] ?? OPTIONAL[k]) : undefined;
+    if (t === undefined) {
+      const known = isPlain(template) ? Object.keys(template).join(', ') : '';
+      throw new RangeError(`unknown setting '${at}'${known ? `; known here: ${known}` : ''}`);
+    }
+    if (FREE_FORM.has(k)) {
+      if (!isPlain(v)) throw new RangeError(`setting '${at}' must be an object, got ${kind(v)}`);
+      continue;
+    }
+    if (kind(v) !== kind(t)) throw new RangeError(`setting '${at}' must be a ${kind(t)}, got ${kind(v)} ${JSON.stringify(v)}`);
+    if (isPlain(v)) checkOverrides(v, t, at);
+  }
+}
+
 export function resolveSettings(profile: string, overrides?: Overrides): Settings {
   const base = PROFILES[profile as keyof typeof PROFILES];
   if (!base) throw new RangeError(`unknown profile '${profile}'; use quick or full (and override options)`);
+  checkOverrides(overrides, base);
   return deepMerge(base, overrides);
 }

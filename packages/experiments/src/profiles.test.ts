@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { parseAssignments } from './overrides';
+import { PROFILES, resolveSettings } from './profiles';
+
+describe('profiles and overrides', () => {
+  it('deep-merges overrides, arrays replace', () => {
+    const s = resolveSettings('quick', parseAssignments(['kfold.k=5', 'params.filters=[8,16]', 'tune.method=grid', 'kfold.params.epochs=1']));
+    expect(s.kfold.k).toBe(5);
+    expect(s.params.filters).toEqual([8, 16]);
+    expect(s.params.activation).toBe(PROFILES.quick.params.activation);
+    expect(s.tune.method).toBe('grid');
+    expect(s.kfold.params?.epochs).toBe(1);
+    expect(PROFILES.quick.kfold.k).toBe(3);
+  });
+
+  it('rejects unknown keys and wrong kinds with the setting named', () => {
+    expect(() => resolveSettings('quick', parseAssignments(['kfold.kk=5']))).toThrow(/unknown setting 'kfold.kk'; known here: k, subset, params/);
+    // what a shell that strips quotes makes of a JSON object
+    expect(() => resolveSettings('quick', parseAssignments(['kfold.params={filters:[4]}']))).toThrow(/'kfold.params' must be a object, got string/);
+    expect(() => resolveSettings('quick', parseAssignments(['params.epochs=two']))).toThrow(/'params.epochs' must be a number/);
+    expect(() => resolveSettings('nope')).toThrow(/unknown profile 'nope'/);
+  });
+
+  it('full profile keeps the original settings: full data, batch 500, 30 epochs, 5 folds', () => {
+    const f = resolveSettings('full');
+    expect(f.data).toEqual({});
+    expect(f.kfold.k).toBe(5);
+    expect(f.params.batchSize).toBe(500);
+    expect(f.params.epochs).toBe(30);
+    expect(f.holdout.epochs).toBe(30);
+  });
+});
