@@ -57,9 +57,9 @@ export function createProgress(o: ProgressOptions): ProgressRenderer {
     if (o.quiet) return;
     const t = now();
     const label = p.label ?? '';
-    const key = `${label}\u0000${p.unit}\u0000${p.total}`;
-    // A new step starts when the label, unit or total changes, or the count goes backwards
-    // (next epoch of the same loop).
+    const key = `${p.unit}\u0000${p.total}`;
+    // A new step starts when the unit or total changes, or the count goes backwards (next epoch
+    // of the same loop). A label change alone (the same loop's next phase) is the same step.
     if (!step || step.key !== key || p.done < step.lastDone) {
       if (step && !step.finished && barVisible) o.stream.write('\n');
       barVisible = false;
@@ -70,8 +70,9 @@ export function createProgress(o: ProgressOptions): ProgressRenderer {
     const final = p.total > 0 && p.done >= p.total;
     if (s.finished) return;
     const elapsed = (t - s.startedAt) / 1000;
-    const rate = elapsed > 0 ? (p.done - s.startDone) / elapsed : 0;
-    const eta = rate > 0 && p.total > 0 ? (p.total - p.done) / rate : undefined;
+    // No rate until some time has passed and some work was done since the step started.
+    const rate = elapsed > 0.05 && p.done > s.startDone ? (p.done - s.startDone) / elapsed : undefined;
+    const eta = rate && p.total > 0 ? (p.total - p.done) / rate : undefined;
 
     if (o.tty && !o.json) {
       if (!final && t - s.lastPrintAt < redrawInterval) return;
@@ -91,7 +92,7 @@ export function createProgress(o: ProgressOptions): ProgressRenderer {
     if (final) s.finished = true;
     if (o.json) {
       o.stream.write(
-        `${JSON.stringify({ progress: { label, done: p.done, total: p.total, unit: p.unit, rate: round(rate), etaSeconds: eta === undefined ? null : Math.round(eta), elapsedSeconds: round(elapsed) } })}\n`,
+        `${JSON.stringify({ progress: { label, done: p.done, total: p.total, unit: p.unit, rate: rate === undefined ? null : round(rate), etaSeconds: eta === undefined ? null : Math.round(eta), elapsedSeconds: round(elapsed) } })}\n`,
       );
     } else {
       o.stream.write(`${renderLine({ ...p, label }, rate, eta, elapsed)}\n`);
@@ -114,7 +115,8 @@ export function formatAmount(n: number, unit: string): string {
   return `${Math.round(n).toLocaleString('en-US')}${unit ? ` ${unit}` : ''}`;
 }
 
-export function formatRate(rate: number, unit: string): string {
+export function formatRate(rate: number | undefined, unit: string): string {
+  if (rate === undefined) return `-- ${isByteUnit(unit) ? 'B' : shortUnit(unit)}/s`;
   if (isByteUnit(unit)) return `${formatBytes(rate)}/s`;
   const r = rate >= 100 ? Math.round(rate).toLocaleString('en-US') : rate.toFixed(1);
   return `${r} ${shortUnit(unit)}/s`;
@@ -147,17 +149,24 @@ function shortUnit(unit: string): string {
   return map[unit] ?? (unit || 'it');
 }
 
-function renderLine(p: Required<ProgressEvent>, rate: number, eta: number | undefined, elapsed: number): string {
+/** `3.1 MB/25.2 MB` for bytes, `1,200/5,000 images` otherwise. */
+function formatCounts(done: number, total: number, unit: string): string {
+  if (!(total > 0)) return formatAmount(done, unit);
+  if (isByteUnit(unit)) return `${formatBytes(done)}/${formatBytes(total)}`;
+  return `${formatAmount(done, '')}/${formatAmount(total, unit)}`;
+}
+
+function renderLine(p: Required<ProgressEvent>, rate: number | undefined, eta: number | undefined, elapsed: number): string {
   const pct = p.total > 0 ? ` (${Math.floor((100 * p.done) / p.total)}%)` : '';
-  const of = p.total > 0 ? `${formatAmount(p.done, '')}/${formatAmount(p.total, p.unit)}` : formatAmount(p.done, p.unit);
+  const of = formatCounts(p.done, p.total, p.unit);
   const tail = p.total > 0 && p.done >= p.total ? `done in ${formatDuration(elapsed)}` : `ETA ${eta === undefined ? '--' : formatDuration(eta)}`;
   return `${p.label ? `${p.label}: ` : ''}${of}${pct}, ${formatRate(rate, p.unit)}, ${tail}`;
 }
 
-function renderBar(p: Required<ProgressEvent>, rate: number, eta: number | undefined, elapsed: number, width: number): string {
+function renderBar(p: Required<ProgressEvent>, rate: number | undefined, eta: number | undefined, elapsed: number, width: number): string {
   const frac = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
   const pct = `${String(Math.floor(frac * 100)).padStart(3)}%`;
-  const counts = p.total > 0 ? `${formatAmount(p.done, '')}/${formatAmount(p.total, p.unit)}` : formatAmount(p.done, p.unit);
+  const counts = formatCounts(p.done, p.total, p.unit);
   const tail = `${pct} ${counts} ${formatRate(rate, p.unit)} ${p.done >= p.total && p.total > 0 ? formatDuration(elapsed) : `ETA ${eta === undefined ? '--' : formatDuration(eta)}`}`;
   const label = p.label ? `${p.label.length > 24 ? `${p.label.slice(0, 23)}…` : p.label} ` : '';
   const barWidth = Math.max(10, Math.min(30, width - label.length - tail.length - 3));

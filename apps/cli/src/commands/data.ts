@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CommandSpec } from '../command';
 import { UsageError } from '../errors';
-import { fn, loadData } from '../packages';
+import { fn, loadData, maybeFn } from '../packages';
 import { DATA_DIR_FIX, isPrepared, preparedDir, requireDir, requireFile } from '../paths';
 import type { CommandContext } from '../session';
 
@@ -44,7 +44,9 @@ export function rawSource(ctx: CommandContext, argv: Record<string, any>): { dat
 export async function runPrepare(ctx: CommandContext, source: { dataDir?: string; trainCsv?: string; testCsv?: string }, outDir: string) {
   const data = await loadData();
   const prepare = fn(data, '@fmnist/data', 'Data preparation', 'prepare');
-  return prepare({ ...source, outDir, onProgress: ctx.onProgress, signal: ctx.signal, log: (m: string) => ctx.out.log(m) });
+  const r = await prepare({ ...source, out: outDir, onProgress: ctx.onProgress });
+  ctx.progress.stop();
+  return r;
 }
 
 export const dataPrepare: CommandSpec = {
@@ -64,9 +66,19 @@ export const dataPrepare: CommandSpec = {
   async run(ctx, argv) {
     const source = rawSource(ctx, argv);
     const outDir = preparedDir(ctx, ctx.args.out);
-    const result = await runPrepare(ctx, source, outDir);
-    ctx.progress.stop();
-    ctx.out.result(prepareSummary(outDir, result), { outDir, ...result });
+    const r = await runPrepare(ctx, source, outDir);
+    const data = await loadData();
+    const format = maybeFn<(i: unknown) => string>(data, 'formatDataSummary');
+    ctx.out.result(format ? format(r) : prepareSummary(outDir, r), {
+      out: r.out ?? outDir,
+      cached: r.cached,
+      inputKey: r.inputKey,
+      source: r.source,
+      cleaning: r.cleaning,
+      balance: r.balance,
+      topCorrelated: r.topCorrelated,
+      seconds: r.seconds,
+    });
   },
 };
 
@@ -118,14 +130,18 @@ export const dataInfo: CommandSpec = {
       locationError = (e as Error).message;
     }
     const dir = preparedDir(ctx, argv.data);
-    const prepared = isPrepared(dir)
-      ? { dir, cleaning: readJson(join(dir, 'cleaning.json')), balance: readJson(join(dir, 'balance.json')), summary: readJson(join(dir, 'summary.json')) }
+    const dataInfo = maybeFn<(d: string) => Promise<Record<string, any>>>(data, 'dataInfo');
+    const prepared: Record<string, any> | undefined = isPrepared(dir)
+      ? dataInfo
+        ? await dataInfo(dir)
+        : { dir, cleaning: readJson(join(dir, 'cleaning.json')), balance: readJson(join(dir, 'balance.json')) }
       : undefined;
+    const format = maybeFn<(i: unknown) => string>(data, 'formatDataSummary');
     const lines: string[] = [];
     if (location) lines.push(`raw dataset: ${describeLocation(location)}`);
     else lines.push(`raw dataset: not found\n  ${locationError}`);
     if (prepared) {
-      lines.push(prepareSummary(dir, prepared).replace(/^prepared data written to/, 'prepared data in'));
+      lines.push(format && prepared.source ? format(prepared) : prepareSummary(dir, prepared).replace(/^prepared data written to/, 'prepared data in'));
       const classes = prepared.balance?.train?.classes as { name: string; count: number }[] | undefined;
       if (classes) lines.push(`  train classes: ${classes.map((c) => `${c.name} ${c.count}`).join(', ')}`);
     } else {
@@ -137,10 +153,9 @@ export const dataInfo: CommandSpec = {
 };
 
 function describeLocation(loc: Record<string, unknown>): string {
-  const parts = [String(loc.dir ?? loc.path ?? '')];
-  if (loc.kind || loc.format) parts.push(`(${String(loc.kind ?? loc.format)}`.concat(loc.source ? `, found via ${String(loc.source)})` : ')'));
-  else if (loc.source) parts.push(`(found via ${String(loc.source)})`);
-  return parts.join(' ');
+  const via: Record<string, string> = { option: '--data-dir', env: '$FMNIST_DATA_DIR', cache: 'the user cache', system: 'the Debian package' };
+  const kind = loc.kind === 'csv' ? 'Kaggle CSVs' : 'official IDX files';
+  return `${String(loc.dir)} (${kind}, found via ${via[String(loc.source)] ?? String(loc.source)})`;
 }
 
 export const dataCommand: CommandSpec = {
