@@ -1,13 +1,9 @@
-// Errors a user can fix. @fmnist/data does not export FmnistError yet (contracts.md promises it),
-// so this is a local class of the same shape: message naming the file and the fix, plus `file`
-// and `hint` fields. Swap for FmnistError once it lands.
-export class ModelsError extends Error {
-  readonly file?: string;
-  readonly hint?: string;
-  constructor(message: string, o: { file?: string; hint?: string } = {}) {
-    super(o.hint ? `${message} ${o.hint}` : message);
+// Errors a user can fix: FmnistError (from @fmnist/data) whose message names the file and the fix.
+import { FmnistError } from '@fmnist/data';
+
+export class ModelsError extends FmnistError {
+  constructor(message: string, o: { file?: string; hint?: string; cause?: unknown } = {}) {
+    super(message, o);
     this.name = 'ModelsError';
-    this.file = o.file;
-    this.hint = o.hint;
   }
 }

@@ -1,10 +1,8 @@
 // Evaluation: accuracy, loss, confusion matrix and per-class precision/recall/F1.
 import * as tf from '@tensorflow/tfjs';
+import { CLASS_NAMES } from '@fmnist/data';
 import { NUM_CLASSES } from './cnn';
 import { checkTrainData, exampleSize, sliceInputs, type TrainData } from './train-data';
-
-// @fmnist/data exports CLASS_NAMES; kept local until that package lands on main (same values).
-export const CLASS_NAMES: readonly string[] = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 /** Keras clips probabilities to [eps, 1 - eps] in categorical cross-entropy. */
 const EPSILON = 1e-7;

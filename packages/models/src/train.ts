@@ -8,7 +8,9 @@ import { mixSeed, permutation } from './rng';
 import { setNoiseStep } from './seeded-dropout';
 import { checkTrainData, gatherBatch, type TrainData } from './train-data';
 
-export type OnProgress = (p: { done: number; total: number; unit: string; label?: string }) => void;
+import type { OnProgress } from '@fmnist/data';
+
+export type { OnProgress };
 
 export interface EpochMetrics {
   epoch: number;
