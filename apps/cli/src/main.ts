@@ -8,6 +8,7 @@ import { buildCli } from './cli';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, formatError, UsageError } from './errors';
 import { createSession } from './session';
 import { runWorkerEntry, WORKER_COMMAND } from './commands/worker';
+import { setBundleFile } from './entry';
 
 declare const FMNIST_VERSION: string | undefined;
 
@@ -24,10 +25,6 @@ function pointAtBundledWasm(): void {
 
 export async function main(argv: string[]): Promise<number> {
   pointAtBundledWasm();
-  if (argv[0] === WORKER_COMMAND) {
-    await runWorkerEntry(argv.slice(1));
-    return 0;
-  }
   const verbose = argv.includes('--verbose') || /(^|,)\s*(fmnist|\*)\s*(,|$)/.test(process.env.DEBUG ?? '');
   const session = createSession({ cwd: process.cwd() });
   session.listen(() => {
@@ -61,8 +58,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(hideBin(process.argv));
-// Let stdout drain, then exit: tfjs and worker pools may keep handles open.
-process.exitCode = code;
-await new Promise<void>((r) => process.stdout.write('', () => r()));
-process.exit(code);
+const args = hideBin(process.argv);
+if (typeof FMNIST_VERSION === 'string') setBundleFile(fileURLToPath(import.meta.url));
+if (args[0] === WORKER_COMMAND) {
+  // A worker process forked by @fmnist/experiments: it lives on its IPC channel.
+  pointAtBundledWasm();
+  await runWorkerEntry();
+} else {
+  const code = await main(args);
+  // Let stdout drain, then exit: tfjs and worker pools may keep handles open.
+  process.exitCode = code;
+  await new Promise<void>((r) => process.stdout.write('', () => r()));
+  process.exit(code);
+}

@@ -50,4 +50,5 @@ export const TRAINING_OPTIONS: Record<string, Options> = {
   'batch-size': { type: 'number', describe: 'Batch size (overrides the profile)', coerce: intIn('batch-size', 1, 1_000_000), requiresArg: true },
   'train-size': { type: 'number', describe: 'Use only this many training images (stratified subset; overrides the profile)', coerce: intIn('train-size', 10, 1_000_000), requiresArg: true },
   'test-size': { type: 'number', describe: 'Score on only this many test images (overrides the profile)', coerce: intIn('test-size', 10, 1_000_000), requiresArg: true },
+  set: { type: 'array', string: true, describe: 'Any experiment setting as key.path=value (JSON values), e.g. --set kfold.k=5 --set params.filters=[8,16]', requiresArg: true },
 };

@@ -3,7 +3,7 @@ import type { CommandSpec } from '../command';
 import { TRAINING_OPTIONS } from '../options';
 import { reportDir } from '../paths';
 import { writeReportFiles } from './report';
-import { ensureData, overrides, runTechnique, summarize, type Technique, type TechniqueOutcome } from './techniques';
+import { ensureData, runTechnique, summarize, toOverrides, type Technique, type TechniqueOutcome } from './techniques';
 
 export const runCommand: CommandSpec = {
   command: 'run',
@@ -22,7 +22,7 @@ export const runCommand: CommandSpec = {
   async run(ctx, argv) {
     const skip = new Set<string>((argv.skip as string[] | undefined) ?? []);
     const dataDir = await ensureData(ctx, argv, { fetch: true });
-    const extra = overrides(argv, Object.keys(TRAINING_OPTIONS).filter((k) => k !== 'data'));
+    const extra = toOverrides(argv);
     const outcomes: TechniqueOutcome[] = [];
     const failures: { technique: Technique; message: string }[] = [];
     for (const technique of ['holdout', 'kfold', 'transfer'] as const) {

@@ -8,6 +8,8 @@ import { DATA_DIR_FIX, isPrepared, preparedDir, requireDir, runsDir } from '../p
 import type { CommandContext } from '../session';
 import { intIn, TRAINING_OPTIONS } from '../options';
 import { runPrepare } from './data';
+import { UsageError } from '../errors';
+import { workerCommand } from '../entry';
 
 export type Technique = 'tune' | 'holdout' | 'kfold' | 'transfer';
 
@@ -43,21 +45,78 @@ export async function ensureData(ctx: CommandContext, argv: Record<string, any>,
   return dir;
 }
 
-/** Profile overrides from the flags, in the experiments package's (camelCase) names. */
-export function overrides(argv: Record<string, any>, keys: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of keys) {
-    const camel = k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-    if (argv[camel] !== undefined) out[camel] = argv[camel];
+/** Dotted `key.path=value` assignments (value parsed as JSON when it parses) into an object. */
+export function parseSet(items: readonly string[]): Record<string, unknown> {
+  const out: Record<string, any> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq < 1) throw new UsageError(`--set expects key.path=value (e.g. kfold.k=5), got "${item}"`);
+    const path = item.slice(0, eq).split('.');
+    let value: unknown;
+    try {
+      value = JSON.parse(item.slice(eq + 1));
+    } catch {
+      value = item.slice(eq + 1);
+    }
+    let o = out;
+    for (const k of path.slice(0, -1)) o = o[k] ??= {};
+    o[path[path.length - 1]] = value;
   }
   return out;
 }
 
+function merge(base: Record<string, any>, over: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && base[k] && typeof base[k] === 'object' ? merge(base[k], v) : v;
+  }
+  return out;
+}
+
+/** Drops undefined leaves and then-empty objects (the experiments package rejects unknown shapes, not absent ones). */
+function prune(o: Record<string, any>): Record<string, any> | undefined {
+  const out: Record<string, any> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined) continue;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const p = prune(v);
+      if (p) out[k] = p;
+    } else out[k] = v;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/**
+ * The flags as @fmnist/experiments settings overrides (its `Settings` shape: data, params, tune,
+ * holdout, kfold, transfer). `--set a.b=v` reaches any setting and wins over the named flags.
+ */
+export function toOverrides(argv: Record<string, any>): Record<string, unknown> | undefined {
+  const { epochs, batchSize, trainSize, testSize } = argv;
+  const weights = argv.vgg16Weights || argv.vgg19Weights ? { vgg16: argv.vgg16Weights, vgg19: argv.vgg19Weights } : undefined;
+  const named = {
+    data: { trainSubset: trainSize, testSubset: testSize },
+    params: { epochs, batchSize },
+    tune: { method: argv.method, maxTrials: argv.trials, subset: trainSize },
+    holdout: { tune: argv.tune, epochs, batchSize },
+    kfold: { k: argv.folds, subset: trainSize, params: { epochs, batchSize } },
+    transfer: {
+      variants: argv.variants,
+      inputSize: argv.inputSize,
+      trainSubset: trainSize,
+      testSubset: testSize,
+      weights,
+      head: { epochs, batchSize },
+    },
+  };
+  return prune(merge(named, parseSet((argv.set as string[] | undefined) ?? [])));
+}
+
 const EXPERIMENT_FUNCTIONS: Record<Technique, string[]> = {
-  tune: ['runTune', 'tune'],
-  holdout: ['runHoldout', 'holdout'],
-  kfold: ['runKfold', 'runKFold', 'kfold'],
-  transfer: ['runTransfer', 'transfer'],
+  tune: ['runTune'],
+  holdout: ['runHoldout'],
+  kfold: ['runKFold', 'runKfold'],
+  transfer: ['runTransfer'],
 };
 
 export interface TechniqueOutcome {
@@ -69,7 +128,7 @@ export interface TechniqueOutcome {
 }
 
 /** Runs one technique through @fmnist/experiments. */
-export async function runTechnique(ctx: CommandContext, technique: Technique, dataDir: string, extra: Record<string, unknown>): Promise<TechniqueOutcome> {
+export async function runTechnique(ctx: CommandContext, technique: Technique, dataDir: string, overrides: Record<string, unknown> | undefined): Promise<TechniqueOutcome> {
   const exp = await loadExperiments();
   const run = fn<(o: Record<string, unknown>) => Promise<Record<string, any>>>(exp, '@fmnist/experiments', `The ${technique} technique`, ...EXPERIMENT_FUNCTIONS[technique]);
   const a = ctx.args;
@@ -80,8 +139,8 @@ export async function runTechnique(ctx: CommandContext, technique: Technique, da
     seed: a.seed,
     backend: a.backend,
     concurrency: a.concurrency,
-    overrides: extra,
-    ...extra,
+    overrides,
+    worker: workerCommand(),
     signal: ctx.signal,
     onProgress: ctx.onProgress,
     log: (m: string) => ctx.out.log(m),
@@ -145,7 +204,7 @@ function techniqueCommand(technique: Technique, describe: string, options: Recor
     epilogue,
     async run(ctx, argv) {
       const dataDir = await ensureData(ctx, argv);
-      const outcome = await runTechnique(ctx, technique, dataDir, overrides(argv, [...Object.keys(TRAINING_OPTIONS).filter((k) => k !== 'data'), ...Object.keys(options)]));
+      const outcome = await runTechnique(ctx, technique, dataDir, toOverrides(argv));
       if (outcome.interrupted) return;
       ctx.out.result(summarize(outcome), { technique, runId: outcome.runId ?? null, runDir: outcome.runDir ?? null, results: outcome.results });
     },

@@ -1,0 +1,15 @@
+// Where this CLI runs from, so that the experiments package can start worker processes from the
+// same bundle (`node fmnist.mjs __worker`). Set by main.ts; unset under tsx/vitest (dev), where
+// the experiments package starts its own TypeScript worker entry.
+import { WORKER_COMMAND } from './commands/worker';
+
+let bundleFile: string | undefined;
+
+export function setBundleFile(file: string | undefined): void {
+  bundleFile = file;
+}
+
+/** The `worker` option of @fmnist/experiments: this bundle with `__worker`, or undefined (package default). */
+export function workerCommand(): { entry: string; args: string[]; execArgv: string[] } | undefined {
+  return bundleFile ? { entry: bundleFile, args: [WORKER_COMMAND], execArgv: [] } : undefined;
+}
