@@ -8,7 +8,7 @@ const PERCENT = '.1%';
 export function classDistributionChart(classes: { name: string; count: number }[], title: string): TopLevelSpec {
   return {
     title,
-    width: 420,
+    width: 360,
     height: 220,
     data: { values: classes.map((c) => ({ name: c.name, count: c.count })) },
     encoding: {
@@ -133,24 +133,26 @@ export interface SeriesPoint {
 /** Lines vs epochs. With `group`, colour is the group and dash the series (train/validation). */
 export function curvesChart(o: { points: SeriesPoint[]; yTitle: string; title: string; percent?: boolean; grouped?: boolean }): TopLevelSpec {
   const y = { field: 'value', type: 'quantitative', title: o.yTitle, scale: { zero: false }, ...(o.percent ? { axis: { format: PERCENT } } : {}) };
+  const epochs = [...new Set(o.points.map((p) => p.epoch))].sort((a, b) => a - b);
+  const xAxis = epochs.length <= 15 ? { values: epochs, format: 'd' } : { tickMinStep: 1, format: 'd' };
   const encoding: any = {
-    x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
+    x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: xAxis, scale: { nice: false } },
     y,
     tooltip: [{ field: 'group' }, { field: 'series' }, { field: 'epoch' }, { field: 'value', format: o.percent ? '.2%' : '.4f' }],
   };
   if (o.grouped) {
-    encoding.color = { field: 'group', type: 'nominal', title: null, sort: null };
-    encoding.strokeDash = { field: 'series', type: 'nominal', title: null, sort: null };
+    encoding.color = { field: 'group', type: 'nominal', title: null, sort: null, legend: { orient: 'top' } };
+    if (new Set(o.points.map((p) => p.series)).size > 1) encoding.strokeDash = { field: 'series', type: 'nominal', title: null, sort: null, legend: { orient: 'top', symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300 } };
     encoding.detail = { field: 'key', type: 'nominal' };
   } else {
-    encoding.color = { field: 'series', type: 'nominal', title: null, sort: null };
+    encoding.color = { field: 'series', type: 'nominal', title: null, sort: null, legend: { orient: 'top' } };
   }
   return {
     title: o.title,
-    width: 460,
-    height: 240,
+    width: 330,
+    height: 220,
     data: { values: o.points.map((p) => ({ ...p, group: p.group ?? '', key: `${p.group ?? ''}|${p.series}` })) },
-    mark: { type: 'line', point: { size: 22 }, strokeWidth: 1.8 },
+    mark: { type: 'line', point: o.grouped ? false : { size: 22 }, strokeWidth: 1.8 },
     encoding,
   } as TopLevelSpec;
 }
@@ -175,38 +177,38 @@ export function barChart(o: { bars: { name: string; value: number }[]; yTitle: s
   } as TopLevelSpec;
 }
 
-/** Grouped bars: each technique's accuracy for this study and the original one. */
+/**
+ * Grouped horizontal bars: one row per technique, a bar for this study and one for the original,
+ * side by side for test and train accuracy.
+ */
 export function comparisonChart(rows: { technique: string; source: string; metric: string; accuracy: number }[], title: string): TopLevelSpec {
+  const techniques = [...new Set(rows.map((r) => r.technique))];
+  const bar = (metric: string) => ({
+    title: metric,
+    width: 220,
+    height: { step: 17 },
+    transform: [{ filter: { field: 'metric', equal: metric } }],
+    encoding: {
+      y: { field: 'technique', type: 'nominal', sort: techniques, title: null, scale: { domain: techniques, paddingInner: 0.25 }, axis: { labelLimit: 300 } },
+      yOffset: { field: 'source', type: 'nominal', sort: ['this study', 'original study'], scale: { domain: ['this study', 'original study'] } },
+      x: { field: 'accuracy', type: 'quantitative', title: 'accuracy', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
+    },
+    layer: [
+      {
+        mark: { type: 'bar' },
+        encoding: {
+          color: { field: 'source', type: 'nominal', title: null, scale: { domain: ['this study', 'original study'], range: ['#4c78a8', '#bab0ac'] } },
+          tooltip: [{ field: 'technique' }, { field: 'source' }, { field: 'accuracy', format: '.2%' }],
+        },
+      },
+      { mark: { type: 'text', align: 'left', dx: 3, fontSize: 10, color: '#333' }, encoding: { text: { field: 'accuracy', type: 'quantitative', format: '.2%' } } },
+    ],
+  });
   return {
     title,
-    data: { values: rows.map((r, i) => ({ ...r, order: i })) },
-    facet: { column: { field: 'metric', type: 'nominal', title: null, sort: null, header: { labelFontSize: 12, labelFontWeight: 600 } } },
-    spec: {
-      width: 300,
-      height: 230,
-      layer: [
-        {
-          mark: { type: 'bar' },
-          encoding: {
-            x: { field: 'technique', type: 'nominal', sort: null, title: null, axis: { labelAngle: -30 } },
-            xOffset: { field: 'source', type: 'nominal', sort: null },
-            y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', axis: { format: PERCENT }, scale: { domain: [0, 1] } },
-            color: { field: 'source', type: 'nominal', sort: null, title: null, scale: { range: ['#4c78a8', '#bab0ac'] } },
-            tooltip: [{ field: 'technique' }, { field: 'source' }, { field: 'accuracy', format: '.2%' }],
-          },
-        },
-        {
-          mark: { type: 'text', dy: -5, fontSize: 9, color: '#333' },
-          encoding: {
-            x: { field: 'technique', type: 'nominal', sort: null },
-            xOffset: { field: 'source', type: 'nominal', sort: null },
-            y: { field: 'accuracy', type: 'quantitative' },
-            text: { field: 'accuracy', type: 'quantitative', format: '.1%' },
-          },
-        },
-      ],
-    },
-    resolve: { scale: { x: 'independent' } },
+    data: { values: rows },
+    hconcat: [bar('test accuracy'), { ...bar('train accuracy'), encoding: { ...bar('train accuracy').encoding, y: { ...bar('train accuracy').encoding.y, axis: null } } }],
+    spacing: 40,
   } as TopLevelSpec;
 }
 
@@ -231,7 +233,7 @@ export function confusionChart(matrix: number[][], classNames: string[], title: 
       {
         mark: { type: 'rect' },
         encoding: {
-          color: { field: 'share', type: 'quantitative', title: 'share of true class', scale: { scheme: 'blues', domain: [0, 1] }, legend: { format: '.0%' } },
+          color: { field: 'share', type: 'quantitative', title: 'row share', scale: { scheme: 'blues', domain: [0, 1] }, legend: { format: '.0%' } },
           tooltip: [{ field: 't', title: 'true' }, { field: 'p', title: 'predicted' }, { field: 'count' }, { field: 'share', format: '.1%' }],
         },
       },

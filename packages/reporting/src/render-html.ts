@@ -26,19 +26,23 @@ code { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; 
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 3px 18px; margin: 0 0 16px; font-size: 14px; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
-.table-wrap { overflow-x: auto; margin: 0 0 20px; }
+.table-block { margin: 0 0 22px; }
+.table-wrap { overflow-x: auto; }
+p.caption { color: var(--muted); font-size: 13.5px; margin: 0 0 6px; }
 table { border-collapse: collapse; font-size: 13.5px; font-variant-numeric: tabular-nums; }
-caption { caption-side: top; text-align: left; color: var(--muted); padding: 0 0 6px; font-size: 13.5px; }
-caption b, figcaption b { color: var(--fg); }
-th, td { border-bottom: 1px solid var(--line); padding: 5px 12px; text-align: left; vertical-align: top; }
+p.caption b, figcaption b { color: var(--fg); }
+th, td { border-bottom: 1px solid var(--line); padding: 5px 12px; text-align: left; vertical-align: top; white-space: nowrap; }
+td.wrap { white-space: normal; min-width: 16em; max-width: 36em; overflow-wrap: anywhere; }
 th { background: var(--soft); font-weight: 600; white-space: nowrap; }
 tbody tr:nth-child(even) td { background: #fbfcfd; }
 td.num, th.num { text-align: right; }
-figure { margin: 8px 0 26px; }
+/* Figures flow side by side when they fit; the caption wraps to its figure's width. */
+.figure-row { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 4px 28px; margin: 8px 0 22px; }
+figure { display: table; margin: 0; }
 figure .chart { overflow-x: auto; }
 figure svg, figure img { max-width: 100%; height: auto; display: block; }
 figure.pixelated image, figure.pixelated img { image-rendering: pixelated; }
-figcaption { color: var(--muted); font-size: 13.5px; margin-top: 6px; max-width: 80ch; }
+figcaption { display: table-caption; caption-side: bottom; color: var(--muted); font-size: 13.5px; padding-top: 6px; }
 footer { margin-top: 60px; color: var(--muted); font-size: 13px; }
 @media (max-width: 900px) { .layout { display: block; } nav.toc { position: static; height: auto; border-right: 0; border-bottom: 1px solid var(--line); } main { padding: 20px; } }
 @media print { nav.toc { display: none; } .layout { display: block; } }
@@ -71,8 +75,10 @@ export function renderHtml(doc: ReportDocument, figures: Map<string, RenderedFig
         tableNo++;
         const cls = (i: number) => (b.numeric?.[i] ? ' class="num"' : '');
         const head = b.columns.map((c, i) => `<th scope="col"${cls(i)}>${esc(c)}</th>`).join('');
-        const body = b.rows.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${esc(c)}</td>`).join('')}</tr>`).join('\n');
-        return `<div class="table-wrap"><table><caption><b>Table ${tableNo}.</b> ${esc(b.caption)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+        // Short cells never wrap (numbers, class names, timestamps); long free text may.
+        const td = (c: string, i: number) => `<td${b.numeric?.[i] ? ' class="num"' : c.length > 32 ? ' class="wrap"' : ''}>${esc(c)}</td>`;
+        const body = b.rows.map((r) => `<tr>${r.map(td).join('')}</tr>`).join('\n');
+        return `<div class="table-block"><p class="caption" id="table-${tableNo}"><b>Table ${tableNo}.</b> ${esc(b.caption)}</p><div class="table-wrap"><table aria-labelledby="table-${tableNo}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div></div>`;
       }
       case 'figure': {
         figureNo++;
@@ -88,13 +94,25 @@ export function renderHtml(doc: ReportDocument, figures: Map<string, RenderedFig
   for (const s of doc.sections) {
     let h = 0;
     const sub: string[] = [];
-    const parts = s.blocks.map((b) => {
+    const parts: string[] = [];
+    let row: string[] = []; // consecutive figures share a row and sit side by side when they fit
+    const flush = () => {
+      if (row.length) parts.push(`<div class="figure-row">${row.join('\n')}</div>`);
+      row = [];
+    };
+    for (const b of s.blocks) {
       if (b.kind === 'heading') {
         h++;
         sub.push(`<li><a href="#${s.id}-${h}">${esc(b.text)}</a></li>`);
       }
-      return block(b, s.id, h);
-    });
+      if (b.kind === 'figure') {
+        row.push(block(b, s.id, h));
+        continue;
+      }
+      flush();
+      parts.push(block(b, s.id, h));
+    }
+    flush();
     toc.push(`<li><a href="#${s.id}">${esc(s.title)}</a>${sub.length ? `<ol>${sub.join('')}</ol>` : ''}</li>`);
     body.push(`<section id="${s.id}"><h2>${esc(s.title)}</h2>\n${parts.join('\n')}\n</section>`);
   }

@@ -46,10 +46,14 @@ export function runFactsSection(runs: Record<Technique, RunLookup>, data: DataIn
         ['data input key', ...m((c) => c.manifest?.data?.inputKey)],
       ],
     });
-    const configs = cols.filter((c) => c.manifest?.config && Object.keys(c.manifest.config).length);
-    for (const c of configs) {
-      const cfg = c.manifest!.config!;
-      b.push({ kind: 'heading', text: `Configuration: ${c.technique}` }, { kind: 'facts', items: Object.keys(cfg).sort().map((k) => [k, value(cfg[k])]) });
+    const keys = [...new Set(cols.flatMap((c) => Object.keys(c.manifest?.config ?? {})))].sort();
+    if (keys.length) {
+      b.push({
+        kind: 'table',
+        caption: 'Configuration of each run (manifest.json)',
+        columns: ['option', ...present],
+        rows: keys.map((k) => [k, ...cols.map((c) => (c.manifest?.config && k in c.manifest.config ? value(c.manifest.config[k]) : DASH))]),
+      });
     }
   }
   const missing = TECHNIQUES.filter((t) => !runs[t].run);

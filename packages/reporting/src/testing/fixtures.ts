@@ -174,10 +174,11 @@ export function evaluationFor(labels: Uint8Array, accuracy: number, rand: () => 
 }
 
 function history(epochs: number, rand: () => number, top: number) {
+  const shift = rand() * 0.08;
   return Array.from({ length: epochs }, (_, i) => {
     const e = i + 1;
     const acc = top - (top - 0.6) * Math.exp(-e / 2) + rand() * 0.005;
-    return { epoch: e, loss: 1.2 * Math.exp(-e / 3) + 0.2, accuracy: acc, valLoss: 1.1 * Math.exp(-e / 3) + 0.28, valAccuracy: acc - 0.015, seconds: 4 + rand(), imagesPerSecond: 2000 + Math.round(rand() * 100) };
+    return { epoch: e, loss: 1.2 * Math.exp(-e / 3) + 0.2 + shift, accuracy: acc, valLoss: 1.1 * Math.exp(-e / 3) + 0.28 + shift * 1.5, valAccuracy: acc - 0.015, seconds: 4 + rand(), imagesPerSecond: 2000 + Math.round(rand() * 100) };
   });
 }
 
