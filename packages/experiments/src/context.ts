@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { dataInputKey, resolveDataDir } from './dataset';
+import { resolveData, type DataRef } from './dataset';
 import { createEngine, type Engine } from './engine';
 import { createInlineExecutor, createPoolExecutor, type Executor, type WorkerCommand } from './executor';
 import { resolveSettings, type Overrides, type Settings } from './profiles';
@@ -52,7 +52,7 @@ export interface Context {
   seed: number;
   runsDir: string;
   settings: Settings;
-  data: { dir: string; inputKey: string };
+  data: DataRef;
   backend: BackendInfoLike;
   concurrency: number;
   /** the in-process engine (backend initialised) */
@@ -64,8 +64,7 @@ export interface Context {
 export async function createContext(o: ExperimentOptions): Promise<Context> {
   const profile = o.profile ?? 'quick';
   const settings = resolveSettings(profile, o.overrides);
-  const dir = await resolveDataDir(o.dataDir);
-  const { inputKey } = await dataInputKey(dir);
+  const data = await resolveData(o.dataDir);
   const backendName = o.backend ?? 'auto';
   const engine = createEngine();
   const inline = createInlineExecutor({ backend: backendName, engine });
@@ -77,7 +76,7 @@ export async function createContext(o: ExperimentOptions): Promise<Context> {
     seed: o.seed ?? 42,
     runsDir: resolve(o.runsDir ?? 'runs'),
     settings,
-    data: { dir, inputKey },
+    data,
     backend,
     concurrency,
     engine,

@@ -1,72 +1,56 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import * as dataPkg from '@fmnist/data';
-import { ExperimentError } from './errors';
-import { IDX_FILES, readIdxSplit, type RawSplit } from './idx';
 import { stratifiedSubset } from './stratify';
+import { FmnistError, locateDataset, readIdxSplit, readPrepared, SYSTEM_DATA_DIR, type IdxFiles, type Split } from '@fmnist/data';
 
-export const DEBIAN_DATA_DIR = '/usr/share/datasets/fashion-mnist';
+export const DEBIAN_DATA_DIR = SYSTEM_DATA_DIR;
 export const PIXELS = 784;
+export type RawSplit = Split;
 
-export interface LoadedData { dir: string; kind: 'prepared' | 'idx'; inputKey: string; train: RawSplit; test: RawSplit }
+export interface DataRef { dir: string; kind: 'prepared' | 'idx'; inputKey: string; files?: IdxFiles }
+export interface LoadedData extends DataRef { train: RawSplit; test: RawSplit }
 
 const exists = (p: string) => stat(p).then(() => true, () => false);
-// @fmnist/data is being built alongside this package: use its functions when they exist.
-const data = dataPkg as unknown as Record<string, ((...a: any[]) => any) | undefined>;
 
 /**
- * Where the data is: an explicit dir (prepared dir with train.arrow, or raw IDX files), else
- * FMNIST_DATA_DIR, else `runs/data` if prepared, else @fmnist/data's locateDataset, else the
- * Debian dataset dir.
+ * Which data to use: an explicit dir (a prepared dir with train.arrow, or the raw files), else
+ * `runs/data` when prepared there, else @fmnist/data's discovery (FMNIST_DATA_DIR, user cache,
+ * the Debian dataset). Raw Kaggle CSVs must be prepared first (cleaning is part of prepare).
  */
-export async function resolveDataDir(dir?: string, env: Record<string, string | undefined> = process.env): Promise<string> {
-  if (dir) return resolve(dir);
-  if (env.FMNIST_DATA_DIR) return resolve(env.FMNIST_DATA_DIR);
-  if (await exists(resolve('runs/data/train.arrow'))) return resolve('runs/data');
-  if (data.locateDataset) {
-    const loc = await data.locateDataset({ env });
-    const d = loc?.dir ?? loc?.path;
-    if (typeof d === 'string') return d;
-  }
-  return DEBIAN_DATA_DIR;
-}
-
-async function idxInputKey(dir: string): Promise<string> {
-  const h = createHash('sha256');
-  for (const which of ['train', 'test'] as const) {
-    const f = IDX_FILES[which];
-    h.update(await readFile(join(dir, f.labels)));
-    h.update(String((await stat(join(dir, f.images))).size));
-  }
-  return h.digest('hex').slice(0, 16);
-}
-
-/** Data identity without reading the images: the prepared dir's inputKey, or a hash of the IDX files. */
-export async function dataInputKey(dir: string): Promise<{ kind: 'prepared' | 'idx'; inputKey: string }> {
-  if (await exists(join(dir, 'train.arrow'))) {
-    const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8').catch(() => '{}'));
-    const key = summary.inputKey ?? createHash('sha256').update(String((await stat(join(dir, 'train.arrow'))).mtimeMs)).digest('hex').slice(0, 16);
-    return { kind: 'prepared', inputKey: String(key) };
-  }
-  if (await exists(join(dir, IDX_FILES.train.images))) return { kind: 'idx', inputKey: await idxInputKey(dir) };
-  throw new ExperimentError(`no Fashion-MNIST data in ${dir}`, {
-    file: dir,
-    hint: `run \`fmnist data prepare\` (writes runs/data), pass --data DIR with the official *-ubyte.gz files, or install the Debian package dataset-fashion-mnist (${DEBIAN_DATA_DIR})`,
-  });
-}
-
-export async function loadData(dir: string): Promise<LoadedData> {
-  const { kind, inputKey } = await dataInputKey(dir);
-  if (kind === 'prepared') {
-    if (!data.readPrepared) {
-      throw new ExperimentError(`${dir} is a prepared dir but this build cannot read it yet`, { file: dir, hint: `pass --data ${DEBIAN_DATA_DIR}` });
+export async function resolveData(dir?: string, env: Record<string, string | undefined> = process.env): Promise<DataRef> {
+  const prepared = dir ? resolve(dir) : (await exists(resolve('runs/data/train.arrow'))) ? resolve('runs/data') : null;
+  if (prepared && (await exists(join(prepared, 'train.arrow')))) {
+    const summary = JSON.parse(await readFile(join(prepared, 'summary.json'), 'utf8').catch(() => '{}'));
+    if (!summary.inputKey) {
+      throw new FmnistError(`${join(prepared, 'summary.json')} is missing or has no inputKey`, {
+        file: join(prepared, 'summary.json'),
+        hint: `re-run \`fmnist data prepare --out ${prepared}\``,
+      });
     }
-    const p = await data.readPrepared(dir);
-    return { dir, kind, inputKey, train: p.train, test: p.test };
+    return { dir: prepared, kind: 'prepared', inputKey: String(summary.inputKey) };
   }
-  const [train, test] = await Promise.all([readIdxSplit(dir, 'train'), readIdxSplit(dir, 'test')]);
-  return { dir, kind, inputKey, train, test };
+  const loc = await locateDataset({ dataDir: dir, env });
+  if (loc.kind !== 'idx') {
+    throw new FmnistError(`${loc.dir} holds the Kaggle CSVs, which are cleaned by prepare`, {
+      file: loc.dir,
+      hint: `run \`fmnist data prepare --data-dir ${loc.dir}\` and pass --data runs/data`,
+    });
+  }
+  const h = createHash('sha256');
+  for (const f of [loc.files.trainLabels, loc.files.testLabels]) h.update(await readFile(f));
+  for (const f of [loc.files.trainImages, loc.files.testImages]) h.update(String((await stat(f)).size));
+  return { dir: loc.dir, kind: 'idx', inputKey: h.digest('hex').slice(0, 16), files: loc.files };
+}
+
+export async function loadData(ref: DataRef): Promise<LoadedData> {
+  if (ref.kind === 'prepared') {
+    const p = await readPrepared(ref.dir);
+    return { ...ref, train: p.train, test: p.test };
+  }
+  const f = ref.files!;
+  const [train, test] = await Promise.all([readIdxSplit(f.trainImages, f.trainLabels), readIdxSplit(f.testImages, f.testLabels)]);
+  return { ...ref, train, test };
 }
 
 /** Rows `idx` of a split, as a new split. */
@@ -91,12 +75,13 @@ export function subset(s: RawSplit, n: number | undefined, seed: number): RawSpl
 /** Per-process cache: a worker that runs several folds loads the data once. */
 export function createDataCache() {
   const cache = new Map<string, Promise<LoadedData>>();
-  return (dir: string) => {
-    let p = cache.get(dir);
+  return (ref: DataRef) => {
+    const key = `${ref.dir}\0${ref.inputKey}`;
+    let p = cache.get(key);
     if (!p) {
-      p = loadData(dir);
-      cache.set(dir, p);
-      p.catch(() => cache.delete(dir));
+      p = loadData(ref);
+      cache.set(key, p);
+      p.catch(() => cache.delete(key));
     }
     return p;
   };

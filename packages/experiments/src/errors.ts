@@ -1,14 +1,12 @@
+import { FmnistError } from '@fmnist/data';
+
 /**
- * A problem the user can fix: the message names the file and the fix. Same shape as
- * `FmnistError` in @fmnist/data (interim local class until that lands; the CLI treats both alike).
+ * A problem the user can fix: the message names the file and the fix. A FmnistError, so the
+ * CLI prints it and exits 1 like every other user-fixable error.
  */
-export class ExperimentError extends Error {
-  readonly file?: string;
-  readonly hint?: string;
-  constructor(message: string, o: { file?: string; hint?: string } = {}) {
-    super(o.hint ? `${message}\n  fix: ${o.hint}` : message);
+export class ExperimentError extends FmnistError {
+  constructor(message: string, o: { file?: string; hint?: string; cause?: unknown } = {}) {
+    super(message, o.hint ? { ...o, hint: `fix: ${o.hint}` } : o);
     this.name = 'ExperimentError';
-    this.file = o.file;
-    this.hint = o.hint;
   }
 }

@@ -39,7 +39,7 @@ export async function runHoldout(o: ExperimentOptions = {}): Promise<HoldoutResu
     tuneRunId: tuning?.runId ?? null,
     seed: c.seed,
   };
-  const run = await openRun({ runsDir: c.runsDir, technique: 'holdout', profile: c.profile, config: cfg, seed: c.seed, backend: c.backend, data: c.data, log: o.log });
+  const run = await openRun({ runsDir: c.runsDir, technique: 'holdout', profile: c.profile, config: cfg, seed: c.seed, backend: c.backend, data: { dir: c.data.dir, inputKey: c.data.inputKey }, log: o.log });
   if (run.completedResults) {
     o.log?.(`holdout: ${run.runId} is already complete (${run.dir})`);
     return run.completedResults as HoldoutResult;
@@ -58,7 +58,7 @@ async function holdoutIn(c: Context, run: Run, params: TrainParams, tuning: Tune
   await run.log(`holdout ${run.runId}: ${JSON.stringify(params)}${tuning ? ` (best of tune ${tuning.runId})` : ''} backend ${c.backend.name}`);
   const task: TrainTask = {
     id: 'final',
-    dataDir: c.data.dir,
+    source: c.data,
     data: { trainSubset: s.data.trainSubset, testSubset: s.data.testSubset, seed: deriveSeed(c.seed, 'subset') },
     split: holdoutSplit(c),
     params,

@@ -1,7 +1,7 @@
 import { createContext, type Context, type ExperimentOptions } from './context';
 import { createDataCache, subset } from './dataset';
 import { openRun, type Run } from './run-dir';
-import { scoreProbabilities } from './local-engine';
+import { scoreProbabilities } from './engine';
 import { createEta, formatEpochLine } from './progress';
 import { deriveSeed } from './rng';
 import { meanStd, type MeanStd } from './stats';
@@ -40,7 +40,7 @@ export function kfoldConfig(c: Context) {
 export async function runKFold(o: ExperimentOptions = {}): Promise<KFoldResult> {
   const c = await createContext(o);
   const cfg = kfoldConfig(c);
-  const run = await openRun({ runsDir: c.runsDir, technique: 'kfold', profile: c.profile, config: cfg, seed: c.seed, backend: c.backend, data: c.data, log: o.log });
+  const run = await openRun({ runsDir: c.runsDir, technique: 'kfold', profile: c.profile, config: cfg, seed: c.seed, backend: c.backend, data: { dir: c.data.dir, inputKey: c.data.inputKey }, log: o.log });
   if (run.completedResults) {
     o.log?.(`kfold: ${run.runId} is already complete (${run.dir})`);
     return run.completedResults as KFoldResult;
@@ -60,7 +60,7 @@ async function kfoldIn(c: Context, run: Run, cfg: ReturnType<typeof kfoldConfig>
   const dataSpec = { trainSubset: cfg.data.trainSubset, testSubset: cfg.data.testSubset, seed: deriveSeed(c.seed, 'subset') };
   const tasks: TrainTask[] = Array.from({ length: k }, (_, i) => ({
     id: `fold-${i + 1}`,
-    dataDir: c.data.dir,
+    source: c.data,
     data: dataSpec,
     split: { kind: 'kfold', k, fold: i, seed: deriveSeed(c.seed, 'kfold') },
     params,
@@ -106,7 +106,7 @@ async function kfoldIn(c: Context, run: Run, cfg: ReturnType<typeof kfoldConfig>
   const probs = await Promise.all(tasks.map((t) => readFloat32(t.testProbabilitiesFile!)));
   const avg = new Float32Array(probs[0].length);
   for (const p of probs) for (let i = 0; i < p.length; i++) avg[i] += p[i] / probs.length;
-  const data = await createDataCache()(c.data.dir);
+  const data = await createDataCache()(c.data);
   const test = subset(data.test, dataSpec.testSubset, dataSpec.seed + 1);
   const ensemble = scoreProbabilities(avg, test.labels);
   const trainRows = subset(data.train, dataSpec.trainSubset, dataSpec.seed).n;

@@ -38,6 +38,8 @@ export interface OpenRunOptions {
   backend: BackendInfoLike | null;
   data: { dir: string; inputKey: string };
   log?: (line: string) => void;
+  /** whether a completed run's results are final (default yes); no: the run is reopened and continued */
+  isFinal?: (results: unknown) => boolean;
 }
 
 export interface Run {
@@ -80,7 +82,7 @@ export async function openRun(o: OpenRunOptions): Promise<Run> {
   const old = await readJsonFile<Manifest>(manifestPath);
   if (old?.status === 'complete') {
     const results = await readJsonFile<unknown>(join(dir, 'results.json'));
-    if (results) return finishedRun(dir, runId, o.technique, results);
+    if (results && (o.isFinal?.(results) ?? true)) return finishedRun(dir, runId, o.technique, results);
   }
   const resumed = await exists(dir);
   await mkdir(dir, { recursive: true });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readIdxSplit } from './idx';
-import { DEBIAN_DATA_DIR } from './dataset';
+import { loadData, resolveData } from './dataset';
 import { stratifiedKFold, stratifiedSplit, stratifiedSubset } from './stratify';
 
 const counts = (labels: Uint8Array, idx: ArrayLike<number>) => {
@@ -10,7 +9,7 @@ const counts = (labels: Uint8Array, idx: ArrayLike<number>) => {
 };
 
 describe('stratified splitting on the real training labels', async () => {
-  const { labels } = await readIdxSplit(DEBIAN_DATA_DIR, 'train');
+  const { labels } = (await loadData(await resolveData('/usr/share/datasets/fashion-mnist'))).train;
   // An imbalanced subset so that proportions are not trivially equal.
   const imb = Uint8Array.from(Array.from(labels.subarray(0, 6000)).filter((l, i) => l !== 3 || i % 3 === 0));
 

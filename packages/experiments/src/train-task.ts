@@ -1,10 +1,9 @@
 import { readFile, rm } from 'node:fs/promises';
 import { writeFloat32Atomic, writeJsonAtomic } from './atomic';
 import { readJsonFile } from './run-dir';
-import { subset, take, type LoadedData } from './dataset';
+import { subset, take, type DataRef, type LoadedData, type RawSplit } from './dataset';
 import { toTrainData, type Engine } from './engine';
 import { stratifiedKFold, stratifiedSplit } from './stratify';
-import type { RawSplit } from './idx';
 import type { EpochMetricsLike, EvaluationLike, OnProgress, Score, TrainParams } from './types';
 
 /** Which rows of the (subset) training set a unit trains and validates on. */
@@ -15,7 +14,7 @@ export type SplitSpec =
 /** One independent unit of work (a tuning trial at some epochs, a fold, the final holdout model). */
 export interface TrainTask {
   id: string;
-  dataDir: string;
+  source: DataRef;
   data: { trainSubset?: number; testSubset?: number; seed: number };
   split: SplitSpec;
   params: TrainParams;
@@ -68,13 +67,13 @@ const score = (e: { accuracy: number; loss: number }): Score => ({ accuracy: e.a
  */
 export async function runTrainTask(
   engine: Engine,
-  load: (dir: string) => Promise<LoadedData>,
+  load: (ref: DataRef) => Promise<LoadedData>,
   t: TrainTask,
   hooks: TaskHooks = {},
 ): Promise<TaskResult | null> {
   const done = await readJsonFile<TaskResult>(t.resultFile);
   if (done) return done;
-  const d = unitData(await load(t.dataDir), t);
+  const d = unitData(await load(t.source), t);
   const train = toTrainData(d.train);
   const validation = toTrainData(d.validation);
   const { epochs, batchSize, ...cnn } = t.params;

@@ -58,7 +58,12 @@ export function transferConfig(c: Context) {
 export async function runTransfer(o: ExperimentOptions = {}): Promise<TransferResult> {
   const c = await createContext(o);
   const cfg = transferConfig(c);
-  const run = await openRun({ runsDir: c.runsDir, technique: 'transfer', profile: c.profile, config: cfg, seed: c.seed, backend: c.backend, data: c.data, log: o.log });
+  const run = await openRun({
+    runsDir: c.runsDir, technique: 'transfer', profile: c.profile, config: cfg, seed: c.seed, backend: c.backend,
+    data: { dir: c.data.dir, inputKey: c.data.inputKey }, log: o.log,
+    // a run that skipped a model for want of weights is retried (finished models are kept)
+    isFinal: (r) => (r as TransferResult).models.every((m) => m.status === 'complete'),
+  });
   if (run.completedResults) {
     o.log?.(`transfer: ${run.runId} is already complete (${run.dir})`);
     return run.completedResults as TransferResult;
@@ -75,7 +80,7 @@ async function transferIn(c: Context, run: Run, cfg: ReturnType<typeof transferC
   const t0 = Date.now();
   const t = c.settings.transfer;
   const subsetSeed = deriveSeed(c.seed, 'transfer-subset');
-  const data = await createDataCache()(c.data.dir);
+  const data = await createDataCache()(c.data);
   const train = subset(data.train, cfg.data.trainSubset, subsetSeed);
   const test = subset(data.test, cfg.data.testSubset, subsetSeed + 1);
   const cacheDir = t.cacheDir ?? join(c.runsDir, 'cache', 'features');
@@ -125,7 +130,7 @@ async function oneVariant(
   try {
     let weights: { sha256: string; source: string };
     try {
-      weights = await e.loadVggWeights(base, variant, weightsFor(c, variant) ?? undefined);
+      weights = await e.loadVggWeights(base, { path: weightsFor(c, variant) ?? undefined, download: t.download });
     } catch (err) {
       const msg = (err as Error).message;
       const reason = /FMNIST_VGG1[69]_WEIGHTS/.test(msg) ? msg : `${msg}\n  fix: ${weightsHowTo(variant)}`;

@@ -52,7 +52,7 @@ export async function runTune(o: ExperimentOptions = {}): Promise<TuneResult> {
 
 export async function tuneWith(c: Context): Promise<TuneResult> {
   const cfg = tuneConfig(c);
-  const run = await openRun({ runsDir: c.runsDir, technique: 'tune', profile: c.profile, config: cfg, seed: c.seed, backend: c.backend, data: c.data, log: c.o.log });
+  const run = await openRun({ runsDir: c.runsDir, technique: 'tune', profile: c.profile, config: cfg, seed: c.seed, backend: c.backend, data: { dir: c.data.dir, inputKey: c.data.inputKey }, log: c.o.log });
   if (run.completedResults) {
     c.o.log?.(`tune: ${run.runId} is already complete (${run.dir})`);
     return run.completedResults as TuneResult;
@@ -84,7 +84,7 @@ async function tuneIn(c: Context, run: Run): Promise<TuneResult> {
         const n = ++trialNo;
         const task: TrainTask = {
           id: req.id,
-          dataDir: c.data.dir,
+          source: c.data,
           data: dataSpec,
           split,
           params: { ...req.params, epochs: req.epochs },
@@ -127,7 +127,7 @@ async function tuneIn(c: Context, run: Run): Promise<TuneResult> {
     await exec.close();
   }
   // Row counts of the tuning split, for the record.
-  const d = unitData(await createDataCache()(c.data.dir), { data: dataSpec, split });
+  const d = unitData(await createDataCache()(c.data), { data: dataSpec, split });
   const rows = { train: d.train.n, validation: d.validation.n };
   const result: TuneResult = {
     technique: 'tune',
