@@ -1,6 +1,7 @@
 // Where this CLI runs from, so that the experiments package can start worker processes from the
 // same bundle (`node fmnist.mjs __worker`). Set by main.ts; unset under tsx/vitest (dev), where
 // the experiments package starts its own TypeScript worker entry.
+import { pathToFileURL } from 'node:url';
 import { WORKER_COMMAND } from './commands/worker';
 
 let bundleFile: string | undefined;
@@ -12,4 +13,9 @@ export function setBundleFile(file: string | undefined): void {
 /** The `worker` option of @fmnist/experiments: this bundle with `__worker`, or undefined (package default). */
 export function workerCommand(): { entry: string; args: string[]; execArgv: string[] } | undefined {
   return bundleFile ? { entry: bundleFile, args: [WORKER_COMMAND], execArgv: [] } : undefined;
+}
+
+/** The bundle's URL, for worker threads (undefined in dev). */
+export function bundleFileUrl(): URL | undefined {
+  return bundleFile ? pathToFileURL(bundleFile) : undefined;
 }

@@ -3,7 +3,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { hideBin } from 'yargs/helpers';
+import { loadModels } from './packages';
 import { buildCli } from './cli';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, formatError, UsageError } from './errors';
 import { createSession } from './session';
@@ -60,7 +62,12 @@ export async function main(argv: string[]): Promise<number> {
 
 const args = hideBin(process.argv);
 if (typeof FMNIST_VERSION === 'string') setBundleFile(fileURLToPath(import.meta.url));
-if (args[0] === WORKER_COMMAND) {
+if (!isMainThread) {
+  // A worker thread started from the bundle (e.g. by the models benchmark): loading the package
+  // runs its worker side, which talks to the parent through parentPort.
+  pointAtBundledWasm();
+  await loadModels();
+} else if (args[0] === WORKER_COMMAND) {
   // A worker process forked by @fmnist/experiments: it lives on its IPC channel.
   pointAtBundledWasm();
   await runWorkerEntry();

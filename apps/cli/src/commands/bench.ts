@@ -1,6 +1,7 @@
 // fmnist bench: training and feature-extraction throughput of each available backend.
 import type { CommandSpec } from '../command';
 import { intIn } from '../options';
+import { bundleFileUrl } from '../entry';
 import { fn, loadModels } from '../packages';
 
 export const benchCommand: CommandSpec = {
@@ -8,14 +9,14 @@ export const benchCommand: CommandSpec = {
   describe: 'Benchmark the backends: reference CNN training images/s, VGG19 forward throughput',
   options: {
     backends: { type: 'array', string: true, choices: ['tensorflow', 'wasm', 'cpu'], describe: 'Backends to measure (default: every one that loads)' },
-    images: { type: 'number', describe: 'Training images per measurement', coerce: intIn('images', 100, 1_000_000), requiresArg: true },
+    steps: { type: 'number', describe: 'Timed training steps (batches of 500) per measurement (default 10)', coerce: intIn('steps', 1, 10_000), requiresArg: true },
   },
   examples: [
     ['$0 bench', 'one JSON line per backend'],
     ['$0 bench --backends wasm > bench.jsonl', 'only the WASM backend, saved'],
   ],
   epilogue:
-    'Prints one JSON line per measurement on stdout (at least backend and imagesPerSecond). Compare with PyTorch by running ../shared/bench/torch_cnn.py right before or after on the same machine.',
+    'Prints one JSON line per measurement on stdout (at least backend and imagesPerSecond); --concurrency sets how many trainings run at once for the all-cores figure. Compare with PyTorch by running ../shared/bench/torch_cnn.py right before or after on the same machine.',
   async run(ctx, argv) {
     const models = await loadModels();
     const bench = fn<(o: Record<string, unknown>) => Promise<unknown>>(models, '@fmnist/models', 'The models benchmark', 'runModelsBenchmark');
@@ -24,15 +25,15 @@ export const benchCommand: CommandSpec = {
       printed++;
       ctx.out.jsonLine(line);
     };
+    const bundle = bundleFileUrl();
+    ctx.out.log('benchmarking (the reference CNN at batch 500 on each backend, then the VGG19 conv base forward pass); this takes a minute or two');
     const r = await bench({
       backends: argv.backends,
-      images: argv.images,
-      seed: ctx.args.seed,
-      signal: ctx.signal,
-      onProgress: ctx.onProgress,
-      log: (m: string) => ctx.out.log(m),
-      onLine: emit,
+      steps: argv.steps,
+      workers: ctx.args.concurrency,
       onResult: emit,
+      // Inside the bundle, worker threads start the bundle itself (main.ts hands them to @fmnist/models).
+      ...(bundle ? { workerUrl: bundle } : {}),
     });
     ctx.progress.stop();
     // If the benchmark returned its lines instead of streaming them, print them now.

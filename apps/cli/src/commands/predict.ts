@@ -188,13 +188,13 @@ export const predictCommand: CommandSpec = {
     for (let i = 0; i < x.length; i++) x[i] = batch.images[i] / 255;
     const known = batch.labels.every((l) => l !== undefined);
     const labels = Uint8Array.from(batch.labels, (l) => l ?? 0);
-    const evaluate = fn<(m: unknown, d: unknown, o?: unknown) => Promise<{ probabilities: Float32Array; accuracy: number }>>(models, '@fmnist/models', 'Model evaluation', 'evaluate');
-    const ev = await evaluate(model, { x, labels, n: batch.n }, { batchSize: 256 });
+    const predictProbabilities = fn<(m: unknown, d: unknown, batchSize?: number) => Promise<Float32Array>>(models, '@fmnist/models', 'Model prediction', 'predictProbabilities');
+    const probabilities = await predictProbabilities(model, { x, labels, n: batch.n }, 256);
     const predictions: Prediction[] = batch.sources.map((s, i) => ({
       input: s.input,
       ...(s.index !== undefined ? { index: s.index } : {}),
       ...(batch.labels[i] !== undefined ? { label: batch.labels[i] } : {}),
-      top: topK(ev.probabilities, i, argv.top, names),
+      top: topK(probabilities, i, argv.top, names),
     }));
     let correct = 0;
     for (const p of predictions) if (p.label !== undefined && p.top[0].label === p.label) correct++;

@@ -18,18 +18,18 @@ export async function writeReportFiles(ctx: CommandContext, o: { dataDir: string
     reporting,
     '@fmnist/reporting',
     'Writing the report',
-    'writeReport',
     'generateReport',
-    'buildReport',
-    'createReport',
   );
-  const r = (await write({ runsDir: runsDir(ctx), dataDir: o.dataDir, outDir: o.outDir, out: o.outDir, onProgress: ctx.onProgress, log: (m: string) => ctx.out.log(m) })) ?? {};
+  const r = (await write({ runsDir: runsDir(ctx), dataDir: o.dataDir, outDir: o.outDir })) ?? {};
   ctx.progress.stop();
+  const missing = Array.isArray(r.missing) ? (r.missing as string[]) : [];
+  for (const m of missing) ctx.out.log(`report: ${m}`);
   return {
-    ...r,
     outDir: o.outDir,
-    markdown: String(r.markdown ?? r.markdownPath ?? r.md ?? join(o.outDir, 'report.md')),
-    html: String(r.html ?? r.htmlPath ?? join(o.outDir, 'report.html')),
+    markdown: String(r.markdownPath ?? join(o.outDir, 'report.md')),
+    html: String(r.htmlPath ?? join(o.outDir, 'report.html')),
+    figures: Array.isArray(r.figures) ? r.figures.length : 0,
+    missing,
   };
 }
 
