@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHoldout } from './holdout';
+import type { Overrides } from './profiles';
+import { runTune } from './tune';
+import { planHalving } from './tuner';
+
+let runsDir: string;
+beforeAll(async () => {
+  runsDir = await mkdtemp(join(tmpdir(), 'fmnist-tune-'));
+});
+afterAll(async () => {
+  await rm(runsDir, { recursive: true, force: true });
+});
+
+// Real training on a small subset: 4 configs, successive halving 1 -> 2 epochs.
+const overrides: Overrides = {
+  data: { trainSubset: 1500, testSubset: 400 },
+  params: { filters: [4], denseUnits: 16, epochs: 1, batchSize: 50 },
+  tune: {
+    method: 'halving',
+    space: {
+      activation: ['relu', 'tanh'],
+      optimizer: [
+        { optimizer: 'adam', learningRate: 0.003, momentum: 0 },
+        { optimizer: 'sgd', learningRate: 0.0005, momentum: 0 },
+      ],
+    },
+    subset: 800,
+    configs: 4,
+    minEpochs: 1,
+    maxEpochs: 2,
+    eta: 2,
+  },
+  holdout: { tune: true, epochs: 2 },
+};
+
+describe('tune then holdout on a real subset', () => {
+  it('halving trains every config, keeps the top half, ranks all trials; holdout trains the best and scores test', async () => {
+    const lines: string[] = [];
+    const tune = await runTune({ runsDir, concurrency: 2, overrides, log: (l) => lines.push(l) });
+    expect(tune.method).toBe('halving');
+    expect(tune.trials).toHaveLength(4);
+    expect(tune.trials.map((t) => t.rank)).toEqual([1, 2, 3, 4]);
+    const complete = tune.trials.filter((t) => t.status === 'complete');
+    expect(complete).toHaveLength(2);
+    expect(complete.every((t) => t.epochs === 2)).toBe(true);
+    expect(tune.trials.filter((t) => t.status === 'pruned').every((t) => t.epochs === 1)).toBe(true);
+    // The survivors were the best two at 1 epoch.
+    const at1 = tune.trials.map((t) => ({ id: t.id, acc: t.rungs[0].valAccuracy })).sort((a, b) => b.acc - a.acc);
+    expect(new Set(complete.map((t) => t.id))).toEqual(new Set(at1.slice(0, 2).map((t) => t.id)));
+    expect(tune.budget.spentEpochs).toBe(planHalving(4, 1, 2, 2).plannedEpochs);
+    expect(tune.budget).toMatchObject({ trialRows: 640, validationRows: 160 });
+    // A clearly bad config (tiny-lr sgd) does not win over adam.
+    expect(tune.best.optimizer).toBe('adam');
+    expect(tune.best.epochs).toBe(2);
+    const files = await readdir(join(tune.runDir, 'trials', tune.trials[0].id));
+    expect(files).toEqual(expect.arrayContaining(['epochs-1.json', 'epochs-2.json']));
+    expect(lines.some((l) => /^trial t-[0-9a-f]{8} \(#\d\) epoch 1\/1 loss/.test(l))).toBe(true);
+
+    const holdout = await runHoldout({ runsDir, concurrency: 2, overrides });
+    expect(holdout.tuning?.runId).toBe(tune.runId);
+    expect(holdout.params).toMatchObject({ ...tune.best, epochs: 2 });
+    expect(holdout.history).toHaveLength(2);
+    expect(holdout.test.confusion.flat().reduce((a, b) => a + b, 0)).toBe(400);
+    expect(holdout.test.perClass).toHaveLength(10);
+    expect(holdout.test.accuracy).toBeGreaterThan(0.4);
+    expect(holdout.validation.accuracy).toBeGreaterThan(0.4);
+    expect(existsSync(join(holdout.runDir, 'model', 'model.json'))).toBe(true);
+    const results = JSON.parse(await readFile(join(holdout.runDir, 'results.json'), 'utf8'));
+    expect(results.test.probabilities).toBeUndefined();
+    expect(results.tuning.trials).toHaveLength(4);
+  });
+
+  it('grid search trains every point of the grid once', async () => {
+    const grid = await runTune({
+      runsDir,
+      concurrency: 1,
+      overrides: { ...overrides, tune: { ...overrides.tune, method: 'grid', maxTrials: 10 } },
+    });
+    expect(grid.method).toBe('grid');
+    expect(grid.trials).toHaveLength(4);
+    expect(grid.trials.every((t) => t.epochs === 1 && t.status === 'complete')).toBe(true);
+    expect(new Set(grid.trials.map((t) => `${t.params.activation}/${t.params.optimizer}`)).size).toBe(4);
+  });
+});
