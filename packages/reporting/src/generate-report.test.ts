@@ -64,6 +64,8 @@ describe('generateReport with every input present', () => {
       expect(text).toContain('82.94%');
       expect(text).toContain('quick-11111111'); // newest complete holdout run, not the failed one
       expect(text).not.toContain('quick-22222222');
+      // no clock: the only time shown is the newest one in the inputs (the transfer run's end)
+      expect(text).toContain('Inputs as of 2026-11-20T11:40:00.000Z.');
     }
     // the best model is the k-fold ensemble (91% drawn) unless the holdout drew higher
     const best = runsFx.ensembleTest >= runsFx.holdoutTest ? 'ensemble' : 'Holdout';
@@ -128,8 +130,9 @@ describe('generateReport with every input present', () => {
 describe('generateReport with missing inputs', () => {
   it('says what is missing instead of failing', async () => {
     const runs = join(root, 'empty-runs');
-    const r = await generateReport({ dataDir: join(root, 'no-data'), runsDir: runs, outDir: join(root, 'out-empty') });
+    const r = await generateReport({ dataDir: join(root, 'no-data'), runsDir: runs, outDir: join(root, 'out-empty'), now: '2026-11-25T08:00:00Z' });
     const md = await readFile(r.markdownPath, 'utf8');
+    expect(md).toContain('Generated 2026-11-25T08:00:00Z.');
     const html = await readFile(r.htmlPath, 'utf8');
     expect(md).toContain(`No prepared data: the directory ${join(root, 'no-data')} does not exist`);
     for (const t of ['tune', 'holdout', 'kfold', 'transfer']) {

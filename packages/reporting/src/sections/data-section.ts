@@ -10,7 +10,7 @@ import { CLASS_NAMES } from '../study-constants.js';
 
 const SPLIT_TITLE: Record<SplitName, string> = { train: 'Training set', test: 'Test set' };
 const HEAD_ROWS = 5;
-const SHOWN_PIXELS = [1, 2, 3, 4, 5, 780, 781, 782, 783, 784];
+const SHOWN_PIXELS = [1, 2, 3, 4, 781, 782, 783, 784]; // four on each side of an ellipsis, as pandas prints a wide frame
 
 function className(label: number): string {
   return CLASS_NAMES[label] ?? `class ${label}`;
@@ -32,7 +32,7 @@ function headTable(data: DataInputs, split: SplitName): Block[] {
   const t = data.tables[split];
   const shape = t ? ` (${int(t.n)} rows × ${VARIABLES} columns)` : '';
   if (!rows) return [note(`No first rows of the ${split} table: neither summary.json nor ${split}.arrow is in ${data.dir}.`)];
-  const columns = ['row', 'label', 'class', ...SHOWN_PIXELS.slice(0, 5).map((j) => `pixel${j}`), '…', ...SHOWN_PIXELS.slice(5).map((j) => `pixel${j}`), 'non-zero pixels'];
+  const columns = ['row', 'label', 'class', ...SHOWN_PIXELS.slice(0, 4).map((j) => `pixel${j}`), '…', ...SHOWN_PIXELS.slice(4).map((j) => `pixel${j}`), 'non-zero pixels'];
   return [
     {
       kind: 'table',
@@ -43,9 +43,9 @@ function headTable(data: DataInputs, split: SplitName): Block[] {
         String(i + 1),
         value(r[0]),
         className(Number(r[0])),
-        ...SHOWN_PIXELS.slice(0, 5).map((j) => value(r[j])),
+        ...SHOWN_PIXELS.slice(0, 4).map((j) => value(r[j])),
         '…',
-        ...SHOWN_PIXELS.slice(5).map((j) => value(r[j])),
+        ...SHOWN_PIXELS.slice(4).map((j) => value(r[j])),
         String(r.slice(1, PIXELS + 1).filter((v) => v !== 0).length),
       ]),
     },
