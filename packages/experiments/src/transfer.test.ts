@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTransfer } from './transfer';
+
+const VGG19 = '/work/shared/weights/vgg19-imagenet-uint8/model.json';
+
+let root: string;
+const saved = { ...process.env };
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'fmnist-transfer-'));
+  // No weights anywhere: empty user cache, no env vars.
+  process.env.XDG_CACHE_HOME = join(root, 'cache-home');
+  delete process.env.FMNIST_VGG16_WEIGHTS;
+  delete process.env.FMNIST_VGG19_WEIGHTS;
+});
+afterAll(async () => {
+  process.env = saved;
+  await rm(root, { recursive: true, force: true });
+});
+
+const head = { denseUnits: 64, dropout: 0.2, activation: 'relu' as const, optimizer: 'adam' as const, learningRate: 0.001, momentum: 0, epochs: 8, batchSize: 32 };
+
+describe('transfer', () => {
+  it('without weights: each model is skipped with a reason that says how to provide weights', async () => {
+    const r = await runTransfer({
+      runsDir: join(root, 'runs-none'),
+      overrides: { transfer: { trainSubset: 100, testSubset: 50, download: false, head } },
+    });
+    expect(r.models.map((m) => [m.variant, m.status])).toEqual([['vgg16', 'skipped'], ['vgg19', 'skipped']]);
+    for (const m of r.models) {
+      expect(m.reason).toMatch(new RegExp(`FMNIST_${m.variant.toUpperCase()}_WEIGHTS`));
+      expect(m.reason).toMatch(/\.h5|model\.json/);
+    }
+  });
+
+  it('with the real VGG19 weights on 300 images at 32x32: completes, beats chance, caches features', async () => {
+    const runsDir = join(root, 'runs');
+    const overrides = { transfer: { variants: ['vgg19' as const], trainSubset: 300, testSubset: 200, inputSize: 32, weights: { vgg19: VGG19 }, download: false, head } };
+    const r = await runTransfer({ runsDir, overrides });
+    const m = r.models[0];
+    expect(m.status, m.reason).toBe('complete');
+    expect(m.featureDim).toBe(512);
+    expect(m.weights?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(m.history).toHaveLength(8);
+    expect(m.featureCache?.hit).toBe(false);
+    // 10 classes: chance is 10%; frozen ImageNet features on 300 images do far better.
+    expect(m.test!.accuracy).toBeGreaterThan(0.45);
+    expect(m.train!.accuracy).toBeGreaterThan(m.test!.accuracy - 0.05);
+    expect(m.test!.confusion.flat().reduce((a, b) => a + b, 0)).toBe(200);
+    expect(existsSync(join(r.runDir, 'vgg19', 'model', 'model.json'))).toBe(true);
+    const cached = await readdir(join(runsDir, 'cache', 'features'));
+    expect(cached).toHaveLength(1);
+
+    // Another head on the same base reuses the cached features.
+    const r2 = await runTransfer({ runsDir, overrides: { transfer: { ...overrides.transfer, head: { ...head, epochs: 4 } } } });
+    expect(r2.runId).not.toBe(r.runId);
+    expect(r2.models[0].featureCache?.hit).toBe(true);
+    expect(r2.models[0].status).toBe('complete');
+  });
+});
