@@ -4,14 +4,22 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { afterAll } from 'vitest';
 import { COLUMN_NAMES, PIXELS, readIdxSplit, type Split } from '../src/index.js';
 
 export const SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
 export const PYTHON = '/usr/bin/python3';
 
+const temps: string[] = [];
+/** A fresh temp dir, removed after the importing test file. */
 export function tempDir(tag: string): string {
-  return mkdtempSync(join(tmpdir(), `fmnist-data-${tag}-`));
+  const d = mkdtempSync(join(tmpdir(), `fmnist-data-${tag}-`));
+  temps.push(d);
+  return d;
 }
+afterAll(() => {
+  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 let testSplit: Promise<Split> | null = null;
 /** The real 10,000-image test split from the Debian package. */
