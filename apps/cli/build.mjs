@@ -62,6 +62,40 @@ function missingWorkspacePackages(stubbed = new Set()) {
   };
 }
 
+/**
+ * With code splitting, esbuild gives a dynamically imported CommonJS module only a `default`
+ * export, so `(await import('danfojs')).DataFrame` would be undefined. For such packages the
+ * import goes through an ESM wrapper that re-exports the module's named exports (read off its
+ * `exports.X =` / `Object.defineProperty(exports, "X"` assignments).
+ */
+const CJS_DYNAMIC_IMPORTS = ['danfojs'];
+function cjsNamedExports() {
+  return {
+    name: 'cjs-named-exports',
+    setup(build) {
+      const filter = new RegExp(`^(${CJS_DYNAMIC_IMPORTS.join('|')})$`);
+      build.onResolve({ filter }, async (args) => {
+        if (args.pluginData?.real) return undefined;
+        const real = await build.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir, pluginData: { real: true } });
+        if (real.errors.length) return { errors: real.errors };
+        return { path: real.path, namespace: 'cjs-wrapper' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'cjs-wrapper' }, (args) => {
+        const src = readFileSync(args.path, 'utf8');
+        const names = new Set();
+        for (const m of src.matchAll(/(?:^|[\s;])exports\.([A-Za-z_$][\w$]*)\s*=/g)) names.add(m[1]);
+        for (const m of src.matchAll(/Object\.defineProperty\(exports,\s*["']([A-Za-z_$][\w$]*)["']/g)) names.add(m[1]);
+        names.delete('__esModule');
+        names.delete('default');
+        if (names.size === 0) return { errors: [{ text: `cjs-named-exports: found no named exports in ${args.path}` }] };
+        const lines = [`const m = require(${JSON.stringify(args.path)});`, 'export default m;'];
+        for (const n of names) lines.push(`export const ${n} = m.${n};`);
+        return { contents: lines.join('\n'), loader: 'js', resolveDir: dirname(args.path) };
+      });
+    },
+  };
+}
+
 let esbuild;
 try {
   esbuild = await import('esbuild');
@@ -119,7 +153,7 @@ async function bundle(stubbed) {
         'const __fmnistDir = __fmnistDirname(__fmnistFilename);',
       ].join('\n'),
     },
-    plugins: [missingWorkspacePackages(stubbed)],
+    plugins: [missingWorkspacePackages(stubbed), cjsNamedExports()],
     legalComments: 'linked',
     sourcemap: 'linked',
     logLevel: 'silent',

@@ -1,0 +1,65 @@
+// Shared helpers of the CLI end-to-end tests: run the built bundle, read the real dataset,
+// write fixtures into temp dirs.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+export const CLI_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const BUNDLE = join(CLI_ROOT, 'dist', 'fmnist.mjs');
+export const DATASET = '/usr/share/datasets/fashion-mnist';
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node <bundle> ...args` (or another script) and collects its exit code and output. */
+export function runCli(args: string[], o: { cwd?: string; env?: Record<string, string | undefined>; script?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((res) => {
+    execFile(
+      process.execPath,
+      [o.script ?? BUNDLE, ...args],
+      {
+        cwd: o.cwd ?? tmpdir(),
+        env: { ...process.env, FMNIST_DATA_DIR: undefined, FORCE_COLOR: '0', ...o.env } as NodeJS.ProcessEnv,
+        timeout: o.timeoutMs ?? 120_000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: unknown }).code as number | null) : 0;
+        res({ code: typeof code === 'number' ? code : null, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+  });
+}
+
+export function tempDir(prefix = 'fmnist-cli-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface RealSplit {
+  n: number;
+  images: Uint8Array;
+  labels: Uint8Array;
+}
+
+/** The first `n` images and labels of the real dataset (official IDX files, parsed here independently). */
+export function readRealSplit(which: 'train' | 't10k', n: number): RealSplit {
+  const img = gunzipSync(readFileSync(join(DATASET, `${which}-images-idx3-ubyte.gz`)));
+  const lab = gunzipSync(readFileSync(join(DATASET, `${which}-labels-idx1-ubyte.gz`)));
+  if (img.readUInt32BE(0) !== 2051 || lab.readUInt32BE(0) !== 2049) throw new Error('unexpected IDX magic in the Debian dataset');
+  return { n, images: new Uint8Array(img.subarray(16, 16 + n * 784)), labels: new Uint8Array(lab.subarray(8, 8 + n)) };
+}
+
+/** A Kaggle-format CSV (`label,pixel1..pixel784`) of a split. */
+export function writeKaggleCsv(path: string, s: RealSplit, extraRows: string[] = []): void {
+  const header = ['label', ...Array.from({ length: 784 }, (_v, i) => `pixel${i + 1}`)].join(',');
+  const rows = [header];
+  for (let i = 0; i < s.n; i++) rows.push([s.labels[i], ...s.images.subarray(i * 784, (i + 1) * 784)].join(','));
+  rows.push(...extraRows);
+  writeFileSync(path, `${rows.join('\n')}\n`);
+}
