@@ -173,7 +173,12 @@ describe('TensorFlow.js weights (loader b)', () => {
 
     // The loaded base turns test images into finite 512-d features that separate classes.
     const imgs = fashionSubset('t10k', 40);
-    const feats = await extractFeatures(base, imgs.images, imgs.n, { inputSize: 32, batchSize: 16 });
+    const tensorsBefore = tf.memory().numTensors;
+    const done: number[] = [];
+    const feats = await extractFeatures(base, imgs.images, imgs.n, { inputSize: 32, batchSize: 16, onProgress: (p) => done.push(p.done) });
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(done).toEqual([16, 32, 40]);
+    await expect(extractFeatures(base, imgs.images, imgs.n, { inputSize: 48 })).rejects.toThrow(/inputSize 48 differs/);
     expect(feats).toHaveLength(40 * 512);
     expect(feats.every(Number.isFinite)).toBe(true);
     expect(feats.some((x) => x > 0)).toBe(true);
