@@ -2,7 +2,7 @@
 // Run: node --import tsx/esm packages/models/bench/profile-training.ts [wasm|cpu|tensorflow] [batch]
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index';
-import { buildReferenceCnn, randomBatch } from './reference-cnn';
+import { buildReferenceCnn, randomBatch } from '../src/bench';
 
 const backendName = (process.argv[2] ?? 'wasm') as 'wasm';
 const batch = Number(process.argv[3] ?? 500);

@@ -1,10 +1,26 @@
 // Registers the fmnist training kernels for the wasm backend, replacing upstream ones where
-// they are slower. Idempotent; returns the kernel names.
+// they are slower, and the Tanh gradient that uses FmnistTanhGrad on wasm. Idempotent; returns
+// the kernel names.
 import * as tf from '@tensorflow/tfjs';
+import { batchMatMulConfig } from './batch-mat-mul';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { maxPoolGradConfig } from './max-pool-grad';
+import { sumConfig } from './sum';
+import { tanhConfig } from './tanh';
+import { tanhGradConfig } from './tanh-grad';
+import { tanhGradientConfig } from './tanh-gradient';
 import { upstreamKernels } from './wasm-kernel-utils';
 
-export const FMNIST_WASM_KERNELS: readonly tf.KernelConfig[] = [conv2DBackpropFilterConfig];
+export const FMNIST_WASM_KERNELS: readonly tf.KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  maxPoolGradConfig,
+  batchMatMulConfig,
+  tanhConfig,
+  tanhGradConfig,
+  sumConfig,
+];
 
 const registered = new Set<string>();
 
@@ -12,12 +28,26 @@ export function registerAllKernels(): string[] {
   for (const k of FMNIST_WASM_KERNELS) {
     if (registered.has(k.kernelName)) continue;
     const existing = tf.getKernel(k.kernelName, 'wasm');
+    let config = k;
     if (existing) {
       upstreamKernels.set(k.kernelName, existing);
       tf.unregisterKernel(k.kernelName, 'wasm');
+      // The upstream kernel still runs (as a fallback): keep its per-backend setup.
+      const up = existing.setupFunc;
+      if (up) {
+        const setupFunc: NonNullable<tf.KernelConfig['setupFunc']> = (b) => {
+          up(b);
+          k.setupFunc?.(b);
+        };
+        config = { ...k, setupFunc };
+      }
     }
-    tf.registerKernel(k);
+    tf.registerKernel(config);
     registered.add(k.kernelName);
+  }
+  if (!registered.has('grad:Tanh')) {
+    tf.registerGradient(tanhGradientConfig);
+    registered.add('grad:Tanh');
   }
   return FMNIST_WASM_KERNELS.map((k) => k.kernelName);
 }

@@ -1,0 +1,250 @@
+// Training-throughput benchmark of the reference CNN (the network /work/shared/bench/torch_cnn.py
+// trains with PyTorch) and forward throughput of a VGG19 conv base, on each available backend.
+//
+// "imagesPerSecond" is what a user gets with every core busy: `workers` independent trainings
+// (one per core, in worker threads, as k-fold folds / tuning trials run) started together,
+// total images over wall time. `singleProcessImagesPerSecond` is one training alone.
+import * as tf from '@tensorflow/tfjs';
+import { cpus } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { initBackend, type BackendInfo, type BackendName } from './backend/init-backend';
+
+export interface TrainBenchResult {
+  kind: 'train-reference-cnn';
+  backend: BackendName;
+  imagesPerSecond: number;
+  singleProcessImagesPerSecond: number;
+  workers: number;
+  threads: number;
+  batch: number;
+  steps: number;
+  warmup: number;
+  reason: string;
+  note?: string;
+}
+export interface VggBenchResult {
+  kind: 'vgg19-conv-base-forward';
+  backend: BackendName;
+  inputSize: number;
+  imagesPerSecond: number;
+  batch: number;
+  steps: number;
+  weights: 'random';
+  threads: number;
+}
+export interface SkippedBenchResult { kind: 'skipped'; backend: string; reason: string }
+export type BenchResult = TrainBenchResult | VggBenchResult | SkippedBenchResult;
+
+export interface ModelsBenchOptions {
+  /** Backends to try (default tensorflow, wasm, cpu); unavailable ones give a 'skipped' line. */
+  backends?: BackendName[];
+  batch?: number;          // 500, as the PyTorch peer
+  warmup?: number;         // 3
+  steps?: number;          // 10
+  /** Concurrent trainings for imagesPerSecond (default: the number of cores). */
+  workers?: number;
+  /** Steps on the slow cpu backend (default 1; 0 skips it). */
+  cpuSteps?: number;
+  /** VGG19 forward sizes (default [32, 48]; [] skips). */
+  vggSizes?: number[];
+  vggBatch?: number;       // 32
+  onResult?: (r: BenchResult) => void;
+}
+
+/** The reference CNN, exactly as torch_cnn.py: conv(32,3,tanh) pool conv(64,3,tanh) pool dense(128,tanh) dense(10). */
+export function buildReferenceCnn(seed = 0): tf.LayersModel {
+  const init = (s: number) => tf.initializers.glorotUniform({ seed: seed * 10 + s });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'tanh', kernelInitializer: init(1) }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'tanh', kernelInitializer: init(2) }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 128, activation: 'tanh', kernelInitializer: init(3) }),
+      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(4) }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy' });
+  return model;
+}
+
+/** Uniform [0,1) images and random one-hot labels (like the PyTorch peer), seeded. */
+export function randomBatch(n: number, seed: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
+  let s = seed >>> 0 || 1;
+  const rnd = () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 4294967296;
+  };
+  const xs = new Float32Array(n * 784);
+  for (let i = 0; i < xs.length; i++) xs[i] = rnd();
+  const ys = new Float32Array(n * 10);
+  for (let i = 0; i < n; i++) ys[i * 10 + Math.floor(rnd() * 10)] = 1;
+  return { x: tf.tensor4d(xs, [n, 28, 28, 1]), y: tf.tensor2d(ys, [n, 10]) };
+}
+
+interface TrainJob { backend: BackendName; batch: number; warmup: number; steps: number; seed: number }
+interface TrainJobResult { info: BackendInfo; images: number; seconds: number; start: number; end: number }
+
+async function trainJob(job: TrainJob, waitForGo?: () => Promise<void>): Promise<TrainJobResult> {
+  const info = await initBackend(job.backend);
+  const model = buildReferenceCnn(job.seed);
+  const { x, y } = randomBatch(job.batch, job.seed + 1);
+  for (let i = 0; i < job.warmup; i++) await model.trainOnBatch(x, y);
+  if (waitForGo) await waitForGo();
+  const start = performance.timeOrigin + performance.now();
+  for (let i = 0; i < job.steps; i++) await model.trainOnBatch(x, y);
+  const end = performance.timeOrigin + performance.now();
+  x.dispose();
+  y.dispose();
+  model.dispose();
+  return { info, images: job.batch * job.steps, seconds: (end - start) / 1000, start, end };
+}
+
+// Worker side: warm up, report ready, wait for 'go', train, report.
+if (!isMainThread && (workerData as { fmnistBenchJob?: TrainJob } | null)?.fmnistBenchJob && parentPort) {
+  const port = parentPort;
+  const job = (workerData as { fmnistBenchJob: TrainJob }).fmnistBenchJob;
+  trainJob(job, () => new Promise<void>((resolve) => {
+    port.once('message', () => resolve());
+    port.postMessage({ ready: true });
+  })).then(
+    (r) => port.postMessage({ result: r }),
+    (e: unknown) => port.postMessage({ error: e instanceof Error ? e.message : String(e) }),
+  );
+}
+
+/** A worker running `url`; TypeScript sources (dev, tests) go through tsx's loader. */
+function spawnWorker(url: URL, data: unknown): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: data });
+  const code = `import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`;
+  return new Worker(code, { eval: true, workerData: data });
+}
+
+async function concurrentTraining(job: TrainJob, workers: number, workerUrl: URL): Promise<{ imagesPerSecond: number }> {
+  const ws = Array.from({ length: workers }, (_, i) => spawnWorker(workerUrl, { fmnistBenchJob: { ...job, seed: job.seed + i } }));
+  try {
+    const ready = ws.map((w) => new Promise<void>((resolve, reject) => {
+      w.once('error', reject);
+      w.on('message', (m: { ready?: boolean; error?: string }) => {
+        if (m.ready) resolve();
+        if (m.error) reject(new Error(m.error));
+      });
+    }));
+    await Promise.all(ready);
+    const done = ws.map((w) => new Promise<TrainJobResult>((resolve, reject) => {
+      w.on('message', (m: { result?: TrainJobResult; error?: string }) => {
+        if (m.result) resolve(m.result);
+        if (m.error) reject(new Error(m.error));
+      });
+      w.once('error', reject);
+    }));
+    for (const w of ws) w.postMessage('go');
+    const results = await Promise.all(done);
+    const start = Math.min(...results.map((r) => r.start));
+    const end = Math.max(...results.map((r) => r.end));
+    const images = results.reduce((a, r) => a + r.images, 0);
+    return { imagesPerSecond: images / ((end - start) / 1000) };
+  } finally {
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+}
+
+function vggConvBase(inputSize: number): tf.LayersModel {
+  const blocks = [[64, 2], [128, 2], [256, 4], [512, 4], [512, 4]];
+  const layers: tf.layers.Layer[] = [];
+  blocks.forEach(([filters, n], b) => {
+    for (let i = 0; i < n; i++) {
+      layers.push(tf.layers.conv2d({
+        ...(layers.length === 0 ? { inputShape: [inputSize, inputSize, 3] } : {}),
+        filters, kernelSize: 3, padding: 'same', activation: 'relu', name: `block${b + 1}_conv${i + 1}`,
+      }));
+    }
+    layers.push(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `block${b + 1}_pool` }));
+  });
+  return tf.sequential({ layers });
+}
+
+async function vggForward(info: BackendInfo, inputSize: number, batch: number, steps: number): Promise<VggBenchResult> {
+  const model = vggConvBase(inputSize);
+  const x = tf.randomUniform([batch, inputSize, inputSize, 3], 0, 255);
+  const run = async () => {
+    const y = model.predict(x) as tf.Tensor;
+    await y.data();
+    y.dispose();
+  };
+  await run();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) await run();
+  const seconds = (performance.now() - t0) / 1000;
+  x.dispose();
+  model.dispose();
+  return {
+    kind: 'vgg19-conv-base-forward', backend: info.name, inputSize, batch, steps, weights: 'random', threads: info.threads,
+    imagesPerSecond: round((batch * steps) / seconds),
+  };
+}
+
+function round(v: number): number {
+  return Math.round(v * 10) / 10;
+}
+
+/** Runs the benchmark; returns (and reports through onResult) one result per backend and VGG size. */
+export async function runModelsBenchmark(o: ModelsBenchOptions & { workerUrl?: URL } = {}): Promise<BenchResult[]> {
+  const backends = o.backends ?? ['tensorflow', 'wasm', 'cpu'];
+  const batch = o.batch ?? 500;
+  const warmup = o.warmup ?? 3;
+  const steps = o.steps ?? 10;
+  const workers = o.workers ?? cpus().length;
+  const cpuSteps = o.cpuSteps ?? 1;
+  const vggSizes = o.vggSizes ?? [32, 48];
+  const vggBatch = o.vggBatch ?? 32;
+  const workerUrl = o.workerUrl ?? new URL(import.meta.url);
+  const out: BenchResult[] = [];
+  const emit = (r: BenchResult) => {
+    out.push(r);
+    o.onResult?.(r);
+  };
+  for (const backend of backends) {
+    let info: BackendInfo;
+    try {
+      info = await initBackend(backend);
+    } catch (e) {
+      emit({ kind: 'skipped', backend, reason: e instanceof Error ? e.message : String(e) });
+      continue;
+    }
+    if (backend === 'cpu') {
+      if (cpuSteps <= 0) {
+        emit({ kind: 'skipped', backend, reason: 'cpu training skipped (cpuSteps = 0): it takes tens of seconds per batch of 500' });
+        continue;
+      }
+      const r = await trainJob({ backend, batch, warmup: 0, steps: cpuSteps, seed: 1 });
+      const ips = round(r.images / r.seconds);
+      emit({
+        kind: 'train-reference-cnn', backend, imagesPerSecond: ips, singleProcessImagesPerSecond: ips, workers: 1, threads: 1,
+        batch, steps: cpuSteps, warmup: 0, reason: info.reason, note: 'cpu: single process, no warm-up, few steps (slow backend)',
+      });
+      continue;
+    }
+    const single = await trainJob({ backend, batch, warmup, steps, seed: 1 });
+    const singleIps = single.images / single.seconds;
+    let all = singleIps;
+    let note: string | undefined;
+    let usedWorkers = 1;
+    if (backend === 'wasm' && workers > 1) {
+      // The wasm backend runs one thread per process in Node: use the cores with concurrent trainings.
+      all = (await concurrentTraining({ backend, batch, warmup, steps, seed: 1 }, workers, workerUrl)).imagesPerSecond;
+      usedWorkers = workers;
+      note = `${workers} concurrent trainings in worker threads (how k-fold folds and tuning trials use the cores)`;
+    }
+    emit({
+      kind: 'train-reference-cnn', backend, imagesPerSecond: round(all), singleProcessImagesPerSecond: round(singleIps),
+      workers: usedWorkers, threads: info.threads, batch, steps, warmup, reason: info.reason, ...(note ? { note } : {}),
+    });
+    for (const size of vggSizes) {
+      await initBackend(backend);
+      emit(await vggForward(info, size, vggBatch, 2));
+    }
+  }
+  return out;
+}

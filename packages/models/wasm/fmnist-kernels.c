@@ -1,0 +1,166 @@
+// fmnist training kernels in WebAssembly SIMD. The module imports the tfjs wasm backend's
+// linear memory, so every pointer below is a byte offset of a tensor in that heap: no copies.
+// Constraints that make sharing the memory safe: no static data, no shadow-stack use (every
+// function works in registers/locals only), no libc. build.mjs checks the output for that.
+//
+// Build: node packages/models/wasm/build.mjs  (needs clang + wasm-ld; the result is committed
+// as base64 in packages/models/src/kernels/fmnist-simd-binary.ts so users need nothing).
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+// tanh: Eigen's rational approximation (odd degree-13 / even degree-6), a few ulp of float.
+static inline v128_t tanh4(v128_t x) {
+  const v128_t lim = wasm_f32x4_splat(7.90531110763549805f);
+  v128_t xc = wasm_f32x4_pmin(lim, wasm_f32x4_pmax(wasm_f32x4_neg(lim), x));
+  v128_t x2 = wasm_f32x4_mul(xc, xc);
+  v128_t p = wasm_f32x4_splat(-2.76076847742355e-16f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x2), wasm_f32x4_splat(2.00018790482477e-13f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x2), wasm_f32x4_splat(-8.60467152213735e-11f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x2), wasm_f32x4_splat(5.12229709037114e-08f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x2), wasm_f32x4_splat(1.48572235717979e-05f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x2), wasm_f32x4_splat(6.37261928875436e-04f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, x2), wasm_f32x4_splat(4.89352455891786e-03f));
+  p = wasm_f32x4_mul(p, xc);
+  v128_t q = wasm_f32x4_splat(1.19825839466702e-06f);
+  q = wasm_f32x4_add(wasm_f32x4_mul(q, x2), wasm_f32x4_splat(1.18534705686654e-04f));
+  q = wasm_f32x4_add(wasm_f32x4_mul(q, x2), wasm_f32x4_splat(2.26843463243900e-03f));
+  q = wasm_f32x4_add(wasm_f32x4_mul(q, x2), wasm_f32x4_splat(4.89352518554385e-03f));
+  v128_t r = wasm_f32x4_div(p, q);
+  v128_t tiny = wasm_f32x4_lt(wasm_f32x4_abs(x), wasm_f32x4_splat(0.0004f));
+  // NaN in, NaN out: the clamp above turned NaN into a number, put it back.
+  v128_t nan = wasm_f32x4_ne(x, x);
+  return wasm_v128_bitselect(x, r, wasm_v128_or(tiny, nan));
+}
+
+EXPORT(tanh_f32) void tanh_f32(const float* x, float* y, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, tanh4(wasm_v128_load(x + i)));
+  for (; i < n; i++) {
+    v128_t v = tanh4(wasm_f32x4_splat(x[i]));
+    y[i] = wasm_f32x4_extract_lane(v, 0);
+  }
+}
+
+// dx = dy * (1 - y^2), the gradient of tanh from its output.
+EXPORT(tanh_grad_f32) void tanh_grad_f32(const float* y, const float* dy, float* dx, int n) {
+  const v128_t one = wasm_f32x4_splat(1.0f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t yy = wasm_v128_load(y + i);
+    wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), wasm_f32x4_sub(one, wasm_f32x4_mul(yy, yy))));
+  }
+  for (; i < n; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+}
+
+// y[c] = sum_r x[r * cols + c]: reduction over all leading axes (bias gradients).
+// Blocks of 256 rows are summed first so the rounding error grows slowly.
+EXPORT(sum_rows_f32) void sum_rows_f32(const float* x, float* y, int rows, int cols) {
+  int c = 0;
+  for (; c + 16 <= cols; c += 16) {
+    v128_t t0 = wasm_f32x4_splat(0), t1 = t0, t2 = t0, t3 = t0;
+    for (int r0 = 0; r0 < rows; r0 += 256) {
+      int r1 = r0 + 256 < rows ? r0 + 256 : rows;
+      v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+      for (int r = r0; r < r1; r++) {
+        const float* p = x + (long)r * cols + c;
+        a0 = wasm_f32x4_add(a0, wasm_v128_load(p));
+        a1 = wasm_f32x4_add(a1, wasm_v128_load(p + 4));
+        a2 = wasm_f32x4_add(a2, wasm_v128_load(p + 8));
+        a3 = wasm_f32x4_add(a3, wasm_v128_load(p + 12));
+      }
+      t0 = wasm_f32x4_add(t0, a0); t1 = wasm_f32x4_add(t1, a1);
+      t2 = wasm_f32x4_add(t2, a2); t3 = wasm_f32x4_add(t3, a3);
+    }
+    wasm_v128_store(y + c, t0); wasm_v128_store(y + c + 4, t1);
+    wasm_v128_store(y + c + 8, t2); wasm_v128_store(y + c + 12, t3);
+  }
+  for (; c + 4 <= cols; c += 4) {
+    v128_t t = wasm_f32x4_splat(0);
+    for (int r0 = 0; r0 < rows; r0 += 256) {
+      int r1 = r0 + 256 < rows ? r0 + 256 : rows;
+      v128_t a = wasm_f32x4_splat(0);
+      for (int r = r0; r < r1; r++) a = wasm_f32x4_add(a, wasm_v128_load(x + (long)r * cols + c));
+      t = wasm_f32x4_add(t, a);
+    }
+    wasm_v128_store(y + c, t);
+  }
+  for (; c < cols; c++) {
+    float t = 0;
+    for (int r0 = 0; r0 < rows; r0 += 256) {
+      int r1 = r0 + 256 < rows ? r0 + 256 : rows;
+      float a = 0;
+      for (int r = r0; r < r1; r++) a += x[(long)r * cols + c];
+      t += a;
+    }
+    y[c] = t;
+  }
+}
+
+// MaxPool gradient, NHWC. dy goes to the first maximum of each window in scan order (as the
+// tfjs cpu backend does). Non-overlapping windows without padding and C % 4 == 0 take a SIMD
+// path that writes every dx element once; everything else a scalar scatter-add.
+EXPORT(maxpool_grad_f32)
+void maxpool_grad_f32(const float* x, const float* dy, float* dx, int B, int H, int W, int C,
+                      int OH, int OW, int fh, int fw, int sh, int sw, int pt, int pl) {
+  if (sh == fh && sw == fw && pt == 0 && pl == 0 && (C & 3) == 0 && OH * fh <= H && OW * fw <= W) {
+    const v128_t ninf = wasm_f32x4_splat(-__builtin_inff());
+    const v128_t zero = wasm_f32x4_splat(0);
+    for (int b = 0; b < B; b++) {
+      const float* xb = x + (long)b * H * W * C;
+      float* dxb = dx + (long)b * H * W * C;
+      const float* dyb = dy + (long)b * OH * OW * C;
+      for (int oh = 0; oh < OH; oh++) {
+        for (int ow = 0; ow < OW; ow++) {
+          const float* dyp = dyb + ((long)oh * OW + ow) * C;
+          for (int c = 0; c < C; c += 4) {
+            v128_t m = ninf;
+            for (int i = 0; i < fh; i++)
+              for (int j = 0; j < fw; j++)
+                m = wasm_f32x4_max(m, wasm_v128_load(xb + ((long)(oh * fh + i) * W + ow * fw + j) * C + c));
+            v128_t g = wasm_v128_load(dyp + c);
+            v128_t taken = zero;
+            for (int i = 0; i < fh; i++)
+              for (int j = 0; j < fw; j++) {
+                long o = ((long)(oh * fh + i) * W + ow * fw + j) * C + c;
+                v128_t hit = wasm_v128_andnot(wasm_f32x4_eq(wasm_v128_load(xb + o), m), taken);
+                taken = wasm_v128_or(taken, hit);
+                wasm_v128_store(dxb + o, wasm_v128_and(g, hit));
+              }
+          }
+        }
+      }
+      // Rows and columns no window covers get zero.
+      for (int h = 0; h < H; h++) {
+        int w0 = h < OH * fh ? OW * fw : 0;
+        for (int w = w0; w < W; w++)
+          for (int c = 0; c < C; c += 4) wasm_v128_store(dxb + ((long)h * W + w) * C + c, zero);
+      }
+    }
+    return;
+  }
+  long total = (long)B * H * W * C;
+  for (long i = 0; i < total; i++) dx[i] = 0;
+  for (int b = 0; b < B; b++)
+    for (int oh = 0; oh < OH; oh++) {
+      int h0 = oh * sh - pt;
+      for (int ow = 0; ow < OW; ow++) {
+        int w0 = ow * sw - pl;
+        for (int c = 0; c < C; c++) {
+          float m = -__builtin_inff();
+          long best = -1;
+          for (int i = 0; i < fh; i++) {
+            int h = h0 + i;
+            if (h < 0 || h >= H) continue;
+            for (int j = 0; j < fw; j++) {
+              int w = w0 + j;
+              if (w < 0 || w >= W) continue;
+              long o = (((long)b * H + h) * W + w) * C + c;
+              if (x[o] > m) { m = x[o]; best = o; }
+            }
+          }
+          if (best >= 0) dx[best] += dy[(((long)b * OH + oh) * OW + ow) * C + c];
+        }
+      }
+    }
+}
