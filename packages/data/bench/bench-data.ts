@@ -1,0 +1,100 @@
+// Data benchmark: load IDX, load the Arrow cache, Pearson 785x785 on the training set, next to
+// numpy (/usr/bin/python3) doing the same work. Prints JSON lines, then a table.
+//   npx nx run data:bench [-- --data-dir DIR --repeats N --threads T]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { locateDataset, pearson, pearsonParallel, prepare, readIdxSplit, readPrepared } from '../src/index.js';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const repeats = Number(arg('repeats', '3'));
+const threads = Number(arg('threads', String(availableParallelism())));
+const python = arg('python', '/usr/bin/python3');
+
+async function best(fn: () => Promise<unknown> | unknown, n = repeats): Promise<number> {
+  let b = Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    b = Math.min(b, (performance.now() - t) / 1000);
+  }
+  return b;
+}
+
+const rows: { task: string; fmnist: number; numpy?: number }[] = [];
+function emit(task: string, impl: string, seconds: number, extra: Record<string, unknown> = {}) {
+  console.log(JSON.stringify({ bench: 'data', task, impl, seconds: Number(seconds.toFixed(4)), ...extra }));
+}
+
+const loc = await locateDataset({ dataDir: process.argv.includes('--data-dir') ? arg('data-dir', '') : undefined });
+if (loc.kind !== 'idx') throw new Error(`the benchmark needs the IDX files; ${loc.dir} holds CSVs`);
+const f = loc.files;
+
+const loadIdx = await best(async () => {
+  await readIdxSplit(f.trainImages, f.trainLabels);
+  await readIdxSplit(f.testImages, f.testLabels);
+});
+emit('load-idx', 'fmnist', loadIdx, { rows: 70000 });
+
+const dir = mkdtempSync(join(tmpdir(), 'fmnist-bench-'));
+try {
+  const out = join(dir, 'data');
+  const tPrep = performance.now();
+  const prep = await prepare({ dataDir: loc.dir, out, threads });
+  emit('prepare', 'fmnist', (performance.now() - tPrep) / 1000, { cached: prep.cached });
+  const loadArrow = await best(() => readPrepared(out));
+  emit('load-arrow', 'fmnist', loadArrow, { rows: 70000 });
+  const tCached = performance.now();
+  await prepare({ dataDir: loc.dir, out, threads });
+  emit('prepare-cached', 'fmnist', (performance.now() - tCached) / 1000);
+
+  const train = prep.train;
+  const corr = await best(() => pearsonParallel(train, { threads }), Math.min(repeats, 2));
+  emit('corr-train', 'fmnist', corr, { rows: train.n, threads });
+  const corr1 = await best(() => pearson(train), 1);
+  emit('corr-train-1-thread', 'fmnist', corr1, { rows: train.n, threads: 1 });
+
+  const script = `
+import gzip, json, sys, time, numpy as np
+ti, tl, ei, el, reps = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+def load(i, l):
+    with gzip.open(i) as f: X = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
+    with gzip.open(l) as f: y = np.frombuffer(f.read(), np.uint8, offset=8)
+    return X, y
+best = float("inf")
+for _ in range(reps):
+    t = time.perf_counter(); X, y = load(ti, tl); load(ei, el); best = min(best, time.perf_counter() - t)
+print(json.dumps({"task": "load-idx", "seconds": best}))
+t = time.perf_counter()
+M = np.column_stack([y, X]).astype(np.float64)
+C = np.corrcoef(M, rowvar=False)
+print(json.dumps({"task": "corr-train", "seconds": time.perf_counter() - t, "numpy": np.__version__}))
+`;
+  const lines = execFileSync(python, ['-c', script, f.trainImages, f.trainLabels, f.testImages, f.testLabels, String(repeats)])
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { task: string; seconds: number; numpy?: string });
+  const np = Object.fromEntries(lines.map((l) => [l.task, l.seconds]));
+  for (const l of lines) emit(l.task, 'numpy', l.seconds, l.numpy ? { version: l.numpy } : {});
+
+  rows.push({ task: 'load IDX (train+test, gz)', fmnist: loadIdx, numpy: np['load-idx'] });
+  rows.push({ task: 'load Arrow cache (train+test)', fmnist: loadArrow });
+  rows.push({ task: `Pearson 785x785, 60,000 rows (${threads} threads)`, fmnist: corr, numpy: np['corr-train'] });
+  rows.push({ task: 'Pearson 785x785, 60,000 rows (1 thread)', fmnist: corr1, numpy: np['corr-train'] });
+  rows.push({ task: 'prepare (full, uncached)', fmnist: prep.seconds });
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const w = Math.max(...rows.map((r) => r.task.length));
+console.log(`\n${'task'.padEnd(w)}  fmnist s   numpy s   numpy/fmnist`);
+for (const r of rows) {
+  const ratio = r.numpy === undefined ? '' : (r.numpy / r.fmnist).toFixed(2) + 'x';
+  console.log(`${r.task.padEnd(w)}  ${r.fmnist.toFixed(3).padStart(8)}  ${r.numpy === undefined ? '       -' : r.numpy.toFixed(3).padStart(8)}   ${ratio}`);
+}
