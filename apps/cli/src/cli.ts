@@ -28,8 +28,7 @@ export function buildCli(argv: string[], session: Session, version: string): Arg
     .recommendCommands()
     .exitProcess(false)
     .showHelpOnFail(false)
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .parserConfiguration({ 'duplicate-arguments-array': false, 'strip-aliased': true });
+    .wrap(Math.min(110, process.stdout.columns || 100));
   for (const [name, o] of Object.entries(GLOBAL_OPTIONS)) y = y.option(name, { ...o, global: true, group: 'Global options:' });
   const globalFromConfig = configFor(config, Object.keys(GLOBAL_OPTIONS));
   if (Object.keys(globalFromConfig).length) y = y.config(globalFromConfig);

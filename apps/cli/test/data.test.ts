@@ -1,8 +1,10 @@
 // `fmnist data prepare|info` on real images, bad inputs, the config file and --json.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { readRealSplit, runCli, tempDir, writeKaggleCsv } from './helpers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRealSplit, removeTempDirs, runCli, tempDir, writeKaggleCsv } from './helpers';
+
+afterAll(removeTempDirs);
 
 const PREPARED = ['train.arrow', 'test.arrow', 'cleaning.json', 'balance.json', 'correlation-train.arrow', 'correlation-test.arrow', 'summary.json'];
 

@@ -1,8 +1,10 @@
 // --help, usage errors and the bundle outside the repository.
 import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { BUNDLE, CLI_ROOT, runCli, tempDir } from './helpers';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BUNDLE, CLI_ROOT, removeTempDirs, runCli, tempDir } from './helpers';
+
+afterAll(removeTempDirs);
 
 const COMMANDS = ['run', 'data', 'data fetch', 'data prepare', 'data info', 'tune', 'holdout', 'kfold', 'transfer', 'report', 'predict', 'bench'];
 

@@ -1,7 +1,7 @@
 // Shared helpers of the CLI end-to-end tests: run the built bundle, read the real dataset,
 // write fixtures into temp dirs.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,8 +37,17 @@ export function runCli(args: string[], o: { cwd?: string; env?: Record<string, s
   });
 }
 
+const made: string[] = [];
+
+/** A new temp dir, removed by `removeTempDirs` (call it in afterAll). */
 export function tempDir(prefix = 'fmnist-cli-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
+export function removeTempDirs(): void {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
 export interface RealSplit {
