@@ -3,17 +3,43 @@ import { COLUMN_NAMES, NUM_VARIABLES, PIXELS } from './constants.js';
 import { FmnistError } from './errors.js';
 import type { Split } from './types.js';
 
+const TILE = 64;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** A Split as an Arrow IPC file: columns label, pixel1..pixel784, uint8, rows in order. */
 export function splitToArrow(s: Split): Uint8Array {
   // one column-major block, one subarray per column (no per-column allocation)
-  const cols = new Uint8Array(s.n * PIXELS);
+  const n = s.n;
+  const cols = new Uint8Array(n * PIXELS);
   const img = s.images;
-  for (let i = 0; i < s.n; i++) {
-    const src = i * PIXELS;
-    for (let p = 0; p < PIXELS; p++) cols[p * s.n + i] = img[src + p];
+  // tiled transpose: TILE rows x 784 pixels stay in cache; 4 pixels per 32-bit read when aligned
+  const aligned = LITTLE_ENDIAN && img.byteOffset % 4 === 0;
+  const words = aligned ? new Uint32Array(img.buffer, img.byteOffset, (n * PIXELS) >>> 2) : null;
+  for (let i0 = 0; i0 < n; i0 += TILE) {
+    const i1 = Math.min(i0 + TILE, n);
+    if (words) {
+      for (let p = 0; p < PIXELS; p += 4) {
+        const o0 = p * n;
+        const o1 = o0 + n;
+        const o2 = o1 + n;
+        const o3 = o2 + n;
+        for (let i = i0, w = (i0 * PIXELS + p) >>> 2; i < i1; i++, w += PIXELS >>> 2) {
+          const v = words[w]; // little-endian: byte k of the word is pixel p+k
+          cols[o0 + i] = v;
+          cols[o1 + i] = v >>> 8;
+          cols[o2 + i] = v >>> 16;
+          cols[o3 + i] = v >>> 24;
+        }
+      }
+    } else {
+      for (let p = 0; p < PIXELS; p++) {
+        const dst = p * n;
+        for (let i = i0, src = i0 * PIXELS + p; i < i1; i++, src += PIXELS) cols[dst + i] = img[src];
+      }
+    }
   }
-  const arrays: Record<string, Uint8Array> = { label: s.labels.subarray(0, s.n) };
-  for (let p = 0; p < PIXELS; p++) arrays[COLUMN_NAMES[p + 1]] = cols.subarray(p * s.n, (p + 1) * s.n);
+  const arrays: Record<string, Uint8Array> = { label: s.labels.subarray(0, n) };
+  for (let p = 0; p < PIXELS; p++) arrays[COLUMN_NAMES[p + 1]] = cols.subarray(p * n, (p + 1) * n);
   return tableToIPC(tableFromArrays(arrays), 'file');
 }
 
@@ -67,9 +93,24 @@ export function arrowToSplit(bytes: Uint8Array, file: string): Split {
   const n = t.numRows;
   const labels = columnValues(t.getChildAt(0)!, n, Uint8Array);
   const images = new Uint8Array(n * PIXELS);
-  for (let p = 0; p < PIXELS; p++) {
-    const col = columnValues(t.getChildAt(p + 1)!, n, Uint8Array);
-    for (let i = 0, d = p; i < n; i++, d += PIXELS) images[d] = col[i];
+  const words = new Uint32Array(images.buffer);
+  const cols = Array.from({ length: PIXELS }, (_, p) => columnValues(t.getChildAt(p + 1)!, n, Uint8Array));
+  if (!LITTLE_ENDIAN) {
+    for (let p = 0; p < PIXELS; p++) for (let i = 0; i < n; i++) images[i * PIXELS + p] = cols[p][i];
+    return { n, images, labels };
+  }
+  // tiled transpose, 4 pixels gathered into one little-endian 32-bit write
+  for (let i0 = 0; i0 < n; i0 += TILE) {
+    const i1 = Math.min(i0 + TILE, n);
+    for (let p = 0; p < PIXELS; p += 4) {
+      const c0 = cols[p];
+      const c1 = cols[p + 1];
+      const c2 = cols[p + 2];
+      const c3 = cols[p + 3];
+      for (let i = i0, w = (i0 * PIXELS + p) >>> 2; i < i1; i++, w += PIXELS >>> 2) {
+        words[w] = c0[i] | (c1[i] << 8) | (c2[i] << 16) | (c3[i] << 24);
+      }
+    }
   }
   return { n, images, labels };
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { csvRow, realTestSplit, subset, tempDir, writeCsv } from '../test/fixtures.js';
+import { csvRow, realTestSplit, subset, tempDir, writeCsv, sameBytes } from '../test/fixtures.js';
 import { COLUMN_NAMES, PIXELS } from './constants.js';
 import { loadCsvSplit } from './clean.js';
 import { readCsv } from './csv-reader.js';
@@ -114,7 +114,7 @@ describe('Kaggle CSV reading and cleaning', () => {
     const keptSrc = src.filter((_, i) => kinds[i] === 'keep' || kinds[i] === 'conflict');
     keptSrc.forEach((s, k) => {
       const from = s >= 0 ? s : -s;
-      expect(split.images.subarray(k * PIXELS, (k + 1) * PIXELS)).toEqual(base.images.subarray(from * PIXELS, (from + 1) * PIXELS));
+      expect(sameBytes(split.images.subarray(k * PIXELS, (k + 1) * PIXELS), base.images.subarray(from * PIXELS, (from + 1) * PIXELS))).toBe(true);
       expect(split.labels[k]).toBe(s >= 0 ? base.labels[s] : (base.labels[from] + 1) % 10);
     });
   });

@@ -113,3 +113,8 @@ export function compareMatrices(a: Float64Array, b: Float64Array): { maxDiff: nu
   }
   return { maxDiff, nanMismatch, nans };
 }
+
+/** Byte equality of two typed arrays (fast where `toEqual` walks element by element). */
+export function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
