@@ -50,7 +50,7 @@ export async function fetchDataset(o: FetchOptions = {}): Promise<DatasetLocatio
 
 async function download(url: string, dest: string, expected: string, name: string, onProgress?: OnProgress): Promise<void> {
   const part = `${dest}.part-${process.pid}`;
-  const hint = 'Check the network or the mirror (--mirror / FMNIST_MIRROR_URL), or install the data with `apt-get install dataset-fashion-mnist` and use --data-dir.';
+  const hint = 'Check the network or the mirror (FMNIST_MIRROR_URL), or install the data with `apt-get install dataset-fashion-mnist` and use --data-dir.';
   let res: Response;
   try {
     res = await fetch(url);

@@ -21,6 +21,7 @@ export function gramKernel(
   n: number,
   blockRows: Int32Array,
   kc: number,
+  onRows?: (rowsDone: number) => void,
 ): Float64Array {
   const P = 784;
   const VP = 788; // 785 variables padded to 197 blocks of 4
@@ -78,6 +79,7 @@ export function gramKernel(
         G[g3] += s30; G[g3 + 1] += s31; G[g3 + 2] += s32; G[g3 + 3] += s33;
       }
     }
+    if (onRows !== undefined) onRows(r0 + rows);
   }
   return G;
 }

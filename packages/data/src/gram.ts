@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { gramKernel } from './gram-kernel.js';
-import type { Split } from './types.js';
+import type { OnProgress, Split } from './types.js';
 
 /** Variables padded to a multiple of 4; variable 785 is the constant 1 (see gram-kernel.ts). */
 export const GRAM_STRIDE = 788;
@@ -22,8 +22,9 @@ function blockRowsFor(w: number, t: number): Int32Array {
 }
 
 /** Upper-triangle Gram matrix (GRAM_STRIDE x GRAM_STRIDE) of label, pixels, ones on this thread. */
-export function gram(s: Split): Float64Array {
-  return gramKernel(s.images, s.labels, s.n, blockRowsFor(0, 1), PANEL_ROWS);
+export function gram(s: Split, onProgress?: OnProgress): Float64Array {
+  const report = onProgress ? (done: number) => onProgress({ done, total: s.n, unit: 'rows', label: 'correlation' }) : undefined;
+  return gramKernel(s.images, s.labels, s.n, blockRowsFor(0, 1), PANEL_ROWS, report);
 }
 
 const workerSource = (kernel: string) => `
@@ -31,7 +32,8 @@ const { parentPort, workerData } = require('node:worker_threads');
 var __name = (f) => f;
 const gramKernel = ${kernel};
 const { images, labels, n, blockRows, kc } = workerData;
-const G = gramKernel(new Uint8Array(images), new Uint8Array(labels), n, new Int32Array(blockRows), kc);
+const G = gramKernel(new Uint8Array(images), new Uint8Array(labels), n, new Int32Array(blockRows), kc,
+  (done) => parentPort.postMessage({ done }));
 parentPort.postMessage(G, [G.buffer]);
 `;
 
@@ -39,9 +41,11 @@ parentPort.postMessage(G, [G.buffer]);
  * The same Gram matrix computed by `threads` worker threads (default: all cores), each taking
  * an even share of the upper-triangle blocks; the images are shared, not copied per worker.
  */
-export async function gramParallel(s: Split, o: { threads?: number } = {}): Promise<Float64Array> {
+export async function gramParallel(s: Split, o: { threads?: number; onProgress?: OnProgress } = {}): Promise<Float64Array> {
   const threads = Math.max(1, Math.min(o.threads ?? availableParallelism(), Math.floor(s.n / MIN_ROWS_PER_WORKER)));
-  if (threads <= 1) return gram(s);
+  if (threads <= 1) return gram(s, o.onProgress);
+  // progress: the slowest worker's rows (they move in step, each over all rows)
+  const rowsDone = new Array<number>(threads).fill(0);
   const shared = (src: Uint8Array) => {
     const sab = new SharedArrayBuffer(src.length);
     new Uint8Array(sab).set(src);
@@ -60,9 +64,14 @@ export async function gramParallel(s: Split, o: { threads?: number } = {}): Prom
           workerData: { images, labels, n: s.n, blockRows: blockBuffer, kc: PANEL_ROWS },
           transferList: [blockBuffer],
         });
-        worker.once('message', (g: Float64Array) => {
-          resolve(g);
-          void worker.terminate();
+        worker.on('message', (m: Float64Array | { done: number }) => {
+          if (m instanceof Float64Array) {
+            resolve(m);
+            void worker.terminate();
+            return;
+          }
+          rowsDone[w] = m.done;
+          o.onProgress?.({ done: Math.min(...rowsDone), total: s.n, unit: 'rows', label: 'correlation' });
         });
         worker.once('error', reject);
         worker.once('exit', (code) => {

@@ -36,7 +36,10 @@ describe('Pearson correlation', () => {
   it('is symmetric with a unit diagonal and gives the same bits on worker threads', async () => {
     const s = subset(real, 0, 4500);
     const R1 = pearson(s);
-    const R2 = await pearsonParallel(s, { threads: 2 });
+    const done: number[] = [];
+    const R2 = await pearsonParallel(s, { threads: 2, onProgress: (p) => done.push(p.done) });
+    expect(done.at(-1)).toBe(4500);
+    expect(done.length).toBeGreaterThan(5);
     expect(sameBytes(R2, R1)).toBe(true);
     for (let i = 0; i < NUM_VARIABLES; i += 37) {
       if (!Number.isNaN(R1[i * NUM_VARIABLES + i])) expect(R1[i * NUM_VARIABLES + i]).toBe(1);

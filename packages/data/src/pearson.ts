@@ -1,6 +1,6 @@
 import { NUM_VARIABLES, PIXELS } from './constants.js';
 import { GRAM_STRIDE, ONES_VARIABLE, gram, gramParallel } from './gram.js';
-import type { Split } from './types.js';
+import type { OnProgress, Split } from './types.js';
 
 /**
  * Pearson correlation matrix from the exact integer Gram matrix:
@@ -37,12 +37,12 @@ export function correlationFromGram(G: Float64Array, n: number): Float64Array {
 }
 
 /** 785x785 Pearson correlation (row-major; variables label, pixel1..pixel784) on this thread. */
-export function pearson(s: Split): Float64Array {
-  return correlationFromGram(gram(s), s.n);
+export function pearson(s: Split, onProgress?: OnProgress): Float64Array {
+  return correlationFromGram(gram(s, onProgress), s.n);
 }
 
 /** `pearson` computed on worker threads (default: all cores). */
-export async function pearsonParallel(s: Split, o: { threads?: number } = {}): Promise<Float64Array> {
+export async function pearsonParallel(s: Split, o: { threads?: number; onProgress?: OnProgress } = {}): Promise<Float64Array> {
   return correlationFromGram(await gramParallel(s, o), s.n);
 }
 

@@ -166,9 +166,11 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   const test = await load(inputs.test, 'read test');
   const balance = { train: balanceReport(train.split.labels), test: balanceReport(test.split.labels) };
   progress('correlation train', 2, total);
-  const corrTrain = await pearsonParallel(train.split, { threads: o.threads });
+  const corrProgress = (label: string): OnProgress | undefined =>
+    o.onProgress ? (p) => o.onProgress!({ ...p, label }) : undefined;
+  const corrTrain = await pearsonParallel(train.split, { threads: o.threads, onProgress: corrProgress('correlation train') });
   progress('correlation test', 3, total);
-  const corrTest = await pearsonParallel(test.split, { threads: o.threads });
+  const corrTest = await pearsonParallel(test.split, { threads: o.threads, onProgress: corrProgress('correlation test') });
   const topTrain = topCorrelatedPixels(corrTrain, 20);
   const topTest = topCorrelatedPixels(corrTest, 20);
   progress('describe', 4, total);
