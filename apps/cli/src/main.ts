@@ -68,7 +68,10 @@ if (!isMainThread) {
   pointAtBundledWasm();
   await loadModels();
 } else if (args[0] === WORKER_COMMAND) {
-  // A worker process forked by @fmnist/experiments: it lives on its IPC channel.
+  // A worker process forked by @fmnist/experiments: it lives on its IPC channel. Ctrl-C reaches
+  // the whole process group; the parent forwards the abort over IPC so that the worker stops
+  // after the current batch with its checkpoint, so the signal itself is ignored here.
+  process.on('SIGINT', () => {});
   pointAtBundledWasm();
   await runWorkerEntry();
 } else {

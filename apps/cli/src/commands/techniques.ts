@@ -187,7 +187,7 @@ export function summarize(o: TechniqueOutcome): string {
     case 'transfer': {
       const lines = [`${head}:`];
       for (const m of (r.models ?? []) as any[]) {
-        lines.push(m.status === 'complete' ? `  ${m.variant}: train ${pct(m.train?.accuracy)}, test ${pct(m.test?.accuracy)} (input ${m.inputSize}px)` : `  ${m.variant}: ${m.status}${m.reason ? ` (${m.reason})` : ''}`);
+        lines.push(m.status === 'complete' ? `  ${m.variant}: train ${pct(m.train?.accuracy)}, test ${pct(m.test?.accuracy)} (input ${m.inputSize}px)` : `  ${m.variant}: ${m.status}${m.reason ? ` (${String(m.reason).split('\n')[0]})` : ''}`);
       }
       lines.push('  original study: VGG16 82.68%, VGG19 82.94%');
       return lines.join('\n');
