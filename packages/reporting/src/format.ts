@@ -45,3 +45,20 @@ export function std(xs: number[]): number {
   const m = mean(xs);
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
 }
+
+/** Nested plain objects as dotted keys: { data: { trainSubset: 1 } } -> [['data.trainSubset', 1]]. */
+export function flatten(o: Record<string, unknown>, prefix = ''): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length) out.push(...flatten(v as Record<string, unknown>, `${prefix}${k}.`));
+    else out.push([`${prefix}${k}`, v]);
+  }
+  return out;
+}
+
+/** A long hex digest (input key, git revision, sha256) cut to 12 characters, suffixes kept. */
+export function shortHash(x: unknown): string {
+  if (typeof x !== 'string') return value(x);
+  return x.replace(/\b([0-9a-f]{12})[0-9a-f]{8,}\b/g, '$1…');
+}

@@ -23,9 +23,10 @@ h3 { font-size: 17px; margin: 28px 0 10px; }
 p { margin: 0 0 12px; max-width: 80ch; }
 code { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: var(--soft); padding: 1px 5px; border-radius: 5px; overflow-wrap: anywhere; }
 .note { background: var(--note); border-left: 4px solid var(--note-line); padding: 8px 14px; border-radius: 4px; margin: 0 0 14px; max-width: 90ch; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 3px 18px; margin: 0 0 16px; font-size: 14px; }
-dl.facts dt { color: var(--muted); }
-dl.facts dd { margin: 0; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
+dl.facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr)); gap: 6px 24px; margin: 0 0 16px; font-size: 14px; max-width: 960px; }
+dl.facts div { border-left: 3px solid var(--line); padding: 1px 0 1px 10px; }
+dl.facts dt { color: var(--muted); font-size: 12.5px; }
+dl.facts dd { margin: 0; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; font-weight: 500; }
 .table-block { margin: 0 0 22px; }
 .table-wrap { overflow-x: auto; }
 p.caption { color: var(--muted); font-size: 13.5px; margin: 0 0 6px; }
@@ -70,7 +71,7 @@ export function renderHtml(doc: ReportDocument, figures: Map<string, RenderedFig
       case 'heading':
         return `<h3 id="${sectionId}-${headingNo}">${esc(b.text)}</h3>`;
       case 'facts':
-        return `<dl class="facts">${b.items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`;
+        return `<dl class="facts">${b.items.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>`;
       case 'table': {
         tableNo++;
         const cls = (i: number) => (b.numeric?.[i] ? ' class="num"' : '');

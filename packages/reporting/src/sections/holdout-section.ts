@@ -31,9 +31,20 @@ function tuningBlocks(tune: any, source: string): Block[] {
   const trials: Trial[] = Array.isArray(tune?.trials) ? [...tune.trials] : [];
   if (!trials.length) return [note(`The tuning result (${source}) holds no trials.`)];
   trials.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || (b.valAccuracy ?? -1) - (a.valAccuracy ?? -1) || String(a.id).localeCompare(String(b.id)));
-  const keys = orderedKeys(trials.map((t) => t.params ?? {})).filter((k) => k !== 'epochs');
+  // Parameters equal in every trial are stated once; the table keeps the ones that were searched.
+  const all = orderedKeys(trials.map((t) => t.params ?? {})).filter((k) => k !== 'epochs');
+  const fixedKeys = trials.length > 1 ? all.filter((k) => new Set(trials.map((t) => value(t.params?.[k]))).size === 1) : [];
+  const keys = all.filter((k) => !fixedKeys.includes(k));
+  const budget = tune.budget ?? {};
+  const method = tune.schedule && tune.schedule !== tune.method ? `${tune.method} (${tune.schedule})` : (tune.method ?? 'unknown');
   const blocks: Block[] = [
-    p(`Search method: ${tune.method ?? 'unknown'}; ${trials.length} trials, ranked by validation accuracy (from ${source}).`),
+    p(
+      `Search: ${method}; ${trials.length} trials ranked by validation accuracy`,
+      isNum(budget.spaceSize) ? ` from a space of ${budget.spaceSize} configurations` : '',
+      isNum(budget.spentEpochs) ? `; ${budget.spentEpochs} training epochs spent${isNum(budget.plannedEpochs) ? ` of ${budget.plannedEpochs} planned` : ''}` : '',
+      isNum(budget.trialRows) ? `; ${budget.trialRows.toLocaleString('en-US')} training and ${value(budget.validationRows)} validation rows per trial` : '',
+      ` (from ${source}).`,
+    ),
     {
       kind: 'table',
       caption: 'Tuning: every trial, ranked',
@@ -50,6 +61,9 @@ function tuningBlocks(tune: any, source: string): Block[] {
       ]),
     },
   ];
+  if (fixedKeys.length) {
+    blocks.push(p('Fixed in every trial: ', fixedKeys.map((k) => `${k} ${value(trials[0].params?.[k])}`).join(', '), '.'));
+  }
   const scored = trials.filter((t) => isNum(t.valAccuracy));
   if (scored.length) {
     blocks.push({
@@ -93,8 +107,13 @@ export function holdoutSection(tune: RunLookup, holdout: RunLookup): Section {
   }
   const r = holdout.run.results;
   b.push(p(...runLine(holdout)));
+  if (r.data && (isNum(r.data.trainRows) || isNum(r.data.testRows))) {
+    b.push(p(`Data: ${value(r.data.trainRows)} training rows (split into training and validation), ${value(r.data.testRows)} test rows.`));
+  }
   if (r.params && typeof r.params === 'object') {
-    b.push({ kind: 'facts', items: orderedKeys([r.params]).map((k) => [k, value(r.params[k])]) });
+    const same = tuneResult?.best && JSON.stringify(orderedKeys([tuneResult.best]).map((k) => [k, tuneResult.best[k]])) === JSON.stringify(orderedKeys([r.params]).map((k) => [k, r.params[k]]));
+    if (same) b.push(p('Trained with the best hyperparameters above.'));
+    else b.push(p('Hyperparameters of the final training:'), { kind: 'facts', items: orderedKeys([r.params]).map((k) => [k, value(r.params[k])]) });
   }
   const history = asHistory(r.history);
   if (history.length) {

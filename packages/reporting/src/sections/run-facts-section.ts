@@ -1,6 +1,6 @@
 import type { DataInputs } from '../data-inputs.js';
 import { note, p, type Section } from '../document.js';
-import { DASH, int, seconds, value } from '../format.js';
+import { DASH, flatten, int, seconds, shortHash, value } from '../format.js';
 import { TECHNIQUES, type RunLookup, type Technique } from '../run-inputs.js';
 import { asHistory, meanImagesPerSecond } from './history.js';
 import { runLabel } from './run-label.js';
@@ -42,17 +42,19 @@ export function runFactsSection(runs: Record<Technique, RunLookup>, data: DataIn
         ['node', ...m((c) => c.manifest?.versions?.node)],
         ['fmnist', ...m((c) => c.manifest?.versions?.fmnist)],
         ['tfjs', ...m((c) => c.manifest?.versions?.tfjs)],
-        ['git revision', ...m((c) => c.manifest?.gitRevision)],
-        ['data input key', ...m((c) => c.manifest?.data?.inputKey)],
+        ['attempts (resumed runs have several)', ...m((c) => (Array.isArray((c.manifest as any)?.attempts) ? (c.manifest as any).attempts.length : undefined))],
+        ['git revision', ...cols.map((c) => shortHash(c.manifest?.gitRevision))],
+        ['data input key', ...cols.map((c) => shortHash(c.manifest?.data?.inputKey))],
       ],
     });
-    const keys = [...new Set(cols.flatMap((c) => Object.keys(c.manifest?.config ?? {})))].sort();
+    const configs = cols.map((c) => new Map(flatten(c.manifest?.config ?? {})));
+    const keys = [...new Set(configs.flatMap((m) => [...m.keys()]))].sort();
     if (keys.length) {
       b.push({
         kind: 'table',
         caption: 'Configuration of each run (manifest.json)',
         columns: ['option', ...present],
-        rows: keys.map((k) => [k, ...cols.map((c) => (c.manifest?.config && k in c.manifest.config ? value(c.manifest.config[k]) : DASH))]),
+        rows: keys.map((k) => [k, ...configs.map((m) => (m.has(k) ? shortHash(value(m.get(k))) : DASH))]),
       });
     }
   }

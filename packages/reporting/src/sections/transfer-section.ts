@@ -1,6 +1,6 @@
 import { curvesChart } from '../charts.js';
 import { note, p, type Section } from '../document.js';
-import { DASH, pct, value } from '../format.js';
+import { DASH, pct, shortHash, value } from '../format.js';
 import type { RunLookup } from '../run-inputs.js';
 import { ORIGINAL } from '../study-constants.js';
 import { asHistory, historyPoints } from './history.js';
@@ -41,6 +41,10 @@ export function transferSection(transfer: RunLookup): Section {
     return section;
   }
   b.push(p(...runLine(transfer)));
+  const data = transfer.run.results.data;
+  if (data && (typeof data.trainRows === 'number' || typeof data.testRows === 'number')) {
+    b.push(p(`Data: ${value(data.trainRows)} training rows, ${value(data.testRows)} test rows.`));
+  }
   const models = transferModels(transfer);
   if (!models.length) {
     b.push(note('The transfer results hold no models.'));
@@ -53,26 +57,27 @@ export function transferSection(transfer: RunLookup): Section {
     numeric: [false, false, true, true, true, true, true, false],
     rows: models.map((m) => [
       m.variant.toUpperCase(),
-      m.status === 'complete' ? 'complete' : `${value(m.status)}${m.reason ? `: ${m.reason}` : ''}`,
+      m.status === 'complete' ? 'complete' : `${value(m.status)} (reason below)`,
       m.inputSize ? `${m.inputSize}×${m.inputSize}` : DASH,
       value(m.featureDim),
       pct(m.train?.accuracy),
       pct(m.test?.accuracy),
       pct(originalTest(m.variant)),
-      m.weights?.source ? `${m.weights.source}${m.weights.sha256 ? ` (sha256 ${m.weights.sha256.slice(0, 12)}…)` : ''}` : DASH,
+      m.weights?.source ? `${m.weights.source}${m.weights.sha256 ? ` (sha256 ${shortHash(m.weights.sha256)})` : ''}` : DASH,
     ]),
   });
   for (const m of models) {
     if (m.status !== 'complete') {
-      b.push(note(`${m.variant.toUpperCase()} was not run (${value(m.status)}): ${m.reason ?? 'no reason recorded'}.`));
+      b.push(note(`${m.variant.toUpperCase()} was not run (${value(m.status)}): ${(m.reason ?? 'no reason recorded').replace(/\.\s*$/, '')}.`));
       continue;
     }
     const h = asHistory(m.history);
     if (h.length) {
+      const hasVal = h.some((e) => typeof e.valAccuracy === 'number');
       b.push({
         kind: 'figure',
         name: `transfer-${m.variant.replace(/[^a-z0-9]/gi, '')}-accuracy`,
-        caption: `${m.variant.toUpperCase()} head: training and validation accuracy vs epochs.`,
+        caption: `${m.variant.toUpperCase()} head: ${hasVal ? 'training and validation' : 'training'} accuracy vs epochs (the base is frozen; only the head learns).`,
         chart: curvesChart({ points: historyPoints(h, 'accuracy'), yTitle: 'accuracy', title: `${m.variant.toUpperCase()} head: accuracy vs epochs`, percent: true }),
       });
     }
