@@ -104,6 +104,15 @@ describe('fetchDataset', () => {
     }
   });
 
+  it('an aborted download leaves no partial file', async () => {
+    const dir = tempDir('fetch-abort');
+    const ac = new AbortController();
+    const checksums = Object.fromEntries([...files].map(([n, b]) => [n, md5(b)]));
+    const err = await fetchDataset({ dir, baseUrl: mirror.url, checksums, signal: ac.signal, onProgress: () => ac.abort() }).catch((e) => e);
+    expect(err).toBeInstanceOf(FmnistError);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('a missing file on the mirror and an unreachable mirror are errors naming the URL', async () => {
     const empty = await startMirror(new Map());
     try {

@@ -18,6 +18,8 @@ export interface FetchOptions {
   /** Expected MD5 per file name; default the sums published in the Fashion-MNIST README. */
   checksums?: Record<string, string>;
   onProgress?: OnProgress;
+  /** Aborts the current download; its partial file is deleted. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -41,19 +43,26 @@ export async function fetchDataset(o: FetchOptions = {}): Promise<DatasetLocatio
     } catch {
       // not there yet
     }
-    await download(new URL(f.name, base).toString(), dest, expected, f.name, o.onProgress);
+    await download(new URL(f.name, base).toString(), dest, expected, f.name, o.onProgress, o.signal);
   }
   const r = await findDatasetIn(dir, o.dir ? 'option' : 'cache');
   if (!('location' in r)) throw new FmnistError(`Downloaded files missing from ${dir}: ${r.missing.join(', ')}`, { file: dir });
   return r.location;
 }
 
-async function download(url: string, dest: string, expected: string, name: string, onProgress?: OnProgress): Promise<void> {
+async function download(
+  url: string,
+  dest: string,
+  expected: string,
+  name: string,
+  onProgress?: OnProgress,
+  signal?: AbortSignal,
+): Promise<void> {
   const part = `${dest}.part-${process.pid}`;
   const hint = 'Check the network or the mirror (FMNIST_MIRROR_URL), or install the data with `apt-get install dataset-fashion-mnist` and use --data-dir.';
   let res: Response;
   try {
-    res = await fetch(url);
+    res = await fetch(url, { signal });
   } catch (e) {
     throw new FmnistError(`Cannot download ${url}: ${(e as Error).message}${(e as { cause?: Error }).cause ? ` (${(e as { cause: Error }).cause.message})` : ''}`, { file: dest, hint, cause: e });
   }

@@ -231,6 +231,24 @@ describe('prepare on bad input', () => {
     expect(readdirSync(root).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 
+  it('an aborted prepare stops between steps and writes nothing', async () => {
+    const root = tempDir('prepare-abort');
+    const train = join(root, 'train.csv');
+    writeCsv(train, Array.from({ length: 20 }, (_, i) => csvRow(small, i)));
+    const ac = new AbortController();
+    const out = join(root, 'out');
+    const err = await prepare({
+      trainCsv: train,
+      testCsv: train,
+      out,
+      signal: ac.signal,
+      onProgress: (p) => p.label === 'correlation train' && p.unit === 'step' && ac.abort(),
+    }).catch((e) => e);
+    expect(err.name).toBe('AbortError');
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(root)).toEqual(['train.csv']);
+  });
+
   it('an output path that is a file is refused before any work', async () => {
     const root = tempDir('prepare-out-file');
     const out = join(root, 'out');

@@ -30,6 +30,8 @@ export interface PrepareOptions {
   /** Worker threads for the correlation (default: all cores). */
   threads?: number;
   onProgress?: OnProgress;
+  /** Stops between steps; nothing is written to `out`. */
+  signal?: AbortSignal;
 }
 
 export interface PrepareResult {
@@ -124,7 +126,10 @@ async function removeStaleTemps(parent: string, prefix: string): Promise<void> {
 export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   const t0 = performance.now();
   const out = resolve(o.out);
-  const progress = (label: string, done: number, total: number) => o.onProgress?.({ done, total, unit: 'step', label });
+  const progress = (label: string, done: number, total: number) => {
+    o.signal?.throwIfAborted();
+    o.onProgress?.({ done, total, unit: 'step', label });
+  };
   try {
     if (!(await stat(out)).isDirectory()) {
       throw new FmnistError(`Output ${out} exists and is not a directory`, { file: out, hint: 'Choose another --out.' });
@@ -228,7 +233,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     await rm(tmp, { recursive: true, force: true });
     throw e;
   }
-  progress('done', total, total);
+  o.onProgress?.({ done: total, total, unit: 'step', label: 'done' });
   return {
     out,
     cached: false,
