@@ -1,4 +1,4 @@
-import * as dataPkg from '@fmnist/data';
+import { prepare } from '@fmnist/data';
 import { resolve } from 'node:path';
 import type { ExperimentOptions } from './context';
 import { runHoldout, type HoldoutResult } from './holdout';
@@ -14,24 +14,21 @@ export interface AllResult {
   transfer: TransferResult;
 }
 
-const data = dataPkg as unknown as Record<string, ((...a: any[]) => any) | undefined>;
-
 /**
- * The whole study except the report: prepare the data (when @fmnist/data's prepare is
- * available and no data dir was given), then tune + holdout, k-fold, transfer. The report is
+ * The whole study except the report: prepare the data (unless a data dir was given), then tune + holdout, k-fold, transfer. The report is
  * chained by the CLI (`fmnist run`), which owns @fmnist/reporting.
  */
 export async function runAll(o: ExperimentOptions & { preparedDir?: string } = {}): Promise<AllResult> {
   let prepared: AllResult['prepared'] = null;
   let dataDir = o.dataDir;
-  if (!dataDir && data.prepare) {
+  if (!dataDir) {
     const out = resolve(o.preparedDir ?? resolve(o.runsDir ?? 'runs', 'data'));
-    o.log?.(`prepare: writing ${out}`);
-    await data.prepare({ out, outDir: out, onProgress: o.onProgress });
+    o.log?.(`prepare: writing ${out} (unchanged inputs are not re-parsed)`);
+    await prepare({ out, onProgress: o.onProgress });
     prepared = { dir: out };
     dataDir = out;
   }
-  const opts = { ...o, dataDir };
+  const opts: ExperimentOptions = { ...o, dataDir };
   const holdout = await runHoldout(opts);
   const kfold = await runKFold(opts);
   const transfer = await runTransfer(opts);

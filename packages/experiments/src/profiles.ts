@@ -98,8 +98,8 @@ export const PROFILES: Record<'quick' | 'full', Settings> = {
     transfer: {
       variants: ['vgg16', 'vgg19'],
       inputSize: 32,
-      trainSubset: 2000,
-      testSubset: 1000,
+      trainSubset: 1500,
+      testSubset: 500,
       head: { denseUnits: 128, dropout: 0.3, activation: 'relu', optimizer: 'adam', learningRate: 0.001, momentum: 0, epochs: 15, batchSize: 64 },
       weights: {},
     },

@@ -9,6 +9,7 @@ import { openRun, readJsonFile, type Run } from './run-dir';
 import { createEta, formatEpochLine } from './progress';
 import { deriveSeed } from './rng';
 import { readFloat32 } from './train-task';
+import { applyStandardizer, fitStandardizer } from './standardize';
 import type { EpochMetricsLike, EvaluationLike, Score } from './types';
 
 export interface TransferModelResult {
@@ -169,8 +170,12 @@ async function oneVariant(
     const head = e.createHead(featureDim, { activation: h.activation, denseUnits: h.denseUnits, dropout: h.dropout, optimizer: h.optimizer, learningRate: h.learningRate, momentum: h.momentum, seed: deriveSeed(c.seed, 'head', variant) });
     try {
       const eta = createEta(h.epochs);
-      const trainData = { x: fTrain, labels: train.labels, n: train.n };
-      const testData = { x: fTest, labels: test.labels, n: test.n };
+      // Raw VGG activations reach the hundreds: standardize each feature with the training
+      // rows' mean/std (kept beside the head model) so the head trains well.
+      const scaler = fitStandardizer(fTrain, train.n, featureDim);
+      await writeJsonAtomic(run.path(variant, 'feature-scaler.json'), { mean: Array.from(scaler.mean), std: Array.from(scaler.std) });
+      const trainData = { x: applyStandardizer(fTrain, featureDim, scaler), labels: train.labels, n: train.n };
+      const testData = { x: applyStandardizer(fTest, featureDim, scaler), labels: test.labels, n: test.n };
       const r = await e.train(head, trainData, {
         epochs: h.epochs,
         batchSize: h.batchSize,
