@@ -49,6 +49,20 @@ describe('generateReport with every input present', () => {
     expect((await readdir(out)).sort()).toEqual(['figures', 'report.html', 'report.md']);
   });
 
+  it('writes markdown tables whose rows all have the header\'s column count, escapes included', async () => {
+    const md = await readFile(join(out, 'report.md'), 'utf8');
+    const cells = (line: string) => line.replace(/\\\|/g, '').split('|').length;
+    const lines = md.split('\n');
+    let tables = 0;
+    for (let i = 0; i < lines.length; i++) {
+      if (!/^\| (---:?|:?---)/.test(lines[i])) continue;
+      tables++;
+      const n = cells(lines[i - 1]);
+      for (let j = i + 1; j < lines.length && lines[j].startsWith('|'); j++) expect(cells(lines[j]), lines[j]).toBe(n);
+    }
+    expect(tables).toBeGreaterThanOrEqual(12);
+  });
+
   it('shows the numbers of the selected runs and the original study', async () => {
     const md = await readFile(join(out, 'report.md'), 'utf8');
     const html = await readFile(join(out, 'report.html'), 'utf8');

@@ -95,6 +95,25 @@ describe('report.html in headless Chromium, network blocked', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
     await page.screenshot({ path: join(ARTIFACTS, 'report-top.png') });
 
+    // The markdown's images, as a markdown viewer shows them (<img> beside report.md): each loads.
+    const md = await readFile(htmlPath.replace(/report\.html$/, 'report.md'), 'utf8');
+    const links = [...md.matchAll(/\]\((figures\/[^)]+\.(?:svg|png))\)/g)].map((m) => m[1]);
+    const page2 = await context.newPage();
+    page2.on('console', (m) => m.type() === 'error' && errors.push(`markdown images: ${m.text()}`));
+    await page2.goto(pathToFileURL(join(dirname(htmlPath), 'report.md')).href.replace(/report\.md$/, ''));
+    const loaded = await page2.evaluate(async (srcs) => {
+      const out: { src: string; w: number }[] = [];
+      for (const src of srcs) {
+        const img = new (globalThis as any).Image();
+        img.src = src;
+        await img.decode().catch(() => undefined);
+        out.push({ src, w: img.naturalWidth });
+      }
+      return out;
+    }, links);
+    expect(loaded.length).toBeGreaterThanOrEqual(15);
+    for (const l of loaded) expect(l.w, l.src).toBeGreaterThan(50);
+
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
     expect(failed).toEqual([]);
