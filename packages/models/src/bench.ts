@@ -14,6 +14,8 @@ export interface TrainBenchResult {
   backend: BackendName;
   imagesPerSecond: number;
   singleProcessImagesPerSecond: number;
+  /** Single process: images per second of CPU time (user + system), a load-independent figure. */
+  singleProcessImagesPerCpuSecond: number;
   workers: number;
   threads: number;
   batch: number;
@@ -84,7 +86,7 @@ export function randomBatch(n: number, seed: number): { x: tf.Tensor4D; y: tf.Te
 }
 
 interface TrainJob { backend: BackendName; batch: number; warmup: number; steps: number; seed: number }
-interface TrainJobResult { info: BackendInfo; images: number; seconds: number; start: number; end: number }
+interface TrainJobResult { info: BackendInfo; images: number; seconds: number; cpuSeconds: number; start: number; end: number }
 
 async function trainJob(job: TrainJob, waitForGo?: () => Promise<void>): Promise<TrainJobResult> {
   const info = await initBackend(job.backend);
@@ -92,13 +94,15 @@ async function trainJob(job: TrainJob, waitForGo?: () => Promise<void>): Promise
   const { x, y } = randomBatch(job.batch, job.seed + 1);
   for (let i = 0; i < job.warmup; i++) await model.trainOnBatch(x, y);
   if (waitForGo) await waitForGo();
+  const cpu0 = process.cpuUsage();
   const start = performance.timeOrigin + performance.now();
   for (let i = 0; i < job.steps; i++) await model.trainOnBatch(x, y);
   const end = performance.timeOrigin + performance.now();
+  const cpu = process.cpuUsage(cpu0);
   x.dispose();
   y.dispose();
   model.dispose();
-  return { info, images: job.batch * job.steps, seconds: (end - start) / 1000, start, end };
+  return { info, images: job.batch * job.steps, seconds: (end - start) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, start, end };
 }
 
 // Worker side: warm up, report ready, wait for 'go', train, report.
@@ -221,7 +225,8 @@ export async function runModelsBenchmark(o: ModelsBenchOptions & { workerUrl?: U
       const r = await trainJob({ backend, batch, warmup: 0, steps: cpuSteps, seed: 1 });
       const ips = round(r.images / r.seconds);
       emit({
-        kind: 'train-reference-cnn', backend, imagesPerSecond: ips, singleProcessImagesPerSecond: ips, workers: 1, threads: 1,
+        kind: 'train-reference-cnn', backend, imagesPerSecond: ips, singleProcessImagesPerSecond: ips,
+        singleProcessImagesPerCpuSecond: round(r.images / r.cpuSeconds), workers: 1, threads: 1,
         batch, steps: cpuSteps, warmup: 0, reason: info.reason, note: 'cpu: single process, no warm-up, few steps (slow backend)',
       });
       continue;
@@ -239,6 +244,7 @@ export async function runModelsBenchmark(o: ModelsBenchOptions & { workerUrl?: U
     }
     emit({
       kind: 'train-reference-cnn', backend, imagesPerSecond: round(all), singleProcessImagesPerSecond: round(singleIps),
+      singleProcessImagesPerCpuSecond: round(single.images / single.cpuSeconds),
       workers: usedWorkers, threads: info.threads, batch, steps, warmup, reason: info.reason, ...(note ? { note } : {}),
     });
     for (const size of vggSizes) {

@@ -11,6 +11,11 @@ const CASES: Case[] = [
   { b: 2, h: 10, w: 9, ci: 2, co: 6, k: [3, 2], s: [2, 2], pad: 'same' },
   { b: 4, h: 8, w: 8, ci: 5, co: 7, k: [5, 5], s: [1, 2], pad: 'same' },
   { b: 2, h: 13, w: 13, ci: 8, co: 16, k: [3, 3], s: [1, 1], pad: 'valid' },
+  // Output channels a multiple of 4: the SIMD kernel (the others take the XNNPACK formulation).
+  { b: 3, h: 28, w: 28, ci: 1, co: 32, k: [3, 3], s: [1, 1], pad: 'valid' },
+  { b: 2, h: 9, w: 8, ci: 3, co: 8, k: [3, 3], s: [2, 2], pad: 'same' },
+  { b: 2, h: 7, w: 7, ci: 5, co: 12, k: [2, 3], s: [1, 1], pad: 'same' },
+  { b: 5, h: 11, w: 10, ci: 7, co: 20, k: [3, 3], s: [2, 1], pad: 'valid' },
 ];
 
 function outSize(n: number, k: number, s: number, pad: 'same' | 'valid'): number {

@@ -1,12 +1,20 @@
 // Conv2DBackpropFilter for the wasm backend (missing upstream).
 //
-// dW[kh,kw,ci,co] = sum_{b,oh,ow} x[b, oh*s+kh*d-pt, ow*s+kw*d-pl, ci] * dy[b,oh,ow,co]
+// Output channels a multiple of 4 (every CNN here): the SIMD kernel of fmnist-kernels.c, a
+// register-tiled GEMM over pixels on x zero-padded as needed (about 2x faster than XNNPACK on
+// the formulation below, which also repacks dy as weights on every call).
+//
+// Otherwise: dW[kh,kw,ci,co] = sum_{b,oh,ow} x[b, oh*s+kh*d-pt, ow*s+kw*d-pl, ci] * dy[b,oh,ow,co]
 // is itself a forward convolution, run by XNNPACK through the wasm Conv2D kernel:
 // input x^T = [Ci, H, W, B] (channels = batch), filter dy^T = [OH, OW, B, Co] (dilation = the
 // forward stride), stride = the forward dilation, explicit padding; output [Ci, KH, KW, Co] is
 // transposed to [KH, KW, Ci, Co].
 import * as tf from '@tensorflow/tfjs';
+import { fmnistSimd, offsetOf } from './fmnist-simd';
 import { disposeInfos, runKernel, type WasmBackendLike } from './wasm-kernel-utils';
+
+/** Benchmark/test switch: false forces the XNNPACK formulation. */
+export const conv2DBackpropFilterOptions = { simd: true };
 
 function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const backend = args.backend as WasmBackendLike;
@@ -26,6 +34,22 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: un
   let pr = (OW - 1) * sw + KW - pl - W;
 
   const temps: tf.TensorInfo[] = [];
+  if (conv2DBackpropFilterOptions.simd && Co % 4 === 0 && x.dtype === 'float32' && dy.dtype === 'float32') {
+    let xp = x;
+    if (pt > 0 || pl > 0 || pb > 0 || pr > 0) {
+      xp = runKernel(backend, 'PadV2', { x }, {
+        paddings: [[0, 0], [pt, Math.max(pb, 0)], [pl, Math.max(pr, 0)], [0, 0]], constantValue: 0,
+      });
+      temps.push(xp);
+    }
+    const out = backend.makeOutput([KH, KW, Ci, Co], 'float32');
+    fmnistSimd(backend).conv2d_backprop_filter_f32(
+      offsetOf(backend, xp.dataId), offsetOf(backend, dy.dataId), offsetOf(backend, out.dataId),
+      B, xp.shape[1], xp.shape[2], Ci, OH, OW, Co, KH, KW, sh, sw,
+    );
+    disposeInfos(backend, ...temps);
+    return out;
+  }
   let xin = x;
   if (pb < 0 || pr < 0) {
     // Rows/columns the forward conv never read: crop them so the padding stays non-negative.

@@ -11,6 +11,10 @@ export interface FmnistSimd {
     x: number, dy: number, dx: number, B: number, H: number, W: number, C: number,
     OH: number, OW: number, fh: number, fw: number, sh: number, sw: number, pt: number, pl: number,
   ): void;
+  conv2d_backprop_filter_f32(
+    x: number, dy: number, dw: number, B: number, H: number, W: number, Ci: number,
+    OH: number, OW: number, Co: number, KH: number, KW: number, sh: number, sw: number,
+  ): void;
 }
 
 // The project's TypeScript lib has no DOM/WebAssembly typings: the little used here, typed locally.

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-mat-mul';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { identityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { sumConfig } from './sum';
 import { tanhConfig } from './tanh';
@@ -20,6 +21,7 @@ export const FMNIST_WASM_KERNELS: readonly tf.KernelConfig[] = [
   tanhConfig,
   tanhGradConfig,
   sumConfig,
+  identityConfig,
 ];
 
 const registered = new Set<string>();
