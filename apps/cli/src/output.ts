@@ -6,6 +6,8 @@ export interface OutputOptions {
   quiet: boolean;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Called before a line goes to stderr (the progress bar clears its line). */
+  beforeStderr?: () => void;
 }
 
 export interface Output {
@@ -30,9 +32,12 @@ export function createOutput(o: OutputOptions): Output {
     quiet: o.quiet,
     stderr,
     log(message) {
-      if (!o.quiet) stderr.write(`${message}\n`);
+      if (o.quiet) return;
+      o.beforeStderr?.();
+      stderr.write(`${message}\n`);
     },
     warn(message) {
+      o.beforeStderr?.();
       stderr.write(`warning: ${message}\n`);
     },
     result(text, data) {

@@ -77,7 +77,7 @@ export function createProgress(o: ProgressOptions): ProgressRenderer {
     if (o.tty && !o.json) {
       if (!final && t - s.lastPrintAt < redrawInterval) return;
       s.lastPrintAt = t;
-      const width = Math.max(40, (o.stream.columns ?? 80) - 1);
+      const width = Math.max(40, (o.stream.columns || 80) - 1);
       o.stream.write(`\r\x1b[2K${renderBar({ ...p, label }, rate, eta, elapsed, width)}`);
       barVisible = true;
       if (final) {

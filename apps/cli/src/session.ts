@@ -55,8 +55,8 @@ export function createSession(o: { cwd: string; stderr?: NodeJS.WriteStream; std
     },
     cwd: o.cwd,
     makeContext(args) {
-      const out = createOutput({ json: args.json, quiet: args.quiet, stderr, stdout: o.stdout });
       const progress = createProgress({ stream: stderr, tty: Boolean(stderr.isTTY) && !args.json, json: args.json, quiet: args.quiet });
+      const out = createOutput({ json: args.json, quiet: args.quiet, stderr, stdout: o.stdout, beforeStderr: () => progress.stop() });
       const ctx: CommandContext = { args, out, progress, onProgress: progress.onProgress, signal: controller.signal, cwd: session.cwd, configPath: session.configPath };
       session.context = ctx;
       return ctx;
