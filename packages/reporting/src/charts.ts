@@ -233,7 +233,7 @@ export function confusionChart(matrix: number[][], classNames: string[], title: 
       {
         mark: { type: 'rect' },
         encoding: {
-          color: { field: 'share', type: 'quantitative', title: 'row share', scale: { scheme: 'blues', domain: [0, 1] }, legend: { format: '.0%' } },
+          color: { field: 'share', type: 'quantitative', title: 'row share', scale: { domain: [0, 1], range: ['#ffffff', '#1f4e8c'] }, legend: { format: '.0%' } },
           tooltip: [{ field: 't', title: 'true' }, { field: 'p', title: 'predicted' }, { field: 'count' }, { field: 'share', format: '.1%' }],
         },
       },
