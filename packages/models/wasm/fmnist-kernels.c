@@ -228,3 +228,40 @@ void conv2d_backprop_filter_f32(const float* x, const float* dy, float* dw, int 
     }
   }
 }
+
+// Conv2D input gradient for a single input channel (a grayscale first layer), stride 1, NHWC:
+//   dx[b][i][j] = sum_{kh,kw,co} dy[b][i+kh-padT][j+kw-padL][co] * wr[kh][kw][co]
+// where wr is the filter rotated by 180 degrees (wr[kh][kw][co] = w[KH-1-kh][KW-1-kw][0][co]) and
+// padT/padL = K-1-(forward padding). Each (pixel, kh) is a dot product over the contiguous
+// (kw, co) run of dy that lies inside the image. XNNPACK is slow here (one output channel).
+EXPORT(conv2d_backprop_input_c1_f32)
+void conv2d_backprop_input_c1_f32(const float* dy, const float* wr, float* dx, int B, int OH, int OW,
+                                  int Co, int H, int W, int KH, int KW, int padT, int padL) {
+  for (int b = 0; b < B; b++)
+    for (int i = 0; i < H; i++)
+      for (int j = 0; j < W; j++) {
+        int kw0 = padL - j > 0 ? padL - j : 0;
+        int kw1 = OW + padL - j < KW ? OW + padL - j : KW;
+        v128_t a0 = wasm_f32x4_splat(0), a1 = a0;
+        float tail = 0;
+        if (kw1 > kw0) {
+          int len = (kw1 - kw0) * Co;
+          for (int kh = 0; kh < KH; kh++) {
+            int r = i + kh - padT;
+            if (r < 0 || r >= OH) continue;
+            const float* d = dy + (((long)b * OH + r) * OW + (j + kw0 - padL)) * Co;
+            const float* w = wr + ((long)kh * KW + kw0) * Co;
+            int t = 0;
+            for (; t + 8 <= len; t += 8) {
+              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(d + t), wasm_v128_load(w + t)));
+              a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(d + t + 4), wasm_v128_load(w + t + 4)));
+            }
+            for (; t + 4 <= len; t += 4) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(d + t), wasm_v128_load(w + t)));
+            for (; t < len; t++) tail += d[t] * w[t];
+          }
+        }
+        v128_t s = wasm_f32x4_add(a0, a1);
+        dx[((long)b * H + i) * W + j] = wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1) +
+                                        wasm_f32x4_extract_lane(s, 2) + wasm_f32x4_extract_lane(s, 3) + tail;
+      }
+}

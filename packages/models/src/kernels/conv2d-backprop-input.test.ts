@@ -11,6 +11,10 @@ const CASES: Case[] = [
   { b: 2, h: 10, w: 9, ci: 2, co: 6, k: [3, 2], s: [2, 2], pad: 'same' },
   { b: 2, h: 8, w: 8, ci: 5, co: 7, k: [5, 5], s: [1, 2], pad: 'same' },
   { b: 2, h: 13, w: 13, ci: 32, co: 16, k: [3, 3], s: [1, 1], pad: 'valid' },
+  // One input channel, stride 1: the SIMD dot-product kernel.
+  { b: 3, h: 28, w: 28, ci: 1, co: 32, k: [3, 3], s: [1, 1], pad: 'valid' },
+  { b: 2, h: 9, w: 7, ci: 1, co: 6, k: [3, 3], s: [1, 1], pad: 'same' },
+  { b: 2, h: 8, w: 9, ci: 1, co: 5, k: [5, 4], s: [1, 1], pad: 'same' },
 ];
 
 const outSize = (n: number, k: number, s: number, pad: 'same' | 'valid') => (pad === 'same' ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1);

@@ -5,9 +5,15 @@
 //   dx[b,ih,iw,ci] = sum_{kh,kw,co} dy[b, ih+pt-kh, iw+pl-kw, co] * w[kh,kw,ci,co]
 //                  = conv2d(dy, w'[kh',kw',co,ci] = w[KH-1-kh', KW-1-kw', ci, co]),
 //   padding top KH-1-pt, left KW-1-pl, bottom/right so that the output is H x W.
+// One input channel (a grayscale first layer), stride 1: a SIMD dot-product kernel instead
+// (fmnist-kernels.c), as XNNPACK is slow with a single output channel.
 // Strides > 1 first scatter dy into a zero-dilated grid ("fractionally strided" convolution).
 import * as tf from '@tensorflow/tfjs';
+import { fmnistSimd, offsetOf } from './fmnist-simd';
 import { disposeInfos, heapF32, runKernel, type WasmBackendLike } from './wasm-kernel-utils';
+
+/** Benchmark/test switch: false forces the XNNPACK path for one input channel too. */
+export const conv2DBackpropInputOptions = { simd: true };
 
 function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const backend = args.backend as WasmBackendLike;
@@ -21,6 +27,17 @@ function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: unk
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   const temps: tf.TensorInfo[] = [];
+
+  if (conv2DBackpropInputOptions.simd && Ci === 1 && sh === 1 && sw === 1 && dy.dtype === 'float32' && filter.dtype === 'float32') {
+    const rev = runKernel(backend, 'Reverse', { x: filter }, { dims: [0, 1] }); // [KH, KW, 1, Co] = wr
+    const out = backend.makeOutput([B, H, W, 1], 'float32');
+    fmnistSimd(backend).conv2d_backprop_input_c1_f32(
+      offsetOf(backend, dy.dataId), offsetOf(backend, rev.dataId), offsetOf(backend, out.dataId),
+      B, OH, OW, Co, H, W, KH, KW, KH - 1 - info.padInfo.top, KW - 1 - info.padInfo.left,
+    );
+    disposeInfos(backend, rev);
+    return out;
+  }
 
   // dy on a stride-1 grid: for strides > 1, zeros between the rows/columns.
   let g = dy;

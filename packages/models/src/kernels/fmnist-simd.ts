@@ -15,6 +15,10 @@ export interface FmnistSimd {
     x: number, dy: number, dw: number, B: number, H: number, W: number, Ci: number,
     OH: number, OW: number, Co: number, KH: number, KW: number, sh: number, sw: number,
   ): void;
+  conv2d_backprop_input_c1_f32(
+    dy: number, wr: number, dx: number, B: number, OH: number, OW: number, Co: number,
+    H: number, W: number, KH: number, KW: number, padT: number, padL: number,
+  ): void;
 }
 
 // The project's TypeScript lib has no DOM/WebAssembly typings: the little used here, typed locally.
