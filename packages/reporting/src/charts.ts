@@ -157,8 +157,9 @@ export function curvesChart(o: { points: SeriesPoint[]; yTitle: string; title: s
   } as TopLevelSpec;
 }
 
-/** Bars by name, in the given order. */
-export function barChart(o: { bars: { name: string; value: number }[]; yTitle: string; title: string; percent?: boolean; width?: number }): TopLevelSpec {
+/** Bars by name, in the given order; with `group` set on the bars, coloured by it. */
+export function barChart(o: { bars: { name: string; value: number; group?: string }[]; yTitle: string; title: string; percent?: boolean; width?: number }): TopLevelSpec {
+  const groups = [...new Set(o.bars.map((b) => b.group).filter((g): g is string => !!g))];
   const fmt = o.percent ? '.2%' : '.4f';
   return {
     title: o.title,
@@ -171,7 +172,9 @@ export function barChart(o: { bars: { name: string; value: number }[]; yTitle: s
       tooltip: [{ field: 'name' }, { field: 'value', format: fmt }],
     },
     layer: [
-      { mark: { type: 'bar', color: '#4c78a8' } },
+      groups.length > 1
+        ? { mark: { type: 'bar' }, encoding: { color: { field: 'group', type: 'nominal', title: null, sort: groups, legend: { orient: 'top' } } } }
+        : { mark: { type: 'bar', color: '#4c78a8' } },
       { mark: { type: 'text', dy: -6, fontSize: 10, color: '#333' }, encoding: { text: { field: 'value', type: 'quantitative', format: o.percent ? '.1%' : '.3f' } } },
     ],
   } as TopLevelSpec;
@@ -222,6 +225,7 @@ export function confusionChart(matrix: number[][], classNames: string[], title: 
   const order = classNames.slice(0, matrix.length);
   return {
     title,
+    padding: { left: 8, top: 8, bottom: 8, right: 36 }, // room for the last rotated label (text widths are estimated in Node)
     width: { step: 40 },
     height: { step: 30 },
     data: { values },
@@ -233,7 +237,7 @@ export function confusionChart(matrix: number[][], classNames: string[], title: 
       {
         mark: { type: 'rect' },
         encoding: {
-          color: { field: 'share', type: 'quantitative', title: 'row share', scale: { domain: [0, 1], range: ['#ffffff', '#1f4e8c'] }, legend: { format: '.0%' } },
+          color: { field: 'share', type: 'quantitative', title: 'row share', scale: { domain: [0, 1], range: ['#ffffff', '#1f4e8c'], interpolate: 'rgb' }, legend: { format: '.0%' } },
           tooltip: [{ field: 't', title: 'true' }, { field: 'p', title: 'predicted' }, { field: 'count' }, { field: 'share', format: '.1%' }],
         },
       },
@@ -245,5 +249,29 @@ export function confusionChart(matrix: number[][], classNames: string[], title: 
         },
       },
     ],
+  } as TopLevelSpec;
+}
+
+/** Precision, recall and F1 per class, grouped by class. */
+export function perClassChart(rows: { name: string; precision: number; recall: number; f1: number }[], title: string): TopLevelSpec {
+  const metrics = ['precision', 'recall', 'F1'];
+  const values = rows.flatMap((r) => [
+    { name: r.name, metric: 'precision', value: r.precision },
+    { name: r.name, metric: 'recall', value: r.recall },
+    { name: r.name, metric: 'F1', value: r.f1 },
+  ]);
+  return {
+    title,
+    width: { step: 14 }, // per bar: with xOffset the step is the offset band
+    height: 200,
+    data: { values },
+    mark: { type: 'bar' },
+    encoding: {
+      x: { field: 'name', type: 'nominal', sort: rows.map((r) => r.name), title: null, axis: { labelAngle: -35 } },
+      xOffset: { field: 'metric', type: 'nominal', sort: metrics },
+      y: { field: 'value', type: 'quantitative', title: 'score', scale: { domain: [0, 1] } },
+      color: { field: 'metric', type: 'nominal', sort: metrics, title: null, scale: { domain: metrics, range: ['#4c78a8', '#f58518', '#54a24b'] }, legend: { orient: 'top' } },
+      tooltip: [{ field: 'name', title: 'class' }, { field: 'metric' }, { field: 'value', format: '.3f' }],
+    },
   } as TopLevelSpec;
 }

@@ -1,4 +1,4 @@
-import { comparisonChart, confusionChart } from '../charts.js';
+import { comparisonChart, confusionChart, perClassChart } from '../charts.js';
 import { note, p, type Section } from '../document.js';
 import { DASH, fixed, int, isNum, mean, pct } from '../format.js';
 import type { RunLookup, Technique } from '../run-inputs.js';
@@ -106,6 +106,15 @@ export function comparisonSection(runs: Record<Technique, RunLookup>): Section {
   }
   if (Array.isArray(e.perClass) && e.perClass.length) {
     const pc = [...e.perClass].sort((x, y) => x.label - y.label);
+    b.push({
+      kind: 'figure',
+      name: 'per-class-scores',
+      caption: `Precision, recall and F1 of each class for ${best.technique} on the test set.`,
+      chart: perClassChart(
+        pc.map((c) => ({ name: c.name ?? CLASS_NAMES[c.label] ?? String(c.label), precision: c.precision, recall: c.recall, f1: c.f1 })),
+        'Per-class scores',
+      ),
+    });
     b.push({
       kind: 'table',
       caption: `Per-class precision, recall and F1 of ${best.technique}`,

@@ -69,9 +69,9 @@ function tuningBlocks(tune: any, source: string): Block[] {
     blocks.push({
       kind: 'figure',
       name: 'tuning-trials',
-      caption: 'Validation accuracy of each tuning trial, best first (bars labelled by rank).',
+      caption: `Validation accuracy of each tuning trial, best first (bars labelled by rank${scored.length > 40 ? '; the best 40 shown' : ''}; colour: trial status, e.g. pruned early by successive halving).`,
       chart: barChart({
-        bars: scored.slice(0, 40).map((t, i) => ({ name: `#${t.rank ?? i + 1}`, value: t.valAccuracy! })),
+        bars: scored.slice(0, 40).map((t, i) => ({ name: `#${t.rank ?? i + 1}`, value: t.valAccuracy!, group: t.status ? String(t.status) : undefined })),
         yTitle: 'validation accuracy',
         title: 'Tuning trials',
         percent: true,

@@ -20,7 +20,11 @@ export interface TransferModel {
 
 export function transferModels(lookup: RunLookup): TransferModel[] {
   const models = lookup.run?.results?.models;
-  return Array.isArray(models) ? [...models].sort((a, b) => String(a.variant).localeCompare(String(b.variant))) : [];
+  if (!Array.isArray(models)) return [];
+  return models
+    .filter((m) => m && typeof m === 'object')
+    .map((m) => ({ ...m, variant: String(m.variant ?? 'unknown') }))
+    .sort((a, b) => a.variant.localeCompare(b.variant));
 }
 
 function originalTest(variant: string): number | undefined {
