@@ -4,6 +4,7 @@ import { createDataCache } from './dataset';
 import { createEngine, type Engine } from './engine';
 import { ExperimentError } from './errors';
 import { runTrainTask, type TaskHooks, type TaskResult, type TrainTask } from './train-task';
+import { createBaseCache, runFeatureTask, type FeatureResult, type FeatureTask } from './feature-task';
 import type { BackendInfoLike, EpochMetricsLike, OnProgress } from './types';
 
 /**
@@ -17,24 +18,35 @@ export function defaultWorkerCommand(): WorkerCommand {
   return { entry: fileURLToPath(new URL('./worker-entry.ts', import.meta.url)), args: [], execArgv: ['--import', 'tsx/esm'] };
 }
 
+export type Task = TrainTask | FeatureTask;
+type ResultOf<T> = T extends FeatureTask ? FeatureResult : TaskResult | null;
+
 export interface Executor {
-  run(task: TrainTask, hooks?: TaskHooks): Promise<TaskResult | null>;
+  run<T extends Task>(task: T, hooks?: TaskHooks): Promise<ResultOf<T>>;
   close(): Promise<void>;
+}
+
+/** Runs one task of either kind in this process. */
+export function createTaskRunner(engine: Engine) {
+  const load = createDataCache();
+  const bases = createBaseCache(engine);
+  return (task: Task, hooks: TaskHooks = {}): Promise<TaskResult | FeatureResult | null> =>
+    task.kind === 'features' ? runFeatureTask(engine, load, bases, task, hooks) : runTrainTask(engine, load, task, hooks);
 }
 
 /** Runs tasks one at a time in this process. */
 export function createInlineExecutor(o: { backend: string; engine?: Engine }): Executor & { backendInfo(): Promise<BackendInfoLike> } {
   const engine = o.engine ?? createEngine();
-  const load = createDataCache();
+  const runTask = createTaskRunner(engine);
   let ready: Promise<BackendInfoLike> | null = null;
   const init = () => (ready ??= engine.initBackend(o.backend));
   let chain: Promise<unknown> = Promise.resolve();
   return {
     backendInfo: init,
-    run(task, hooks) {
+    run<T extends Task>(task: T, hooks?: TaskHooks) {
       const p = chain.then(async () => {
         await init();
-        return runTrainTask(engine, load, task, hooks);
+        return (await runTask(task, hooks)) as ResultOf<T>;
       });
       chain = p.catch(() => {});
       return p;
@@ -43,14 +55,14 @@ export function createInlineExecutor(o: { backend: string; engine?: Engine }): E
   };
 }
 
-type ToChild = { type: 'task'; taskId: number; task: TrainTask; backend: string } | { type: 'abort'; taskId: number };
+type ToChild = { type: 'task'; taskId: number; task: Task; backend: string } | { type: 'abort'; taskId: number };
 export type FromChild =
   | { type: 'epoch'; taskId: number; metrics: EpochMetricsLike }
   | { type: 'progress'; taskId: number; p: Parameters<OnProgress>[0] }
-  | { type: 'done'; taskId: number; result: TaskResult | null }
+  | { type: 'done'; taskId: number; result: TaskResult | FeatureResult | null }
   | { type: 'error'; taskId: number; message: string; name: string; file?: string; hint?: string; stack?: string };
 
-interface Pending { task: TrainTask; hooks: TaskHooks; resolve: (r: TaskResult | null) => void; reject: (e: unknown) => void }
+interface Pending { task: Task; hooks: TaskHooks; resolve: (r: any) => void; reject: (e: unknown) => void }
 
 /**
  * Runs up to `size` tasks at once, each worker process taking the next queued task. Results do
@@ -120,8 +132,8 @@ export function createPoolExecutor(o: { size: number; backend: string; worker?: 
   });
 
   return {
-    run(task, hooks = {}) {
-      if (o.signal?.aborted) return Promise.resolve(null);
+    run<T extends Task>(task: T, hooks: TaskHooks = {}): Promise<ResultOf<T>> {
+      if (o.signal?.aborted) return Promise.reject(Object.assign(new Error('interrupted'), { name: 'AbortError' }));
       return new Promise((resolve, reject) => {
         queue.push({ id: nextId++, p: { task, hooks, resolve, reject } });
         pump();
@@ -147,7 +159,7 @@ export function createPoolExecutor(o: { size: number; backend: string; worker?: 
 export function runWorker(): void {
   if (!process.send) throw new Error('runWorker() must run in a process started with child_process.fork');
   const engine = createEngine();
-  const load = createDataCache();
+  const runTask = createTaskRunner(engine);
   let ready: Promise<unknown> | null = null;
   const controllers = new Map<number, AbortController>();
   const send = (m: FromChild) => process.send!(m);
@@ -161,7 +173,7 @@ export function runWorker(): void {
     try {
       await (ready ??= engine.initBackend(msg.backend));
       let last = 0;
-      const result = await runTrainTask(engine, load, msg.task, {
+      const result = await runTask(msg.task, {
         signal: ac.signal,
         onEpoch: (metrics) => send({ type: 'epoch', taskId: msg.taskId, metrics }),
         onProgress: (p) => {

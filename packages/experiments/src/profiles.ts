@@ -40,6 +40,8 @@ export interface Settings {
     head: { denseUnits: number; dropout: number; activation: TrainParams['activation']; optimizer: TrainParams['optimizer']; learningRate: number; momentum: number; epochs: number; batchSize: number };
     /** model.json or .h5 per variant; absent: FMNIST_VGG16_WEIGHTS / FMNIST_VGG19_WEIGHTS, then @fmnist/models' cache */
     weights: Partial<Record<VggVariant, string>>;
+    /** extract features in worker processes from this many images on (default 4000) */
+    parallelFeaturesMin?: number;
     /** allow @fmnist/models to download missing weights into its cache (default true) */
     download?: boolean;
     /** where base features are cached (absent: <runsDir>/cache/features) */
@@ -163,7 +165,7 @@ export function deepMerge<T>(base: T, over: unknown): T {
 const kind = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
 const FREE_FORM = new Set(['space', 'weights']);
 const OPTIONAL: Record<string, unknown> = {
-  trainSubset: 0, testSubset: 0, subset: 0, download: true, epochs: 0, batchSize: 0, cacheDir: '', padding: '', convsPerBlock: 0,
+  trainSubset: 0, testSubset: 0, subset: 0, download: true, parallelFeaturesMin: 0, epochs: 0, batchSize: 0, cacheDir: '', padding: '', convsPerBlock: 0,
 };
 
 /** Every override key must exist in the settings and have the same kind of value (number, string, list, object). */

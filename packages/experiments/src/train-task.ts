@@ -13,6 +13,7 @@ export type SplitSpec =
 
 /** One independent unit of work (a tuning trial at some epochs, a fold, the final holdout model). */
 export interface TrainTask {
+  kind?: 'train';
   id: string;
   source: DataRef;
   data: { trainSubset?: number; testSubset?: number; seed: number };

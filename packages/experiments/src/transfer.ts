@@ -9,6 +9,7 @@ import { openRun, readJsonFile, type Run } from './run-dir';
 import { createEta, formatEpochLine } from './progress';
 import { deriveSeed } from './rng';
 import { readFloat32 } from './train-task';
+import type { FeatureTask } from './feature-task';
 import { applyStandardizer, fitStandardizer } from './standardize';
 import type { EpochMetricsLike, EvaluationLike, Score } from './types';
 
@@ -114,6 +115,69 @@ async function transferIn(c: Context, run: Run, cfg: ReturnType<typeof transferC
 
 type Rows = { n: number; images: Uint8Array; labels: Uint8Array };
 
+/**
+ * Feature extraction split into row ranges over worker processes; one pool for all the splits
+ * so each worker loads the base weights once.
+ */
+async function extractInWorkers(
+  c: Context,
+  variant: VggVariant,
+  want: { which: 'train' | 'test'; rows: Rows; n?: number; seed: number }[],
+  dir: string,
+  workers: number,
+  featureDim: number,
+): Promise<Float32Array[]> {
+  const t = c.settings.transfer;
+  const total = want.reduce((a, w) => a + w.rows.n, 0);
+  const tasks: FeatureTask[] = want.flatMap((w) => {
+    const parts = Math.max(1, Math.round((workers * w.rows.n) / total));
+    const per = Math.ceil(w.rows.n / parts);
+    return Array.from({ length: parts }, (_, i) => ({
+      kind: 'features' as const,
+      id: `${variant}-${w.which}-${i}`,
+      source: c.data,
+      which: w.which,
+      rows: { n: w.n, seed: w.seed },
+      start: i * per,
+      end: Math.min(w.rows.n, (i + 1) * per),
+      variant,
+      inputSize: t.inputSize,
+      weights: t.weights[variant] ?? undefined,
+      download: t.download,
+      outFile: join(dir, `${w.which}.part-${i}.f32`),
+    })).filter((task) => task.end > task.start);
+  });
+  const exec = c.executor(workers);
+  const done = new Map<string, number>();
+  try {
+    await Promise.all(
+      tasks.map((task) =>
+        exec.run(task, {
+          signal: c.o.signal,
+          onProgress: (p) => {
+            done.set(task.id, p.done);
+            c.o.onProgress?.({ done: [...done.values()].reduce((a, b) => a + b, 0), total, unit: 'img', label: `${variant} features` });
+          },
+        }).then((r) => {
+          if (!r) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
+        }),
+      ),
+    );
+  } finally {
+    await exec.close();
+  }
+  const out: Float32Array[] = [];
+  for (const w of want) {
+    const f = new Float32Array(w.rows.n * featureDim);
+    for (const task of tasks.filter((x) => x.which === w.which)) {
+      f.set(await readFloat32(task.outFile), task.start * featureDim);
+      await rm(task.outFile, { force: true });
+    }
+    out.push(f);
+  }
+  return out;
+}
+
 async function oneVariant(
   c: Context,
   run: Run,
@@ -121,7 +185,7 @@ async function oneVariant(
   train: Rows,
   test: Rows,
   cacheDir: string,
-  dataCfg: object,
+  dataCfg: { trainSubset?: number; testSubset?: number },
   subsetSeed: number,
 ): Promise<TransferModelResult> {
   const t = c.settings.transfer;
@@ -143,25 +207,39 @@ async function oneVariant(
     const dir = join(cacheDir, `${variant}-${key}`);
     const tf0 = Date.now();
     let hit = true;
-    const features = async (which: 'train' | 'test', rows: Rows) => {
-      const file = join(dir, `${which}.f32`);
+    const cached = async (which: 'train' | 'test', rows: Rows) => {
       try {
-        const f = await readFloat32(file);
+        const f = await readFloat32(join(dir, `${which}.f32`));
         if (f.length === rows.n * featureDim) return f;
       } catch {
         /* not cached yet */
       }
-      hit = false;
-      await run.log(`${variant}: extracting ${which} features (${rows.n} images)`);
-      const f = await e.extractFeatures(base, rows.images, rows.n, {
-        inputSize: t.inputSize,
-        onProgress: (p) => c.o.onProgress?.({ ...p, label: `${variant} ${which} features` }),
-      });
-      await writeFloat32Atomic(file, f);
-      return f;
+      return null;
     };
-    const fTrain = await features('train', train);
-    const fTest = await features('test', test);
+    let fTrain = await cached('train', train);
+    let fTest = await cached('test', test);
+    if (!fTrain || !fTest) {
+      hit = false;
+      const want = [...(fTrain ? [] : [{ which: 'train' as const, rows: train, n: dataCfg.trainSubset, seed: subsetSeed }]), ...(fTest ? [] : [{ which: 'test' as const, rows: test, n: dataCfg.testSubset, seed: subsetSeed + 1 }])];
+      const total = want.reduce((a, w) => a + w.rows.n, 0);
+      // Each worker process pays a few seconds (start, data, weights): only worth it for many images.
+      const workers = total >= (t.parallelFeaturesMin ?? 4000) ? Math.min(c.concurrency, Math.ceil(total / 128)) : 1;
+      await run.log(`${variant}: extracting features of ${want.map((w) => `${w.rows.n} ${w.which}`).join(' + ')} images${workers > 1 ? ` in ${workers} worker processes` : ''}`);
+      const got = workers > 1
+        ? await extractInWorkers(c, variant, want, dir, workers, featureDim)
+        : await Promise.all(want.map((w) => e.extractFeatures(base, w.rows.images, w.rows.n, {
+            inputSize: t.inputSize,
+            signal: c.o.signal,
+            onProgress: (p) => c.o.onProgress?.({ ...p, label: `${variant} ${w.which} features` }),
+          })));
+      for (const [i, w] of want.entries()) {
+        await writeFloat32Atomic(join(dir, `${w.which}.f32`), got[i]);
+        if (w.which === 'train') fTrain = got[i];
+        else fTest = got[i];
+      }
+    }
+    const featTrain = fTrain!;
+    const featTest = fTest!;
     await writeJsonAtomic(join(dir, 'meta.json'), { variant, weights, inputSize: t.inputSize, featureDim, data: dataCfg, trainRows: train.n, testRows: test.n });
     const cacheInfo = { key, hit, seconds: (Date.now() - tf0) / 1000 };
     await run.log(`${variant}: features ${hit ? 'from cache' : 'extracted'} in ${cacheInfo.seconds.toFixed(1)}s (${featureDim} dims, ${dir})`);
@@ -172,10 +250,10 @@ async function oneVariant(
       const eta = createEta(h.epochs);
       // Raw VGG activations reach the hundreds: standardize each feature with the training
       // rows' mean/std (kept beside the head model) so the head trains well.
-      const scaler = fitStandardizer(fTrain, train.n, featureDim);
+      const scaler = fitStandardizer(featTrain, train.n, featureDim);
       await writeJsonAtomic(run.path(variant, 'feature-scaler.json'), { mean: Array.from(scaler.mean), std: Array.from(scaler.std) });
-      const trainData = { x: applyStandardizer(fTrain, featureDim, scaler), labels: train.labels, n: train.n };
-      const testData = { x: applyStandardizer(fTest, featureDim, scaler), labels: test.labels, n: test.n };
+      const trainData = { x: applyStandardizer(featTrain, featureDim, scaler), labels: train.labels, n: train.n };
+      const testData = { x: applyStandardizer(featTest, featureDim, scaler), labels: test.labels, n: test.n };
       const r = await e.train(head, trainData, {
         epochs: h.epochs,
         batchSize: h.batchSize,
