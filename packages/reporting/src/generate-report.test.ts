@@ -175,6 +175,23 @@ describe('generateReport with missing inputs', () => {
     expect(r.figures).not.toContain('figures/kfold-accuracy.svg');
   });
 
+  it('takes per-epoch curves from metrics.jsonl when results.json holds no history', async () => {
+    const runs = join(root, 'metrics-runs');
+    await writeRunsDir(runs, prep.test);
+    const file = join(runs, 'kfold', 'quick-33333333', 'results.json');
+    const results = JSON.parse(await readFile(file, 'utf8'));
+    const lines = results.folds.flatMap((f: any) => f.history.map((m: any) => JSON.stringify({ ...m, scope: 'fold', id: String(f.fold) })));
+    for (const f of results.folds) f.history = [];
+    await writeFile(file, JSON.stringify(results));
+    const r0 = await generateReport({ dataDir: join(root, 'no-data'), runsDir: runs, outDir: join(root, 'out-metrics') });
+    expect(r0.figures).not.toContain('figures/kfold-accuracy.svg');
+    await writeFile(join(runs, 'kfold', 'quick-33333333', 'metrics.jsonl'), lines.join('\n') + '\n');
+    const r = await generateReport({ dataDir: join(root, 'no-data'), runsDir: runs, outDir: join(root, 'out-metrics') });
+    expect(r.figures).toContain('figures/kfold-accuracy.svg');
+    const svg = await readFile(join(root, 'out-metrics', 'figures', 'kfold-accuracy.svg'), 'utf8');
+    for (let k = 1; k <= 5; k++) expect(svg).toContain(`fold ${k}`);
+  });
+
   it('fails with the file named when an Arrow file is corrupt, leaving no report', async () => {
     const data = join(root, 'bad-data');
     await writePreparedDir(data, { train: 20, test: 20 });

@@ -16,6 +16,16 @@ export function asHistory(x: unknown): EpochRow[] {
   return Array.isArray(x) ? x.filter((e) => e && isNum(e.epoch)) : [];
 }
 
+/**
+ * The history in results.json, or else the run's metrics.jsonl lines of that scope and id
+ * (`{ ...EpochMetrics, scope, id }`), by epoch.
+ */
+export function historyOf(given: unknown, metrics: unknown[] | undefined, scope: string, id: string): EpochRow[] {
+  const h = asHistory(given);
+  if (h.length || !metrics) return h;
+  return asHistory(metrics.filter((m: any) => m && m.scope === scope && String(m.id) === id)).sort((a, b) => a.epoch - b.epoch);
+}
+
 /** Train and validation series of one metric, optionally tagged with a group (e.g. the fold). */
 export function historyPoints(h: EpochRow[], metric: 'accuracy' | 'loss', group?: string): SeriesPoint[] {
   const val = metric === 'accuracy' ? 'valAccuracy' : 'valLoss';

@@ -3,7 +3,7 @@ import { note, p, type Block, type Section } from '../document.js';
 import { fixed, isNum, pct, value } from '../format.js';
 import type { RunLookup } from '../run-inputs.js';
 import { ORIGINAL } from '../study-constants.js';
-import { asHistory, historyPoints } from './history.js';
+import { historyOf, historyPoints } from './history.js';
 import { runLine } from './run-label.js';
 
 /** Hyperparameters listed first, in the original study's order; any others follow alphabetically. */
@@ -115,7 +115,7 @@ export function holdoutSection(tune: RunLookup, holdout: RunLookup): Section {
     if (same) b.push(p('Trained with the best hyperparameters above.'));
     else b.push(p('Hyperparameters of the final training:'), { kind: 'facts', items: orderedKeys([r.params]).map((k) => [k, value(r.params[k])]) });
   }
-  const history = asHistory(r.history);
+  const history = historyOf(r.history, holdout.run.metrics, 'final', 'final');
   if (history.length) {
     b.push({
       kind: 'figure',

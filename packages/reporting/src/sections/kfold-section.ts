@@ -3,7 +3,7 @@ import { note, p, type Section } from '../document.js';
 import { fixed, isNum, mean, pct, std, value } from '../format.js';
 import type { RunLookup } from '../run-inputs.js';
 import { ORIGINAL } from '../study-constants.js';
-import { asHistory, historyPoints } from './history.js';
+import { historyOf, historyPoints } from './history.js';
 import { runLine } from './run-label.js';
 
 interface Fold {
@@ -47,7 +47,7 @@ export function kfoldSection(kfold: RunLookup): Section {
     return section;
   }
   const name = (f: Fold) => `fold ${f.fold}`;
-  const acc = folds.flatMap((f) => historyPoints(asHistory(f.history), 'accuracy', name(f)));
+  const acc = folds.flatMap((f) => historyPoints(historyOf(f.history, kfold.run!.metrics, 'fold', String(f.fold)), 'accuracy', name(f)));
   if (acc.length) {
     b.push({
       kind: 'figure',
@@ -56,7 +56,7 @@ export function kfoldSection(kfold: RunLookup): Section {
       chart: curvesChart({ points: acc, yTitle: 'accuracy', title: 'Accuracy vs epochs, per fold', percent: true, grouped: true }),
     });
   }
-  const loss = folds.flatMap((f) => historyPoints(asHistory(f.history), 'loss', name(f)).filter((x) => x.series === 'train'));
+  const loss = folds.flatMap((f) => historyPoints(historyOf(f.history, kfold.run!.metrics, 'fold', String(f.fold)), 'loss', name(f)).filter((x) => x.series === 'train'));
   if (loss.length) {
     b.push({
       kind: 'figure',

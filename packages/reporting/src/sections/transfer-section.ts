@@ -3,7 +3,7 @@ import { note, p, type Section } from '../document.js';
 import { DASH, pct, shortHash, value } from '../format.js';
 import type { RunLookup } from '../run-inputs.js';
 import { ORIGINAL } from '../study-constants.js';
-import { asHistory, historyPoints } from './history.js';
+import { historyOf, historyPoints } from './history.js';
 import { runLine } from './run-label.js';
 
 export interface TransferModel {
@@ -75,7 +75,7 @@ export function transferSection(transfer: RunLookup): Section {
       b.push(note(`${m.variant.toUpperCase()} was not run (${value(m.status)}): ${(m.reason ?? 'no reason recorded').replace(/\.\s*$/, '')}.`));
       continue;
     }
-    const h = asHistory(m.history);
+    const h = historyOf(m.history, transfer.run.metrics, 'head', m.variant);
     if (h.length) {
       const hasVal = h.some((e) => typeof e.valAccuracy === 'number');
       b.push({
