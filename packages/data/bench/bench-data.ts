@@ -54,10 +54,12 @@ try {
   emit('prepare-cached', 'fmnist', (performance.now() - tCached) / 1000);
 
   const train = prep.train;
-  const corr = await best(() => pearsonParallel(train, { threads }), Math.min(repeats, 2));
-  emit('corr-train', 'fmnist', corr, { rows: train.n, threads });
-  const corr1 = await best(() => pearson(train), 1);
-  emit('corr-train-1-thread', 'fmnist', corr1, { rows: train.n, threads: 1 });
+  const corr = await best(() => pearsonParallel(train, { threads, kernel: 'wasm' }), Math.min(repeats, 2));
+  emit('corr-train', 'fmnist', corr, { rows: train.n, threads, kernel: 'wasm' });
+  const corr1 = await best(() => pearson(train, undefined, 'wasm'), 1);
+  emit('corr-train-1-thread', 'fmnist', corr1, { rows: train.n, threads: 1, kernel: 'wasm' });
+  const corrJs = await best(() => pearsonParallel(train, { threads, kernel: 'js' }), 1);
+  emit('corr-train-js', 'fmnist', corrJs, { rows: train.n, threads, kernel: 'js' });
 
   const script = `
 import gzip, json, sys, time, numpy as np
@@ -85,8 +87,9 @@ print(json.dumps({"task": "corr-train", "seconds": time.perf_counter() - t, "num
 
   rows.push({ task: 'load IDX (train+test, gz)', fmnist: loadIdx, numpy: np['load-idx'] });
   rows.push({ task: 'load Arrow cache (train+test)', fmnist: loadArrow });
-  rows.push({ task: `Pearson 785x785, 60,000 rows (${threads} threads)`, fmnist: corr, numpy: np['corr-train'] });
-  rows.push({ task: 'Pearson 785x785, 60,000 rows (1 thread)', fmnist: corr1, numpy: np['corr-train'] });
+  rows.push({ task: `Pearson 785x785, 60,000 rows (WASM SIMD, ${threads} threads)`, fmnist: corr, numpy: np['corr-train'] });
+  rows.push({ task: 'Pearson 785x785, 60,000 rows (WASM SIMD, 1 thread)', fmnist: corr1, numpy: np['corr-train'] });
+  rows.push({ task: `Pearson 785x785, 60,000 rows (plain JS, ${threads} threads)`, fmnist: corrJs, numpy: np['corr-train'] });
   rows.push({ task: 'prepare (full, uncached)', fmnist: prep.seconds });
 } finally {
   rmSync(dir, { recursive: true, force: true });

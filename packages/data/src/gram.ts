@@ -1,15 +1,46 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { gramKernel } from './gram-kernel.js';
+import { GRAM_WASM_BASE64 } from './gram-wasm-binary.js';
+import { gramWasmKernel, type WasmApi, type WasmModule } from './gram-wasm-kernel.js';
 import type { OnProgress, Split } from './types.js';
 
 /** Variables padded to a multiple of 4; variable 785 is the constant 1 (see gram-kernel.ts). */
 export const GRAM_STRIDE = 788;
 export const ONES_VARIABLE = 785;
 const BLOCKS = GRAM_STRIDE / 4;
-const PANEL_ROWS = 256;
+/** Rows per panel: the JS kernel's 4 "a" runs stay in L1; the int16 WASM panel (1.6 MB) in L2. */
+const PANEL_ROWS = { js: 256, wasm: 1024 } as const;
 /** Below this many rows, starting workers costs more than it saves. */
 const MIN_ROWS_PER_WORKER = 2000;
+
+/** 'wasm': WebAssembly SIMD (wasm/gram.c); 'js': plain JavaScript. Both give the same bits. */
+export type GramKernelName = 'wasm' | 'js';
+
+let wasmModule: WasmModule | null | undefined;
+/** The compiled SIMD module, or null where WebAssembly SIMD is unavailable. */
+function gramModule(): WasmModule | null {
+  if (wasmModule === undefined) {
+    try {
+      const wa = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+      wasmModule = new wa.Module(Buffer.from(GRAM_WASM_BASE64, 'base64'));
+    } catch {
+      wasmModule = null;
+    }
+  }
+  return wasmModule;
+}
+
+/** The kernel that `auto` picks: WASM SIMD when it compiles here, else JS. */
+export function defaultGramKernel(): GramKernelName {
+  return gramModule() ? 'wasm' : 'js';
+}
+
+function pick(kernel: GramKernelName | undefined): GramKernelName {
+  const k = kernel ?? defaultGramKernel();
+  if (k === 'wasm' && !gramModule()) throw new Error('WebAssembly SIMD is not available in this runtime; use the js kernel');
+  return k;
+}
 
 /** Block rows of the upper triangle for worker w of t, zig-zag so the work is even. */
 function blockRowsFor(w: number, t: number): Int32Array {
@@ -21,19 +52,32 @@ function blockRowsFor(w: number, t: number): Int32Array {
   return Int32Array.from(out);
 }
 
-/** Upper-triangle Gram matrix (GRAM_STRIDE x GRAM_STRIDE) of label, pixels, ones on this thread. */
-export function gram(s: Split, onProgress?: OnProgress): Float64Array {
-  const report = onProgress ? (done: number) => onProgress({ done, total: s.n, unit: 'rows', label: 'correlation' }) : undefined;
-  return gramKernel(s.images, s.labels, s.n, blockRowsFor(0, 1), PANEL_ROWS, report);
+export interface GramOptions {
+  threads?: number;
+  kernel?: GramKernelName;
+  onProgress?: OnProgress;
 }
 
-const workerSource = (kernel: string) => `
+/** Upper-triangle Gram matrix (GRAM_STRIDE x GRAM_STRIDE) of label, pixels, ones on this thread. */
+export function gram(s: Split, o: Omit<GramOptions, 'threads'> = {}): Float64Array {
+  const onProgress = o.onProgress;
+  const report = onProgress ? (done: number) => onProgress({ done, total: s.n, unit: 'rows', label: 'correlation' }) : undefined;
+  const all = blockRowsFor(0, 1);
+  return pick(o.kernel) === 'wasm'
+    ? gramWasmKernel(gramModule()!, s.images, s.labels, s.n, all, PANEL_ROWS.wasm, report)
+    : gramKernel(s.images, s.labels, s.n, all, PANEL_ROWS.js, report);
+}
+
+const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 var __name = (f) => f;
-const gramKernel = ${kernel};
-const { images, labels, n, blockRows, kc } = workerData;
-const G = gramKernel(new Uint8Array(images), new Uint8Array(labels), n, new Int32Array(blockRows), kc,
-  (done) => parentPort.postMessage({ done }));
+const gramKernel = ${gramKernel.toString()};
+const gramWasmKernel = ${gramWasmKernel.toString()};
+const { kernel, module, images, labels, n, blockRows, kc } = workerData;
+const report = (done) => parentPort.postMessage({ done });
+const G = kernel === 'wasm'
+  ? gramWasmKernel(module, new Uint8Array(images), new Uint8Array(labels), n, new Int32Array(blockRows), kc, report)
+  : gramKernel(new Uint8Array(images), new Uint8Array(labels), n, new Int32Array(blockRows), kc, report);
 parentPort.postMessage(G, [G.buffer]);
 `;
 
@@ -41,9 +85,10 @@ parentPort.postMessage(G, [G.buffer]);
  * The same Gram matrix computed by `threads` worker threads (default: all cores), each taking
  * an even share of the upper-triangle blocks; the images are shared, not copied per worker.
  */
-export async function gramParallel(s: Split, o: { threads?: number; onProgress?: OnProgress } = {}): Promise<Float64Array> {
+export async function gramParallel(s: Split, o: GramOptions = {}): Promise<Float64Array> {
+  const kernel = pick(o.kernel);
   const threads = Math.max(1, Math.min(o.threads ?? availableParallelism(), Math.floor(s.n / MIN_ROWS_PER_WORKER)));
-  if (threads <= 1) return gram(s, o.onProgress);
+  if (threads <= 1) return gram(s, o);
   // progress: the slowest worker's rows (they move in step, each over all rows)
   const rowsDone = new Array<number>(threads).fill(0);
   const shared = (src: Uint8Array) => {
@@ -53,15 +98,22 @@ export async function gramParallel(s: Split, o: { threads?: number; onProgress?:
   };
   const images = shared(s.images.subarray(0, s.n * 784));
   const labels = shared(s.labels.subarray(0, s.n));
-  const source = workerSource(gramKernel.toString());
   const parts = await Promise.all(
     Array.from({ length: threads }, (_, w) =>
       new Promise<Float64Array>((resolve, reject) => {
         const blockRows = blockRowsFor(w, threads);
         const blockBuffer = blockRows.buffer as ArrayBuffer;
-        const worker = new Worker(source, {
+        const worker = new Worker(workerSource, {
           eval: true,
-          workerData: { images, labels, n: s.n, blockRows: blockBuffer, kc: PANEL_ROWS },
+          workerData: {
+            kernel,
+            module: kernel === 'wasm' ? gramModule() : null,
+            images,
+            labels,
+            n: s.n,
+            blockRows: blockBuffer,
+            kc: PANEL_ROWS[kernel],
+          },
           transferList: [blockBuffer],
         });
         worker.on('message', (m: Float64Array | { done: number }) => {

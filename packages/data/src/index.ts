@@ -25,6 +25,8 @@ export { cleanSplit, loadCsvSplit, loadIdxSplit } from './clean.js';
 export { balanceReport, BALANCE_THRESHOLD } from './balance.js';
 export { encodeForCnn } from './encode.js';
 export { pearson, pearsonParallel, correlationFromGram, topCorrelatedPixels } from './pearson.js';
+export { defaultGramKernel } from './gram.js';
+export type { GramKernelName } from './gram.js';
 export type { PixelCorrelation } from './pearson.js';
 export { locateDataset, cacheDir, findDatasetIn } from './discovery.js';
 export type { DatasetLocation, IdxFiles, CsvFiles, LocationSource, Env } from './discovery.js';

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareMatrices, numpyCorrcoef, realTestSplit, subset, sameBytes } from '../test/fixtures.js';
 import { NUM_VARIABLES, PIXELS } from './constants.js';
+import { defaultGramKernel } from './gram.js';
 import { pearson, pearsonParallel, topCorrelatedPixels } from './pearson.js';
 import type { Split } from './types.js';
 
@@ -41,10 +42,17 @@ describe('Pearson correlation', () => {
     expect(done.at(-1)).toBe(4500);
     expect(done.length).toBeGreaterThan(5);
     expect(sameBytes(R2, R1)).toBe(true);
+    expect(sameBytes(await pearsonParallel(s, { threads: 2, kernel: 'js' }), R1)).toBe(true);
     for (let i = 0; i < NUM_VARIABLES; i += 37) {
       if (!Number.isNaN(R1[i * NUM_VARIABLES + i])) expect(R1[i * NUM_VARIABLES + i]).toBe(1);
       for (let j = 0; j < NUM_VARIABLES; j += 41) expect(Object.is(R1[i * NUM_VARIABLES + j], R1[j * NUM_VARIABLES + i])).toBe(true);
     }
+  });
+
+  it('the WebAssembly SIMD and the JavaScript kernels give the same bits, also for a partial last panel', () => {
+    expect(defaultGramKernel()).toBe('wasm');
+    const s = subset(real, 2000, 1037);
+    expect(sameBytes(pearson(s, undefined, 'wasm'), pearson(s, undefined, 'js'))).toBe(true);
   });
 
   it('a planted pixel that equals the label correlates perfectly and tops the ranking', () => {

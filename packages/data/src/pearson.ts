@@ -1,5 +1,5 @@
 import { NUM_VARIABLES, PIXELS } from './constants.js';
-import { GRAM_STRIDE, ONES_VARIABLE, gram, gramParallel } from './gram.js';
+import { GRAM_STRIDE, ONES_VARIABLE, gram, gramParallel, type GramKernelName } from './gram.js';
 import type { OnProgress, Split } from './types.js';
 
 /**
@@ -37,12 +37,15 @@ export function correlationFromGram(G: Float64Array, n: number): Float64Array {
 }
 
 /** 785x785 Pearson correlation (row-major; variables label, pixel1..pixel784) on this thread. */
-export function pearson(s: Split, onProgress?: OnProgress): Float64Array {
-  return correlationFromGram(gram(s, onProgress), s.n);
+export function pearson(s: Split, onProgress?: OnProgress, kernel?: GramKernelName): Float64Array {
+  return correlationFromGram(gram(s, { onProgress, kernel }), s.n);
 }
 
 /** `pearson` computed on worker threads (default: all cores). */
-export async function pearsonParallel(s: Split, o: { threads?: number; onProgress?: OnProgress } = {}): Promise<Float64Array> {
+export async function pearsonParallel(
+  s: Split,
+  o: { threads?: number; kernel?: GramKernelName; onProgress?: OnProgress } = {},
+): Promise<Float64Array> {
   return correlationFromGram(await gramParallel(s, o), s.n);
 }
 

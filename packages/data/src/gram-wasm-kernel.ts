@@ -1,0 +1,53 @@
+/** A compiled WebAssembly module (opaque here). */
+export type WasmModule = object;
+
+/** The little of the WebAssembly API used here (the project's TypeScript lib has no WebAssembly typings). */
+export interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Memory: new (o: { initial: number }) => { buffer: ArrayBuffer };
+  Instance: new (m: WasmModule, imports: object) => { exports: Record<string, unknown> };
+}
+
+/**
+ * The WebAssembly SIMD version of gram-kernel.ts (wasm/gram.c): same inputs, same exact result,
+ * bit for bit. `module` is the compiled gram.wasm; each call instantiates it with its own memory:
+ *
+ *   [images of one panel: kc*784 B][labels: kc B][int16 panel: 788*kc*2 B][G: 788*788 float64][block rows]
+ *
+ * Self-contained (no imports, no closures, no nested functions): also shipped to worker threads
+ * as source text.
+ */
+export function gramWasmKernel(
+  module: WasmModule,
+  images: Uint8Array,
+  labels: Uint8Array,
+  n: number,
+  blockRows: Int32Array,
+  kc: number,
+  onRows?: (rowsDone: number) => void,
+): Float64Array {
+  const P = 784;
+  const VP = 788;
+  const imagesOff = 0;
+  const labelsOff = kc * P;
+  const panelOff = Math.ceil((labelsOff + kc) / 16) * 16;
+  const gOff = panelOff + VP * kc * 2;
+  const blocksOff = gOff + VP * VP * 8;
+  const bytes = blocksOff + blockRows.length * 4;
+  const wa = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const memory = new wa.Memory({ initial: Math.ceil(bytes / 65536) });
+  const instance = new wa.Instance(module, { env: { memory } });
+  const pack = instance.exports.pack as (images: number, labels: number, rows: number, kc: number, panel: number) => void;
+  const gramPanel = instance.exports.gram_panel as (panel: number, kc: number, blocks: number, nbr: number, g: number) => void;
+  const heap = new Uint8Array(memory.buffer);
+  new Int32Array(memory.buffer, blocksOff, blockRows.length).set(blockRows);
+  for (let r0 = 0; r0 < n; r0 += kc) {
+    const rows = Math.min(kc, n - r0);
+    heap.set(images.subarray(r0 * P, (r0 + rows) * P), imagesOff);
+    heap.set(labels.subarray(r0, r0 + rows), labelsOff);
+    pack(imagesOff, labelsOff, rows, kc, panelOff);
+    gramPanel(panelOff, kc, blocksOff, blockRows.length, gOff);
+    if (onRows !== undefined) onRows(r0 + rows);
+  }
+  return new Float64Array(memory.buffer.slice(gOff, gOff + VP * VP * 8));
+}
