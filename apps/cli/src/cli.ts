@@ -62,10 +62,19 @@ export function withSuggestion(msg: string, flags: ReadonlySet<string>): string 
   const m = /^Unknown arguments?: (.+)$/m.exec(msg);
   if (!m) return msg;
   const hints: string[] = [];
+  const elsewhere: string[] = [];
   for (const raw of m[1].split(', ')) {
-    const word = raw.replace(/^-+/, '');
+    // yargs lists a kebab-case flag twice (batch-sise, batchSise): compare in kebab-case.
+    const word = raw.replace(/^-+/, '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    if (flags.has(word)) {
+      if (!elsewhere.includes(`--${word}`)) elsewhere.push(`--${word}`);
+      continue;
+    }
     const guess = closest(word, [...flags]);
-    if (guess) hints.push(`--${guess}`);
+    if (guess && !hints.includes(`--${guess}`)) hints.push(`--${guess}`);
   }
-  return hints.length ? `${msg}\nDid you mean ${hints.join(', ')}?` : msg;
+  let out = msg;
+  if (hints.length) out += `\nDid you mean ${hints.join(', ')}?`;
+  if (elsewhere.length) out += `\n${elsewhere.join(', ')} ${elsewhere.length === 1 ? 'is an option' : 'are options'} of other commands, not of this one (see its --help).`;
+  return out;
 }

@@ -47,6 +47,15 @@ describe('usage errors exit 2 with a suggestion', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('a kebab-case typo is suggested once; an option of another command says so', async () => {
+    const a = await runCli(['kfold', '--batch-sise', '3']);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain('Did you mean --batch-size?');
+    const b = await runCli(['data', 'info', '--epochs', '3']);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('--epochs is an option of other commands, not of this one');
+  });
+
   it('an unknown command suggests the closest command', async () => {
     const r = await runCli(['kfodl']);
     expect(r.code).toBe(2);
