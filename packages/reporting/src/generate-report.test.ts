@@ -66,6 +66,9 @@ describe('generateReport with every input present', () => {
   it('shows the numbers of the selected runs and the original study', async () => {
     const md = await readFile(join(out, 'report.md'), 'utf8');
     const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(md).toContain(`- **Holdout (tuned CNN):** ${pct(runsFx.holdoutTest)} test (original 89.58%)`);
+    expect(md).toContain('- **VGG16 transfer (skipped):** not run (original 82.68%)');
+    expect(md).toContain('- **data (after cleaning):** 400 train / 200 test images');
     expect(md).toContain(escapeMarkdown(runsFx.skippedReason));
     expect(html).toContain(escapeHtml(runsFx.skippedReason));
     for (const text of [md, html]) {
@@ -154,6 +157,7 @@ describe('generateReport with missing inputs', () => {
       expect(r.missing.join('\n')).toContain(`${t}: no ${t} run found`);
     }
     expect(md).toContain('Nothing to compare yet');
+    expect(md).toContain('No prepared data and no runs yet');
     expect(html).toContain('class="note"');
     expect(r.figures).toEqual([]);
   });

@@ -9,6 +9,7 @@ import { dataSection } from './sections/data-section.js';
 import { holdoutSection } from './sections/holdout-section.js';
 import { kfoldSection } from './sections/kfold-section.js';
 import { runFactsSection } from './sections/run-facts-section.js';
+import { summarySection } from './sections/summary-section.js';
 import { transferSection } from './sections/transfer-section.js';
 import { renderChart } from './vega-svg.js';
 import { writeReport } from './write-report.js';
@@ -46,7 +47,7 @@ export function buildReportDocument(data: DataInputs, runs: Record<Technique, Ru
       { code: o.runsDir },
       `. ${when}.`,
     ],
-    sections: [dataSection(data), holdoutSection(runs.tune, runs.holdout), kfoldSection(runs.kfold), transferSection(runs.transfer), comparisonSection(runs), runFactsSection(runs, data)],
+    sections: [summarySection(data, runs), dataSection(data), holdoutSection(runs.tune, runs.holdout), kfoldSection(runs.kfold), transferSection(runs.transfer), comparisonSection(runs), runFactsSection(runs, data)],
   };
 }
 

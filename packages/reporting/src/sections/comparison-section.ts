@@ -12,7 +12,7 @@ interface Evaluation {
   perClass?: { label: number; name?: string; precision: number; recall: number; f1: number; support: number }[];
 }
 
-interface Row {
+export interface Row {
   technique: string;
   train?: number;
   test?: number;
@@ -21,7 +21,7 @@ interface Row {
   evaluation?: Evaluation;
 }
 
-function rowsOf(runs: Record<Technique, RunLookup>): Row[] {
+export function techniqueRows(runs: Record<Technique, RunLookup>): Row[] {
   const rows: Row[] = [];
   const h = runs.holdout.run?.results;
   if (h) rows.push({ technique: 'Holdout (tuned CNN)', train: h.train?.accuracy, test: h.test?.accuracy, originalTest: ORIGINAL.holdout.test, evaluation: h.test });
@@ -60,7 +60,7 @@ function delta(a?: number, b?: number): string {
 export function comparisonSection(runs: Record<Technique, RunLookup>): Section {
   const section: Section = { id: 'comparison', title: '5. Comparison of the techniques', blocks: [] };
   const b = section.blocks;
-  const rows = rowsOf(runs);
+  const rows = techniqueRows(runs);
   if (!rows.length) {
     b.push(note('Nothing to compare yet: no holdout, k-fold or transfer run has results. The original study\u2019s numbers, for reference: holdout ', pct(ORIGINAL.holdout.test), ' test; 5-fold ', pct(ORIGINAL.kfold.train), ' train / ', pct(ORIGINAL.kfold.test), ' test; VGG16 ', pct(ORIGINAL.vgg16.test), '; VGG19 ', pct(ORIGINAL.vgg19.test), '.'));
     return section;
