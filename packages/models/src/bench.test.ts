@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { runModelsBenchmark, type BenchResult } from './bench';
+
+describe('runModelsBenchmark', () => {
+  it('trains on wasm alone and in concurrent worker threads, and reports unavailable backends', async () => {
+    const lines: BenchResult[] = [];
+    const out = await runModelsBenchmark({
+      backends: ['tensorflow', 'wasm'], batch: 16, warmup: 1, steps: 2, workers: 2, vggSizes: [32], vggBatch: 2,
+      onResult: (r) => lines.push(r),
+    });
+    expect(lines).toEqual(out);
+    const train = out.find((r) => r.kind === 'train-reference-cnn');
+    expect(train).toMatchObject({ backend: 'wasm', workers: 2, batch: 16, steps: 2 });
+    if (train?.kind === 'train-reference-cnn') {
+      expect(train.imagesPerSecond).toBeGreaterThan(0);
+      expect(train.singleProcessImagesPerSecond).toBeGreaterThan(0);
+      expect(train.reason).toMatch(/fmnist training kernels/);
+    }
+    const vgg = out.find((r) => r.kind === 'vgg19-conv-base-forward');
+    expect(vgg).toMatchObject({ backend: 'wasm', inputSize: 32, weights: 'random' });
+    const tensorflow = out.find((r) => r.backend === 'tensorflow');
+    expect(tensorflow?.kind === 'skipped' || tensorflow?.kind === 'train-reference-cnn').toBe(true);
+  });
+});
