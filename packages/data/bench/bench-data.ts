@@ -56,8 +56,11 @@ try {
   const train = prep.train;
   const corr = await best(() => pearsonParallel(train, { threads, kernel: 'wasm' }), Math.min(repeats, 2));
   emit('corr-train', 'fmnist', corr, { rows: train.n, threads, kernel: 'wasm' });
+  const cpu0 = process.cpuUsage();
   const corr1 = await best(() => pearson(train, undefined, 'wasm'), 1);
-  emit('corr-train-1-thread', 'fmnist', corr1, { rows: train.n, threads: 1, kernel: 'wasm' });
+  const cpu1 = process.cpuUsage(cpu0);
+  const corr1Cpu = (cpu1.user + cpu1.system) / 1e6;
+  emit('corr-train-1-thread', 'fmnist', corr1, { rows: train.n, threads: 1, kernel: 'wasm', cpuSeconds: Number(corr1Cpu.toFixed(4)) });
   const corrJs = await best(() => pearsonParallel(train, { threads, kernel: 'js' }), 1);
   emit('corr-train-js', 'fmnist', corrJs, { rows: train.n, threads, kernel: 'js' });
 
@@ -72,24 +75,26 @@ best = float("inf")
 for _ in range(reps):
     t = time.perf_counter(); X, y = load(ti, tl); load(ei, el); best = min(best, time.perf_counter() - t)
 print(json.dumps({"task": "load-idx", "seconds": best}))
-t = time.perf_counter()
+t = time.perf_counter(); c = time.process_time()
 M = np.column_stack([y, X]).astype(np.float64)
 C = np.corrcoef(M, rowvar=False)
-print(json.dumps({"task": "corr-train", "seconds": time.perf_counter() - t, "numpy": np.__version__}))
+print(json.dumps({"task": "corr-train", "seconds": time.perf_counter() - t, "cpuSeconds": time.process_time() - c, "numpy": np.__version__}))
 `;
   const lines = execFileSync(python, ['-c', script, f.trainImages, f.trainLabels, f.testImages, f.testLabels, String(repeats)])
     .toString()
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { task: string; seconds: number; numpy?: string });
+    .map((l) => JSON.parse(l) as { task: string; seconds: number; cpuSeconds?: number; numpy?: string });
   const np = Object.fromEntries(lines.map((l) => [l.task, l.seconds]));
-  for (const l of lines) emit(l.task, 'numpy', l.seconds, l.numpy ? { version: l.numpy } : {});
+  for (const l of lines) emit(l.task, 'numpy', l.seconds, l.numpy ? { version: l.numpy, cpuSeconds: Number(l.cpuSeconds!.toFixed(4)) } : {});
+  const npCpu = lines.find((l) => l.task === 'corr-train')!.cpuSeconds!;
 
   rows.push({ task: 'load IDX (train+test, gz)', fmnist: loadIdx, numpy: np['load-idx'] });
   rows.push({ task: 'load Arrow cache (train+test)', fmnist: loadArrow });
   rows.push({ task: `Pearson 785x785, 60,000 rows (WASM SIMD, ${threads} threads)`, fmnist: corr, numpy: np['corr-train'] });
   rows.push({ task: 'Pearson 785x785, 60,000 rows (WASM SIMD, 1 thread)', fmnist: corr1, numpy: np['corr-train'] });
   rows.push({ task: `Pearson 785x785, 60,000 rows (plain JS, ${threads} threads)`, fmnist: corrJs, numpy: np['corr-train'] });
+  rows.push({ task: 'Pearson, CPU seconds (1 thread vs numpy)', fmnist: corr1Cpu, numpy: npCpu });
   rows.push({ task: 'prepare (full, uncached)', fmnist: prep.seconds });
 } finally {
   rmSync(dir, { recursive: true, force: true });
