@@ -67,6 +67,15 @@ async function main(argv: string[]): Promise<number> {
     overrides,
     signal: ac.signal,
     log: (line) => console.log(line),
+    // Batch progress: one line every 15 s at most (epoch lines come through log).
+    onProgress: (() => {
+      let last = Date.now();
+      return (p: { done: number; total: number; unit: string; label?: string }) => {
+        if (Date.now() - last < 15_000) return;
+        last = Date.now();
+        console.log(`  ${p.label ?? ''} ${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')} ${p.unit}`);
+      };
+    })(),
   };
   const fns = { tune: runTune, holdout: runHoldout, kfold: runKFold, transfer: runTransfer, all: runAll } as const;
   const fn = fns[technique as keyof typeof fns];
@@ -84,6 +93,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: Error & { hint?: string }) => {
     console.error(`error: ${e.message}`);
-    process.exit(e instanceof RangeError ? 2 : 1);
+    process.exit(e.name === 'AbortError' ? 130 : e instanceof RangeError ? 2 : 1);
   },
 );
