@@ -41,7 +41,7 @@ function numbers(r: KFoldResult) {
 }
 
 describe('k-fold run killed with SIGKILL mid-fold', () => {
-  it('resumes to the same numbers as an uninterrupted run', async () => {
+  it('resumes to the same numbers as an uninterrupted (and parallel) run', async () => {
     const killedDir = join(root, 'killed');
     const a = startKFold(killedDir);
     // Wait for fold 1's first epoch checkpoint, then kill -9 in the middle of the fold.
@@ -66,10 +66,11 @@ describe('k-fold run killed with SIGKILL mid-fold', () => {
     expect(b.output()).toMatch(/fold 1\/3 done: .*\(resumed from epoch \d\)/);
     const resumed = JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8')) as KFoldResult;
 
-    // Uninterrupted run with the same seed, in-process, elsewhere.
+    // Uninterrupted run with the same seed elsewhere, its folds in 3 worker processes at once:
+    // neither the kill nor the concurrency changes a number.
     const clean = await runKFold({
       runsDir: join(root, 'clean'),
-      concurrency: 1,
+      concurrency: 3,
       overrides: { data: { testSubset: 300 }, kfold: { subset: 900, params: { filters: [4], denseUnits: 16, batchSize: 50, epochs: 3, dropout: 0.2 } } },
     });
     expect(clean.runId).toBe(resumed.runId);
