@@ -56,6 +56,14 @@ describe('usage errors exit 2 with a suggestion', () => {
     expect(b.stderr).toContain('--epochs is an option of other commands, not of this one');
   });
 
+  it('an unknown experiment setting in --set is a usage error before any work', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['kfold', '--set', 'kfold.kk=3'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown setting 'kfold.kk'; known here: k,");
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
   it('an unknown command suggests the closest command', async () => {
     const r = await runCli(['kfodl']);
     expect(r.code).toBe(2);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Options } from 'yargs';
 import type { CommandSpec } from '../command';
-import { fn, loadData, loadExperiments } from '../packages';
+import { fn, loadData, loadExperiments, maybeFn } from '../packages';
 import { DATA_DIR_FIX, isPrepared, preparedDir, requireDir, runsDir } from '../paths';
 import type { CommandContext } from '../session';
 import { intIn, TRAINING_OPTIONS } from '../options';
@@ -127,6 +127,18 @@ export interface TechniqueOutcome {
   interrupted: boolean;
 }
 
+/** A setting the experiments package does not know (or of the wrong kind) is a usage error, caught before any work. */
+export async function checkOverrides(ctx: CommandContext, overrides: Record<string, unknown> | undefined): Promise<void> {
+  const exp = await loadExperiments();
+  const resolveSettings = maybeFn<(p: string, o?: unknown) => unknown>(exp, 'resolveSettings');
+  if (!resolveSettings) return;
+  try {
+    resolveSettings(ctx.args.profile, overrides);
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message} (from the training flags or --set)`);
+  }
+}
+
 /** Runs one technique through @fmnist/experiments. */
 export async function runTechnique(ctx: CommandContext, technique: Technique, dataDir: string, overrides: Record<string, unknown> | undefined): Promise<TechniqueOutcome> {
   const exp = await loadExperiments();
@@ -203,8 +215,10 @@ function techniqueCommand(technique: Technique, describe: string, options: Recor
     examples,
     epilogue,
     async run(ctx, argv) {
+      const overrides = toOverrides(argv);
+      await checkOverrides(ctx, overrides);
       const dataDir = await ensureData(ctx, argv);
-      const outcome = await runTechnique(ctx, technique, dataDir, toOverrides(argv));
+      const outcome = await runTechnique(ctx, technique, dataDir, overrides);
       if (outcome.interrupted) return;
       ctx.out.result(summarize(outcome), { technique, runId: outcome.runId ?? null, runDir: outcome.runDir ?? null, results: outcome.results });
     },
