@@ -19,10 +19,17 @@ async function loadH5(): Promise<H5> {
   return h5;
 }
 
+/**
+ * A string-list attribute as h5wasm returns it. Keras writes `np.asarray(names)`: fixed-length
+ * byte strings, or for a layer without weights an empty float64 array (h5wasm: an empty typed array).
+ */
 function stringList(v: unknown): string[] {
   if (v == null) return [];
+  if (ArrayBuffer.isView(v)) return v.byteLength === 0 ? [] : [new TextDecoder().decode(v)].map((s) => s.replace(/\0+$/, '')).filter(Boolean);
   const list = Array.isArray(v) ? v : [v];
-  return list.map((x) => (typeof x === 'string' ? x : new TextDecoder().decode(x as Uint8Array)).replace(/\0+$/, ''));
+  return list
+    .map((x) => (typeof x === 'string' ? x : ArrayBuffer.isView(x) ? new TextDecoder().decode(x) : String(x)).replace(/\0+$/, ''))
+    .filter((s) => s.length > 0);
 }
 
 const HINT = 'Use the Keras "notop" weights file (e.g. vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5) or a TensorFlow.js model.json.';

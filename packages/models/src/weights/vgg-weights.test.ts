@@ -35,7 +35,9 @@ function writeKerasH5(path: string, layers: { name: string; weights: { name: str
   for (const layer of layers) {
     const g = root.create_group(layer.name);
     const wn = layer.weights.map((w) => w.name);
-    g.create_attribute('weight_names', wn, null, `S${Math.max(1, ...wn.map((n) => n.length))}`);
+    // Keras writes np.asarray(names): for a layer without weights that is an empty float64 array.
+    if (wn.length === 0) g.create_attribute('weight_names', new Float64Array(0), [0], '<d');
+    else g.create_attribute('weight_names', wn, null, `S${Math.max(...wn.map((n) => n.length))}`);
     for (const w of layer.weights) {
       // 'block1_conv1/kernel:0' is a dataset 'kernel:0' inside a subgroup 'block1_conv1'.
       const parts = w.name.split('/');
