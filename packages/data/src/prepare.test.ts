@@ -157,6 +157,52 @@ describe('prepare on Kaggle CSVs', () => {
   });
 });
 
+describe('prepare on small IDX files and a CSV directory', () => {
+  it('reports duplicates and conflicting labels in IDX input with 1-based record numbers', async () => {
+    const real = await realTestSplit();
+    const base = subset(real, 0, 60);
+    // records 61 and 62 repeat records 5 and 9; record 63 is record 7's image with another label
+    const extra = [5, 9, 7];
+    const n = base.n + extra.length;
+    const images = new Uint8Array(n * PIXELS);
+    const labels = new Uint8Array(n);
+    images.set(base.images);
+    labels.set(base.labels);
+    extra.forEach((from, k) => {
+      images.set(base.images.subarray(from * PIXELS, (from + 1) * PIXELS), (base.n + k) * PIXELS);
+      labels[base.n + k] = k === 2 ? (base.labels[from] + 3) % 10 : base.labels[from];
+    });
+    const root = tempDir('prepare-idx-dups');
+    const dataDir = join(root, 'raw');
+    mkdirSync(dataDir);
+    writeIdxDataset(dataDir, { n, images, labels }, subset(real, 100, 40));
+    const r = await prepare({ dataDir, out: join(root, 'out') });
+    expect(r.source.kind).toBe('idx');
+    expect(r.cleaning.train).toMatchObject({
+      rowsRead: 63,
+      duplicates: 2,
+      conflictingLabels: 1,
+      rowsKept: 61,
+      examples: { duplicates: [61, 62], conflictingLabels: [63] },
+    });
+    const p = await readPrepared(join(root, 'out'));
+    expect(p.train.n).toBe(61);
+    expect(p.train.labels[60]).toBe((base.labels[7] + 3) % 10);
+    expect(p.balance.train.counts.reduce((a, b) => a + b)).toBe(61);
+  });
+
+  it('finds the Kaggle CSVs in --data-dir', async () => {
+    const real = await realTestSplit();
+    const root = tempDir('prepare-csv-dir');
+    writeCsv(join(root, 'fashion-mnist_train.csv'), Array.from({ length: 30 }, (_, i) => csvRow(real, i)));
+    writeCsv(join(root, 'fashion-mnist_test.csv'), Array.from({ length: 10 }, (_, i) => csvRow(real, 50 + i)));
+    const r = await prepare({ dataDir: root, out: join(root, 'out') });
+    expect(r.source.kind).toBe('csv');
+    expect(r.source.files.map((f) => f.path)).toEqual([join(root, 'fashion-mnist_train.csv'), join(root, 'fashion-mnist_test.csv')]);
+    expect([r.train.n, r.test.n]).toEqual([30, 10]);
+  });
+});
+
 describe('prepare on bad input', () => {
   let small: Split;
   beforeAll(async () => {
