@@ -16,6 +16,6 @@ if (!existsSync(cli)) {
   console.log(`report: skipped (no CLI at ${cli}); run \`fmnist report\` to write it`);
   process.exit(0);
 }
-const i = args.indexOf('--runs-dir');
-const runsDir = i >= 0 ? ['--runs-dir', args[i + 1]] : [];
+const i = args.findIndex((a) => a === '--runs-dir' || a.startsWith('--runs-dir='));
+const runsDir = i < 0 ? [] : args[i].includes('=') ? [args[i]] : ['--runs-dir', args[i + 1]];
 process.exit(node(cli, ['report', ...runsDir]));
