@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { FmnistError } from './errors.js';
 import { PREPARED_FILES } from './prepared-files.js';
 import type { PixelCorrelation } from './pearson.js';
@@ -60,7 +60,9 @@ export function formatDataSummary(info: {
   const lines: string[] = [];
   const where = info.out ?? info.dir ?? '';
   lines.push(`Prepared data in ${where}${info.cached === undefined ? '' : info.cached ? ' (inputs unchanged: read from cache)' : ''}`);
-  lines.push(`Source: ${info.source.kind.toUpperCase()} ${info.source.files.map((f) => f.path).join(', ')}`);
+  const dirs = [...new Set(info.source.files.map((f) => dirname(f.path)))];
+  const names = info.source.files.map((f) => (dirs.length === 1 ? basename(f.path) : f.path));
+  lines.push(`Source: ${info.source.kind.toUpperCase()}${dirs.length === 1 ? ` in ${dirs[0]}` : ''}: ${names.join(', ')}`);
   for (const split of ['train', 'test'] as const) {
     const c = info.cleaning[split];
     const b = info.balance[split];
