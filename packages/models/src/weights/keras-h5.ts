@@ -23,12 +23,14 @@ async function loadH5(): Promise<H5> {
  * A string-list attribute as h5wasm returns it. Keras writes `np.asarray(names)`: fixed-length
  * byte strings, or for a layer without weights an empty float64 array (h5wasm: an empty typed array).
  */
+const decode = (v: ArrayBufferView) => new TextDecoder().decode(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+
 function stringList(v: unknown): string[] {
   if (v == null) return [];
-  if (ArrayBuffer.isView(v)) return v.byteLength === 0 ? [] : [new TextDecoder().decode(v)].map((s) => s.replace(/\0+$/, '')).filter(Boolean);
+  if (ArrayBuffer.isView(v)) return v.byteLength === 0 ? [] : [decode(v).replace(/\0+$/, '')].filter(Boolean);
   const list = Array.isArray(v) ? v : [v];
   return list
-    .map((x) => (typeof x === 'string' ? x : ArrayBuffer.isView(x) ? new TextDecoder().decode(x) : String(x)).replace(/\0+$/, ''))
+    .map((x) => (typeof x === 'string' ? x : ArrayBuffer.isView(x) ? decode(x) : String(x)).replace(/\0+$/, ''))
     .filter((s) => s.length > 0);
 }
 
