@@ -6,6 +6,8 @@ import { CliError, UsageError } from './errors';
 import { closest } from './suggest';
 
 export const CONFIG_FILE_NAME = 'fmnist.config.json';
+/** Set in child processes the CLI starts itself: they get explicit flags and read no config file. */
+export const NO_CONFIG_ENV = 'FMNIST_NO_CONFIG';
 
 export interface LoadedConfig {
   /** Absolute path of the file read, undefined when there is none. */
@@ -38,6 +40,7 @@ export function loadConfig(o: { argv: readonly string[]; cwd: string; knownKeys:
   if (explicit === '' || (explicit !== undefined && explicit.startsWith('-'))) {
     throw new UsageError('--config needs a file name, e.g. --config fmnist.config.json');
   }
+  if (explicit === undefined && process.env[NO_CONFIG_ENV] === '1') return { values: {} };
   const path = resolve(o.cwd, explicit ?? CONFIG_FILE_NAME);
   if (!existsSync(path)) {
     if (explicit === undefined) return { values: {} };

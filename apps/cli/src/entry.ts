@@ -4,18 +4,23 @@
 import { pathToFileURL } from 'node:url';
 import { WORKER_COMMAND } from './commands/worker';
 
-let bundleFile: string | undefined;
+let bundleFilePath: string | undefined;
 
 export function setBundleFile(file: string | undefined): void {
-  bundleFile = file;
+  bundleFilePath = file;
 }
 
 /** The `worker` option of @fmnist/experiments: this bundle with `__worker`, or undefined (package default). */
 export function workerCommand(): { entry: string; args: string[]; execArgv: string[] } | undefined {
-  return bundleFile ? { entry: bundleFile, args: [WORKER_COMMAND], execArgv: [] } : undefined;
+  return bundleFilePath ? { entry: bundleFilePath, args: [WORKER_COMMAND], execArgv: [] } : undefined;
 }
 
 /** The bundle's URL, for worker threads (undefined in dev). */
 export function bundleFileUrl(): URL | undefined {
-  return bundleFile ? pathToFileURL(bundleFile) : undefined;
+  return bundleFilePath ? pathToFileURL(bundleFilePath) : undefined;
+}
+
+/** The bundle's path (undefined in dev). */
+export function bundleFile(): string | undefined {
+  return bundleFilePath;
 }

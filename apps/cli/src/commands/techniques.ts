@@ -9,7 +9,8 @@ import type { CommandContext } from '../session';
 import { intIn, TRAINING_OPTIONS } from '../options';
 import { runPrepare } from './data';
 import { UsageError } from '../errors';
-import { workerCommand } from '../entry';
+import { bundleFile, workerCommand } from '../entry';
+import { runChild } from '../child-run';
 
 export type Technique = 'tune' | 'holdout' | 'kfold' | 'transfer';
 
@@ -40,7 +41,13 @@ export async function ensureData(ctx: CommandContext, argv: Record<string, any>,
     }
   }
   ctx.out.log(`preparing data from ${dataDir} into ${dir}`);
-  await runPrepare(ctx, { dataDir }, dir);
+  const bundle = bundleFile();
+  if (bundle) {
+    const flags = [...(ctx.args.quiet ? ['--quiet'] : []), ...(ctx.args.json ? ['--json'] : [])];
+    await runChild(bundle, ['data', 'prepare', '--data-dir', dataDir, '--out', dir, ...flags], { cwd: ctx.cwd, what: 'data preparation', signal: ctx.signal });
+  } else {
+    await runPrepare(ctx, { dataDir }, dir);
+  }
   ctx.progress.stop();
   return dir;
 }
