@@ -1,0 +1,42 @@
+// Runs the wasm training benchmark and the PyTorch peer one right after the other, several
+// rounds, and prints the ratios (the figure to quote: absolute numbers drift with the load).
+// Run: node --import tsx/esm packages/models/bench/compare-torch.ts [rounds=3]
+//   (needs /usr/bin/python3 with torch: apt-get install -y python3-torch)
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const rounds = Number(process.argv[2] ?? 3);
+const torchScript = fileURLToPath(new URL('../../../../shared/bench/torch_cnn.py', import.meta.url));
+const benchScript = fileURLToPath(new URL('./bench-models.ts', import.meta.url));
+
+function jsonLines(out: string): Record<string, unknown>[] {
+  return out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+function torch(threads: number): number {
+  const out = execFileSync('/usr/bin/python3', [torchScript, '--threads', String(threads)], { encoding: 'utf8' });
+  return Number(jsonLines(out)[0].imagesPerSecond);
+}
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+const ratios: number[] = [];
+const singleRatios: number[] = [];
+for (let r = 1; r <= rounds; r++) {
+  const out = execFileSync(process.execPath, ['--import', 'tsx/esm', benchScript, '--backends', 'wasm', '--vgg', 'none'], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const wasm = jsonLines(out).find((l) => l.kind === 'train-reference-cnn');
+  if (!wasm) throw new Error(`no wasm result in:\n${out}`);
+  const torchAll = torch(2);
+  const torchOne = torch(1);
+  const ratio = Number(wasm.imagesPerSecond) / torchAll;
+  const singleRatio = Number(wasm.singleProcessImagesPerSecond) / torchOne;
+  ratios.push(ratio);
+  singleRatios.push(singleRatio);
+  console.log(JSON.stringify({
+    round: r, wasmImagesPerSecond: wasm.imagesPerSecond, wasmWorkers: wasm.workers, torchImagesPerSecond: torchAll,
+    ratio: Math.round(ratio * 100) / 100,
+    wasmSingleProcessImagesPerSecond: wasm.singleProcessImagesPerSecond, torchOneThreadImagesPerSecond: torchOne,
+    singleRatio: Math.round(singleRatio * 100) / 100,
+  }));
+}
+console.log(JSON.stringify({ summary: true, rounds, medianRatio: median(ratios), medianSingleThreadRatio: median(singleRatios) }));
