@@ -56,15 +56,19 @@ describe('training the reference CNN with the fmnist wasm kernels', () => {
     const x = tf.tensor4d(data.x, [n, 28, 28, 1]);
     const y = tf.tensor2d(data.y, [n, 10]);
     await model.trainOnBatch(x.slice(0, 16), y.slice(0, 16)); // creates the optimizer's slots
-    const counts: number[] = [];
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const counts: string[] = [];
     await model.fit(x, y, {
       epochs: 4, batchSize: 16, shuffle: false, verbose: 0,
-      callbacks: { onEpochEnd: async () => { counts.push(tf.memory().numTensors); } },
+      callbacks: { onEpochEnd: async () => { counts.push(`${tf.memory().numTensors}/${backend.numDataIds()}`); } },
     });
     const after = tf.memory().numTensors;
+    const buffers = backend.numDataIds();
     for (let i = 0; i < 3; i++) await model.trainOnBatch(x, y);
+    // Neither tensors nor the wasm heap buffers behind them (the kernels' temporaries) pile up.
     expect(new Set(counts).size).toBe(1);
     expect(tf.memory().numTensors).toBe(after);
+    expect(backend.numDataIds()).toBe(buffers);
     x.dispose();
     y.dispose();
     model.dispose();
