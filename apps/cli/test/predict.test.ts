@@ -131,6 +131,17 @@ describe('predict', () => {
     for (const l of lines) expect(l).toMatch(/\.png: [A-Za-z/ -]+ \d+\.\d%, [A-Za-z/ -]+ \d+\.\d%, [A-Za-z/ -]+ \d+\.\d%$/);
   });
 
+  it('`report` writes the report from the prepared data and the holdout run, and prints the paths as JSON', async () => {
+    const r = await runCli(['report', '--json', '--quiet'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.html).toBe(join(cwd, 'runs', 'report', 'report.html'));
+    expect(out.markdown).toBe(join(cwd, 'runs', 'report', 'report.md'));
+    expect(readdirSync(join(cwd, 'runs', 'report'))).toEqual(expect.arrayContaining(['report.html', 'report.md', 'figures']));
+    // sections without runs are reported, not fatal
+    expect(out.missing.join('\n')).toMatch(/kfold/);
+  });
+
   it('bad inputs exit 1 with the file and the fix', async () => {
     writeFileSync(join(cwd, 'notes.txt'), 'not an image');
     const a = await runCli(['predict', 'notes.txt'], { cwd });
