@@ -2,10 +2,11 @@
 // numpy (/usr/bin/python3) doing the same work. Prints JSON lines, then a table.
 //   npx nx run data:bench [-- --data-dir DIR --repeats N --threads T]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { locateDataset, pearson, pearsonParallel, prepare, readIdxSplit, readPrepared } from '../src/index.js';
+import { COLUMN_NAMES, locateDataset, pearson, pearsonParallel, prepare, readCsv, readIdxSplit, readPrepared } from '../src/index.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -64,9 +65,21 @@ try {
   const corrJs = await best(() => pearsonParallel(train, { threads, kernel: 'js' }), 1);
   emit('corr-train-js', 'fmnist', corrJs, { rows: train.n, threads, kernel: 'js' });
 
+  // the training set as a Kaggle-format CSV (about 130 MB), parsed by both sides
+  const csv = join(dir, 'fashion-mnist_train.csv');
+  const ws = createWriteStream(csv);
+  ws.write(COLUMN_NAMES.join(',') + '\n');
+  for (let i = 0; i < train.n; i++) {
+    if (!ws.write(`${train.labels[i]},${train.images.subarray(i * 784, (i + 1) * 784).join(',')}\n`)) await once(ws, 'drain');
+  }
+  ws.end();
+  await once(ws, 'close');
+  const loadCsv = await best(() => readCsv(csv), 1);
+  emit('load-csv', 'fmnist', loadCsv, { rows: train.n });
+
   const script = `
 import gzip, json, sys, time, numpy as np
-ti, tl, ei, el, reps = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+ti, tl, ei, el, reps, csv = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6]
 def load(i, l):
     with gzip.open(i) as f: X = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
     with gzip.open(l) as f: y = np.frombuffer(f.read(), np.uint8, offset=8)
@@ -75,12 +88,15 @@ best = float("inf")
 for _ in range(reps):
     t = time.perf_counter(); X, y = load(ti, tl); load(ei, el); best = min(best, time.perf_counter() - t)
 print(json.dumps({"task": "load-idx", "seconds": best}))
+t = time.perf_counter()
+np.loadtxt(csv, delimiter=",", skiprows=1, dtype=np.uint8)
+print(json.dumps({"task": "load-csv", "seconds": time.perf_counter() - t}))
 t = time.perf_counter(); c = time.process_time()
 M = np.column_stack([y, X]).astype(np.float64)
 C = np.corrcoef(M, rowvar=False)
 print(json.dumps({"task": "corr-train", "seconds": time.perf_counter() - t, "cpuSeconds": time.process_time() - c, "numpy": np.__version__}))
 `;
-  const lines = execFileSync(python, ['-c', script, f.trainImages, f.trainLabels, f.testImages, f.testLabels, String(repeats)])
+  const lines = execFileSync(python, ['-c', script, f.trainImages, f.trainLabels, f.testImages, f.testLabels, String(repeats), csv])
     .toString()
     .trim()
     .split('\n')
@@ -91,6 +107,7 @@ print(json.dumps({"task": "corr-train", "seconds": time.perf_counter() - t, "cpu
 
   rows.push({ task: 'load IDX (train+test, gz)', fmnist: loadIdx, numpy: np['load-idx'] });
   rows.push({ task: 'load Arrow cache (train+test)', fmnist: loadArrow });
+  rows.push({ task: 'load Kaggle CSV (train, 130 MB; numpy.loadtxt)', fmnist: loadCsv, numpy: np['load-csv'] });
   rows.push({ task: `Pearson 785x785, 60,000 rows (WASM SIMD, ${threads} threads)`, fmnist: corr, numpy: np['corr-train'] });
   rows.push({ task: 'Pearson 785x785, 60,000 rows (WASM SIMD, 1 thread)', fmnist: corr1, numpy: np['corr-train'] });
   rows.push({ task: `Pearson 785x785, 60,000 rows (plain JS, ${threads} threads)`, fmnist: corrJs, numpy: np['corr-train'] });

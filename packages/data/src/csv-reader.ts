@@ -112,6 +112,54 @@ export async function readCsv(file: string, onProgress?: OnProgress): Promise<Cs
       return;
     }
     rowsRead++;
+    if (n === capacity) grow();
+    // fast path: plain digits and commas, every value in range, written straight into place
+    {
+      const base = n * PIXELS - 1;
+      let p = s;
+      let col = 0;
+      let ok = true;
+      for (;;) {
+        let v = 0;
+        const start = p;
+        while (p < e) {
+          const d = buf[p] - 48;
+          if (d < 0 || d > 9) break;
+          v = v * 10 + d;
+          p++;
+        }
+        if (p === start || p - start > 3 || col >= NUM_VARIABLES) {
+          ok = false;
+          break;
+        }
+        if (col === 0) {
+          if (v >= NUM_CLASSES) {
+            ok = false;
+            break;
+          }
+          labels[n] = v;
+        } else {
+          if (v > 255) {
+            ok = false;
+            break;
+          }
+          images[base + col] = v;
+        }
+        col++;
+        if (p === e) break;
+        if (buf[p] !== COMMA) {
+          ok = false;
+          break;
+        }
+        p++;
+      }
+      if (ok && col === NUM_VARIABLES) {
+        rowNumbers[n] = rowsRead;
+        n++;
+        return;
+      }
+    }
+    // slow path: whitespace, quotes, empty cells, bad values, wrong column counts
     // count columns first: a wrong count makes every other check meaningless
     let cols = 1;
     for (let p = s; p < e; p++) if (buf[p] === COMMA) cols++;
@@ -172,7 +220,6 @@ export async function readCsv(file: string, onProgress?: OnProgress): Promise<Cs
       badRow(reason);
       return;
     }
-    if (n === capacity) grow();
     labels[n] = row[0];
     images.set(row.subarray(1), n * PIXELS);
     rowNumbers[n] = rowsRead;
