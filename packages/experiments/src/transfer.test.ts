@@ -3,6 +3,10 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadData, resolveData, subset } from './dataset';
+import { createEngine } from './engine';
+import { deriveSeed } from './rng';
+import { readFloat32 } from './train-task';
 import { runTransfer } from './transfer';
 
 const VGG19 = '/work/shared/weights/vgg19-imagenet-uint8/model.json';
@@ -38,8 +42,9 @@ describe('transfer', () => {
 
   it('with the real VGG19 weights on 300 images at 32x32: completes, beats chance, caches features', async () => {
     const runsDir = join(root, 'runs');
-    const overrides = { transfer: { variants: ['vgg19' as const], trainSubset: 300, testSubset: 200, inputSize: 32, weights: { vgg19: VGG19 }, download: false, head } };
-    const r = await runTransfer({ runsDir, overrides });
+    const overrides = { transfer: { variants: ['vgg19' as const], trainSubset: 300, testSubset: 200, inputSize: 32, weights: { vgg19: VGG19 }, download: false, head, parallelFeaturesMin: 0 } };
+    // Features extracted in 2 worker processes (row ranges), checked below against in-process extraction.
+    const r = await runTransfer({ runsDir, overrides, concurrency: 2 });
     const m = r.models[0];
     expect(m.status, m.reason).toBe('complete');
     expect(m.featureDim).toBe(512);
@@ -53,6 +58,23 @@ describe('transfer', () => {
     expect(existsSync(join(r.runDir, 'vgg19', 'model', 'model.json'))).toBe(true);
     const cached = await readdir(join(runsDir, 'cache', 'features'));
     expect(cached).toHaveLength(1);
+
+    // The workers' features equal the in-process ones, row for row (first rows of train, last of test).
+    const engine = createEngine();
+    await engine.initBackend();
+    const base = engine.createVggBase('vgg19', { inputSize: 32 });
+    await engine.loadVggWeights(base, { path: VGG19, download: false });
+    const d = await loadData(await resolveData());
+    const seed = deriveSeed(42, 'transfer-subset');
+    const trainRows = subset(d.train, 300, seed);
+    const testRows = subset(d.test, 200, seed + 1);
+    const here = await engine.extractFeatures(base, trainRows.images.subarray(0, 8 * 784), 8, { inputSize: 32 });
+    const hereTest = await engine.extractFeatures(base, testRows.images.subarray(192 * 784), 8, { inputSize: 32 });
+    base.dispose();
+    const fTrain = await readFloat32(join(runsDir, 'cache', 'features', cached[0], 'train.f32'));
+    const fTest = await readFloat32(join(runsDir, 'cache', 'features', cached[0], 'test.f32'));
+    expect(fTrain.subarray(0, 8 * 512)).toEqual(here);
+    expect(fTest.subarray(192 * 512)).toEqual(hereTest);
 
     // Another head on the same base reuses the cached features.
     const r2 = await runTransfer({ runsDir, overrides: { transfer: { ...overrides.transfer, head: { ...head, epochs: 4 } } } });
