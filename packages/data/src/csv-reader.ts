@@ -115,6 +115,7 @@ export async function readCsv(file: string, onProgress?: OnProgress): Promise<Cs
     if (n === capacity) grow();
     // fast path: plain digits and commas, every value in range, written straight into place
     {
+      const im = images; // locals, not closure slots, in the hot loop
       const base = n * PIXELS - 1;
       let p = s;
       let col = 0;
@@ -143,7 +144,7 @@ export async function readCsv(file: string, onProgress?: OnProgress): Promise<Cs
             ok = false;
             break;
           }
-          images[base + col] = v;
+          im[base + col] = v;
         }
         col++;
         if (p === e) break;
