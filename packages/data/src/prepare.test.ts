@@ -261,6 +261,19 @@ describe('prepare on bad input', () => {
     await expectCleanFailure({ trainCsv: dir, testCsv: good, out: join(root, 'out3') }, dir, /not a regular file.*directory/);
   });
 
+  it('a file whose rows are all dropped is an error naming it, with the counts', async () => {
+    const root = tempDir('prepare-empty');
+    const good = join(root, 'good.csv');
+    writeCsv(good, [csvRow(small, 0), csvRow(small, 1)]);
+    const bad = join(root, 'all-bad.csv');
+    writeCsv(bad, [csvRow(small, 0).map((v, c) => (c === 0 ? '11' : v)), csvRow(small, 1).slice(0, 100)]);
+    await expectCleanFailure(
+      { trainCsv: good, testCsv: bad, out: join(root, 'out') },
+      bad,
+      /no usable rows \(read 2: 0 duplicates, 0 with empty cells, 2 invalid; first invalid: row 1: label = 11 outside 0..9\)/,
+    );
+  });
+
   it('a failed re-run leaves the earlier prepared output as it was', async () => {
     const root = tempDir('prepare-keep');
     const train = join(root, 'train.csv');

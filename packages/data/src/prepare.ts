@@ -169,6 +169,15 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   const train = await load(inputs.train, 'read train');
   progress('read test', 1, total);
   const test = await load(inputs.test, 'read test');
+  for (const [files, r] of [[inputs.train, train], [inputs.test, test]] as const) {
+    if (r.split.n > 0) continue;
+    const c = r.report;
+    const first = c.examples.invalid[0] ? `; first invalid: row ${c.examples.invalid[0].row}: ${c.examples.invalid[0].reason}` : '';
+    throw new FmnistError(
+      `${files[0]}: no usable rows (read ${c.rowsRead}: ${c.duplicates} duplicates, ${c.emptyCells} with empty cells, ${c.invalid} invalid${first})`,
+      { file: files[0], hint: 'Check that the file holds Fashion-MNIST rows: label 0..9 then 784 pixels 0..255.' },
+    );
+  }
   const balance = { train: balanceReport(train.split.labels), test: balanceReport(test.split.labels) };
   progress('correlation train', 2, total);
   const corrProgress = (label: string): OnProgress | undefined =>
