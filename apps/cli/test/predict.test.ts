@@ -1,12 +1,12 @@
 // `fmnist predict` on PNG/JPEG files made from real test-set images, against the same model's
 // predictions computed directly with @fmnist/models on the original pixels.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, loadModel, predictProbabilities } from '@fmnist/models';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATASET, readRealSplit, removeTempDirs, runCli, tempDir, writeKaggleCsv, type RealSplit } from './helpers';
+import { CLI_ROOT, DATASET, readRealSplit, removeTempDirs, runCli, tempDir, writeKaggleCsv, type RealSplit } from './helpers';
 
 afterAll(removeTempDirs);
 
@@ -140,6 +140,17 @@ describe('predict', () => {
     expect(readdirSync(join(cwd, 'runs', 'report'))).toEqual(expect.arrayContaining(['report.html', 'report.md', 'figures']));
     // sections without runs are reported, not fatal
     expect(out.missing.join('\n')).toMatch(/kfold/);
+  });
+
+  it('runs from a copy of dist/ outside the repository (no node_modules; WASM binaries beside the bundle)', async () => {
+    const dist = join(tempDir(), 'dist');
+    cpSync(join(CLI_ROOT, 'dist'), dist, { recursive: true });
+    const files = ['png/000.png', 'png/001.png', 'photo/002.png'];
+    const copied = await runCli(['predict', ...files, '--json', '--backend', 'wasm'], { cwd, script: join(dist, 'fmnist.mjs') });
+    expect(copied.code, copied.stderr).toBe(0);
+    const here = await runCli(['predict', ...files, '--json', '--backend', 'wasm'], { cwd });
+    expect(JSON.parse(copied.stdout).predictions).toEqual(JSON.parse(here.stdout).predictions);
+    expect(JSON.parse(copied.stdout).backend).toBe('wasm');
   });
 
   it('bad inputs exit 1 with the file and the fix', async () => {

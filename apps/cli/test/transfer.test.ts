@@ -1,0 +1,70 @@
+// `fmnist transfer` from the bundle: Keras HDF5 weights (read with h5wasm inside the bundle),
+// and a variant whose weights cannot be found is skipped with a message saying how to get them.
+import { join } from 'node:path';
+import h5wasm from 'h5wasm/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRealSplit, removeTempDirs, runCli, tempDir, writeKaggleCsv } from './helpers';
+
+afterAll(removeTempDirs);
+
+let cwd: string;
+
+/** A VGG16 "notop" weights file in the Keras layout (layer_names / weight_names), seeded random values. */
+async function writeVgg16Keras(path: string): Promise<void> {
+  await h5wasm.ready;
+  const blocks = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]];
+  const f = new h5wasm.File(path, 'w');
+  const names: string[] = [];
+  let cin = 3;
+  let s = 7;
+  const rnd = (n: number, scale: number) =>
+    Float32Array.from({ length: n }, () => {
+      s = (s * 16807) % 2147483647;
+      return (s / 2147483647 - 0.5) * scale;
+    });
+  blocks.forEach((blk, b) =>
+    blk.forEach((cout, i) => {
+      const name = `block${b + 1}_conv${i + 1}`;
+      names.push(name);
+      const g = f.create_group(name);
+      g.create_attribute('weight_names', [`${name}/kernel:0`, `${name}/bias:0`]);
+      const sub = g.create_group(name);
+      sub.create_dataset({ name: 'kernel:0', data: rnd(9 * cin * cout, Math.sqrt(6 / (9 * cin))), shape: [3, 3, cin, cout] });
+      sub.create_dataset({ name: 'bias:0', data: new Float32Array(cout), shape: [cout] });
+      cin = cout;
+    }),
+  );
+  f.create_attribute('layer_names', names);
+  f.close();
+}
+
+beforeAll(async () => {
+  cwd = tempDir();
+  writeKaggleCsv(join(cwd, 'train.csv'), readRealSplit('train', 300));
+  writeKaggleCsv(join(cwd, 'test.csv'), readRealSplit('t10k', 100));
+  const r = await runCli(['data', 'prepare', '--train-csv', 'train.csv', '--test-csv', 'test.csv', '--quiet'], { cwd });
+  expect(r.code, r.stderr).toBe(0);
+  await writeVgg16Keras(join(cwd, 'vgg16_notop.h5'));
+}, 120_000);
+
+describe('transfer', () => {
+  it('trains a head on VGG16 features from Keras HDF5 weights; VGG19 without weights is skipped with the fix', async () => {
+    const missing = join(cwd, 'no-vgg19-here', 'model.json');
+    const r = await runCli(['transfer', '--vgg16-weights', 'vgg16_notop.h5', '--epochs', '2', '--train-size', '200', '--test-size', '100', '--json'], {
+      cwd,
+      env: { FMNIST_VGG19_WEIGHTS: missing },
+      timeoutMs: 240_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const byVariant = Object.fromEntries(out.results.models.map((m: any) => [m.variant, m]));
+    expect(byVariant.vgg16.status).toBe('complete');
+    expect(byVariant.vgg16.weights.source).toContain('vgg16_notop.h5');
+    expect(byVariant.vgg16.featureDim).toBe(512);
+    expect(byVariant.vgg16.history).toHaveLength(2);
+    expect(byVariant.vgg16.test.accuracy).toBeGreaterThan(0);
+    expect(byVariant.vgg19.status).toBe('skipped');
+    expect(byVariant.vgg19.reason).toContain(missing);
+    expect(byVariant.vgg19.reason).toContain('FMNIST_VGG19_WEIGHTS');
+  });
+});
