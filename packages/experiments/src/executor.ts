@@ -191,5 +191,8 @@ export function runWorker(): void {
       controllers.delete(msg.taskId);
     }
   });
+  // Ctrl-C reaches the whole process group: the parent decides (it sends 'abort' so the unit
+  // stops after its batch with its checkpoint kept); a worker whose parent is gone exits.
+  process.on('SIGINT', () => {});
   process.on('disconnect', () => process.exit(0));
 }
