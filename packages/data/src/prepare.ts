@@ -130,12 +130,9 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     o.signal?.throwIfAborted();
     o.onProgress?.({ done, total, unit: 'step', label });
   };
-  try {
-    if (!(await stat(out)).isDirectory()) {
-      throw new FmnistError(`Output ${out} exists and is not a directory`, { file: out, hint: 'Choose another --out.' });
-    }
-  } catch (e) {
-    if (e instanceof FmnistError) throw e;
+  const existing = await stat(out).catch(() => null);
+  if (existing && !existing.isDirectory()) {
+    throw new FmnistError(`Output ${out} exists and is not a directory`, { file: out, hint: 'Choose another --out.' });
   }
   const inputs = await resolveInputs(o);
   const { source, inputKey } = await describeSource(inputs);
@@ -223,12 +220,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
       [PREPARED_FILES.summary, json(summary)],
     ];
     for (const [name, data] of contents) await writeFile(join(tmp, name), data);
-    let outExists = false;
-    try {
-      outExists = (await stat(out)).isDirectory();
-    } catch {
-      outExists = false;
-    }
+    const outExists = (await stat(out).catch(() => null))?.isDirectory() ?? false;
     if (!outExists) {
       await rename(tmp, out);
     } else {
