@@ -1,5 +1,6 @@
 // Per-kernel time of one training step of the reference CNN (batch 500) on a backend.
-// Run: node --import tsx/esm packages/models/bench/profile-training.ts [wasm|cpu|tensorflow] [batch]
+// Run: node --import tsx/esm packages/models/bench/profile-training.ts [wasm|cpu|tensorflow] [batch] [reference|strong]
+// ('strong' = the models team's STRONG_CNN from createCnn: relu, batch norm, dropout, 'same').
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index';
 import { buildReferenceCnn, randomBatch } from '../src/bench';
@@ -8,7 +9,10 @@ const backendName = (process.argv[2] ?? 'wasm') as 'wasm';
 const batch = Number(process.argv[3] ?? 500);
 const info = await initBackend(backendName);
 console.log(info.reason);
-const model = buildReferenceCnn(0);
+const which = process.argv[4] ?? 'reference';
+const model = which === 'strong'
+  ? (await import('../src/cnn')).createCnn((await import('../src/cnn')).STRONG_CNN)
+  : buildReferenceCnn(0);
 const { x, y } = randomBatch(batch, 1);
 for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y);
 const t0 = performance.now();

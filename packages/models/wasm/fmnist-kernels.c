@@ -265,3 +265,36 @@ void conv2d_backprop_input_c1_f32(const float* dy, const float* wr, float* dx, i
                                         wasm_f32x4_extract_lane(s, 2) + wasm_f32x4_extract_lane(s, 3) + tail;
       }
 }
+
+static inline void copy_f32(float* dst, const float* src, int n) {
+  int t = 0;
+  for (; t + 4 <= n; t += 4) wasm_v128_store(dst + t, wasm_v128_load(src + t));
+  for (; t < n; t++) dst[t] = src[t];
+}
+
+// Tile of a rank-4 tensor [a,b,c,d] by reps [ra,rb,rc,rd] (lower ranks padded with leading 1s):
+// out[i][j][k][l] = x[i%a][j%b][k%c][l%d], whole rows of d floats at a time.
+EXPORT(tile4_f32)
+void tile4_f32(const float* x, float* out, int a, int b, int c, int d, int ra, int rb, int rc, int rd) {
+  int A = a * ra, Bn = b * rb, C = c * rc;
+  float* o = out;
+  for (int i = 0; i < A; i++)
+    for (int j = 0; j < Bn; j++)
+      for (int k = 0; k < C; k++) {
+        const float* src = x + (((long)(i % a) * b + j % b) * c + k % c) * d;
+        for (int r = 0; r < rd; r++, o += d) copy_f32(o, src, d);
+      }
+}
+
+// y[r][c] = x[r][c] * s[c] + t[c]: batch normalisation with per-channel scale and shift folded.
+EXPORT(channel_affine_f32)
+void channel_affine_f32(const float* x, const float* s, const float* t, float* y, int rows, int C) {
+  for (int r = 0; r < rows; r++) {
+    const float* xr = x + (long)r * C;
+    float* yr = y + (long)r * C;
+    int c = 0;
+    for (; c + 4 <= C; c += 4)
+      wasm_v128_store(yr + c, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(xr + c), wasm_v128_load(s + c)), wasm_v128_load(t + c)));
+    for (; c < C; c++) yr[c] = xr[c] * s[c] + t[c];
+  }
+}

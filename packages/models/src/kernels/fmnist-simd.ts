@@ -19,6 +19,8 @@ export interface FmnistSimd {
     dy: number, wr: number, dx: number, B: number, OH: number, OW: number, Co: number,
     H: number, W: number, KH: number, KW: number, padT: number, padL: number,
   ): void;
+  tile4_f32(x: number, out: number, a: number, b: number, c: number, d: number, ra: number, rb: number, rc: number, rd: number): void;
+  channel_affine_f32(x: number, s: number, t: number, y: number, rows: number, C: number): void;
 }
 
 // The project's TypeScript lib has no DOM/WebAssembly typings: the little used here, typed locally.

@@ -3,14 +3,18 @@
 // the kernel names.
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-mat-mul';
+import { castConfig } from './cast';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { fusedBatchNormConfig } from './fused-batch-norm';
 import { identityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
+import { meanConfig } from './mean';
 import { sumConfig } from './sum';
 import { tanhConfig } from './tanh';
 import { tanhGradConfig } from './tanh-grad';
 import { tanhGradientConfig } from './tanh-gradient';
+import { tileConfig } from './tile';
 import { upstreamKernels } from './wasm-kernel-utils';
 
 export const FMNIST_WASM_KERNELS: readonly tf.KernelConfig[] = [
@@ -22,6 +26,10 @@ export const FMNIST_WASM_KERNELS: readonly tf.KernelConfig[] = [
   tanhGradConfig,
   sumConfig,
   identityConfig,
+  meanConfig,
+  tileConfig,
+  fusedBatchNormConfig,
+  castConfig,
 ];
 
 const registered = new Set<string>();
