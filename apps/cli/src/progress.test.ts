@@ -24,6 +24,23 @@ describe('progress rendering', () => {
     expect(lines.at(-1)).toMatch(/1,000\/1,000 images \(100%\), 200(\.0)? img\/s, done in 5s/);
   });
 
+  it('keeps a separate rate and throttle per label (parallel folds), and prints a final line once', () => {
+    const { stream, chunks } = sink();
+    let now = 0;
+    const p = createProgress({ stream, tty: false, lineIntervalMs: 1000, now: () => now });
+    for (let i = 0; i <= 10; i++) {
+      p.onProgress({ done: i * 100, total: 1000, unit: 'images', label: 'fold 1/2' }); // 200 img/s
+      p.onProgress({ done: i * 50, total: 500, unit: 'images', label: 'fold 2/2' }); // 100 img/s
+      now += 500;
+    }
+    p.onProgress({ done: 1000, total: 1000, unit: 'images', label: 'fold 1/2' });
+    const lines = chunks.join('').trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('fold 1/2') && l.includes('done in'))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith('fold 2/2') && l.includes('done in'))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith('fold 1/2') && /ETA \d/.test(l)).every((l) => /200(\.0)? img\/s/.test(l))).toBe(true);
+    expect(lines.filter((l) => l.startsWith('fold 2/2') && /ETA \d/.test(l)).every((l) => /100(\.0)? img\/s/.test(l))).toBe(true);
+  });
+
   it('draws an in-place bar on a TTY and ends it with a newline', () => {
     const { stream, chunks } = sink(true);
     let now = 0;

@@ -43,7 +43,7 @@ export function createProgress(o: ProgressOptions): ProgressRenderer {
   const now = o.now ?? (() => Date.now());
   const lineInterval = o.lineIntervalMs ?? 3000;
   const redrawInterval = o.redrawIntervalMs ?? 100;
-  let step: Step | undefined;
+  const steps = new Map<string, Step>();
   let barVisible = false;
 
   const clearBar = () => {
@@ -57,13 +57,14 @@ export function createProgress(o: ProgressOptions): ProgressRenderer {
     if (o.quiet) return;
     const t = now();
     const label = p.label ?? '';
-    const key = `${p.unit}\u0000${p.total}`;
-    // A new step starts when the unit or total changes, or the count goes backwards (next epoch
-    // of the same loop). A label change alone (the same loop's next phase) is the same step.
-    if (!step || step.key !== key || p.done < step.lastDone) {
-      if (step && !step.finished && barVisible) o.stream.write('\n');
-      barVisible = false;
+    // One step per label/unit/total: parallel folds or trials keep their own rate and throttle.
+    // The count going backwards restarts the step (the same loop's next epoch).
+    const key = `${label}\u0000${p.unit}\u0000${p.total}`;
+    let step = steps.get(key);
+    if (!step || p.done < step.lastDone) {
       step = { key, startedAt: t, startDone: p.done, lastPrintAt: -Infinity, lastDone: p.done, finished: false };
+      steps.set(key, step);
+      if (steps.size > 64) steps.delete(steps.keys().next().value as string);
     }
     const s = step;
     s.lastDone = p.done;
