@@ -14,8 +14,8 @@ import { fashionSubset } from './testing/fashion-subset';
 const SMALL: Partial<CnnOptions> = { activation: 'relu', filters: [8, 16], denseUnits: 32, dropout: 0.25, batchNorm: true, seed: 11 };
 
 let dir: string;
-const trainSet = fashionSubset('train', 1000);
-const valSet = fashionSubset('train', 500, 50_000);
+const trainSet = fashionSubset('train', 600);
+const valSet = fashionSubset('train', 300, 50_000);
 const data = { x: trainSet.x, labels: trainSet.labels, n: trainSet.n };
 const validation = { x: valSet.x, labels: valSet.labels, n: valSet.n };
 const metricsOf = (h: EpochMetrics[]) => h.map(({ epoch, loss, accuracy, valLoss, valAccuracy }) => ({ epoch, loss, accuracy, valLoss, valAccuracy }));
@@ -101,6 +101,18 @@ describe('train', () => {
     expect(r.stoppedEarly).toBe(true);
     expect(r.history).toHaveLength(3);
     expect(r.history[2].valLoss).toBe(r.history[0].valLoss);
+  });
+
+  it('reduces the learning rate on a plateau, and a resumed run keeps the reduced rate', async () => {
+    const flat: Partial<CnnOptions> = { ...SMALL, dropout: 0, batchNorm: false, optimizer: 'sgd', learningRate: 1e-20 };
+    const reduceLrOnPlateau = { factor: 0.5, patience: 1 };
+    const full = await run({ epochs: 3, reduceLrOnPlateau }, flat);
+    expect(full.history.map((m) => m.learningRate)).toEqual([1e-20, 1e-20, 5e-21]);
+    const ck = join(dir, 'plateau');
+    await run({ epochs: 2, reduceLrOnPlateau, checkpointDir: ck }, flat);
+    const resumed = await run({ epochs: 3, reduceLrOnPlateau, checkpointDir: ck }, flat);
+    expect(resumed.history.map((m) => m.learningRate)).toEqual([1e-20, 1e-20, 5e-21]);
+    await expect(run({ epochs: 1, reduceLrOnPlateau: { factor: 2, patience: 1 } })).rejects.toThrow(/0 < factor < 1/);
   });
 
   it('shuffles every epoch differently but reproducibly', () => {

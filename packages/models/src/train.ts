@@ -20,6 +20,8 @@ export interface EpochMetrics {
   valAccuracy?: number;
   seconds: number;
   imagesPerSecond: number;
+  /** Learning rate used during this epoch. */
+  learningRate?: number;
 }
 
 export interface TrainOptions {
@@ -29,6 +31,11 @@ export interface TrainOptions {
   validation?: TrainData;
   /** Stop when the monitored value has not improved for `patience` epochs (default monitor: valLoss, or loss without validation). */
   earlyStopping?: { patience: number; monitor?: 'valLoss' | 'valAccuracy' };
+  /**
+   * Multiply the learning rate by `factor` when the monitored value (as for early stopping) has not
+   * improved for `patience` epochs, not below `minLearningRate` (Keras ReduceLROnPlateau).
+   */
+  reduceLrOnPlateau?: { factor: number; patience: number; minLearningRate?: number };
   /** Model + optimizer state + history after each epoch; an existing checkpoint is resumed. */
   checkpointDir?: string;
   onEpoch?: (m: EpochMetrics) => void;
@@ -51,6 +58,26 @@ interface LoopState {
   best: number | null;
   wait: number;
   stoppedEarly: boolean;
+  /** ReduceLROnPlateau: current rate (null = the optimizer's own), best value and epochs without improvement. */
+  learningRate?: number | null;
+  lrBest?: number | null;
+  lrWait?: number;
+}
+
+interface LearningRateHolder {
+  learningRate: number;
+  setLearningRate?: (lr: number) => void;
+}
+
+function getLearningRate(opt: tf.Optimizer): number {
+  return (opt as unknown as LearningRateHolder).learningRate;
+}
+
+/** SGD/momentum cache -lr in a scalar (setLearningRate updates it); the others read the field each step. */
+function setLearningRate(opt: tf.Optimizer, lr: number): void {
+  const o = opt as unknown as LearningRateHolder;
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else o.learningRate = lr;
 }
 
 /** Shuffling order of an epoch: a pure function of (seed, epoch), so resuming needs no RNG state. */
@@ -69,6 +96,10 @@ export async function train(model: tf.LayersModel, data: TrainData, o: TrainOpti
   const shape = model.inputs[0].shape.slice(1) as number[];
   const monitor = o.earlyStopping?.monitor ?? (o.validation ? 'valLoss' : 'loss');
   if (o.earlyStopping && monitor !== 'loss' && !o.validation) throw new ModelsError(`train: early stopping on ${monitor} needs validation data.`);
+  const plateau = o.reduceLrOnPlateau;
+  if (plateau && !(plateau.factor > 0 && plateau.factor < 1 && Number.isInteger(plateau.patience) && plateau.patience >= 1)) {
+    throw new RangeError(`reduceLrOnPlateau needs 0 < factor < 1 and an integer patience >= 1, got ${JSON.stringify(plateau)}`);
+  }
 
   const fingerprint = { n: data.n, batchSize: o.batchSize, seed: o.seed, exampleSize: size, validationN: o.validation?.n ?? 0, params: model.countParams() };
   let state: LoopState = { history: [], best: null, wait: 0, stoppedEarly: false };
@@ -87,6 +118,7 @@ export async function train(model: tf.LayersModel, data: TrainData, o: TrainOpti
       await restoreCheckpoint(o.checkpointDir, file, model);
       state = file.state;
       startEpoch = file.epoch;
+      if (state.learningRate != null) setLearningRate(model.optimizer, state.learningRate);
     }
   }
   const resumedFromEpoch = startEpoch;
@@ -123,7 +155,7 @@ export async function train(model: tf.LayersModel, data: TrainData, o: TrainOpti
     }
     if (interrupted) break;
     const seconds = (performance.now() - t0) / 1000;
-    const m: EpochMetrics = { epoch, loss: lossSum / seen, accuracy: accSum / seen, seconds, imagesPerSecond: seen / seconds };
+    const m: EpochMetrics = { epoch, loss: lossSum / seen, accuracy: accSum / seen, seconds, imagesPerSecond: seen / seconds, learningRate: getLearningRate(model.optimizer) };
     if (o.validation) {
       const probs = await predictProbabilities(model, o.validation, Math.max(o.batchSize, 500));
       const v = lossAndAccuracy(probs, o.validation.labels, o.validation.n);
@@ -131,8 +163,19 @@ export async function train(model: tf.LayersModel, data: TrainData, o: TrainOpti
       m.valAccuracy = v.accuracy;
     }
     state.history.push(m);
+    const value = monitor === 'valAccuracy' ? -(m.valAccuracy as number) : monitor === 'valLoss' ? (m.valLoss as number) : m.loss;
+    if (plateau) {
+      if (state.lrBest == null || value < state.lrBest) {
+        state.lrBest = value;
+        state.lrWait = 0;
+      } else if ((state.lrWait = (state.lrWait ?? 0) + 1) >= plateau.patience) {
+        const lr = Math.max(plateau.minLearningRate ?? 0, getLearningRate(model.optimizer) * plateau.factor);
+        setLearningRate(model.optimizer, lr);
+        state.learningRate = lr;
+        state.lrWait = 0;
+      }
+    }
     if (o.earlyStopping) {
-      const value = monitor === 'valAccuracy' ? -(m.valAccuracy as number) : monitor === 'valLoss' ? (m.valLoss as number) : m.loss;
       if (state.best === null || value < state.best) {
         state.best = value;
         state.wait = 0;
