@@ -121,17 +121,31 @@ export async function readCsv(file: string, onProgress?: OnProgress): Promise<Cs
       let col = 0;
       let ok = true;
       for (;;) {
-        let v = 0;
-        const start = p;
-        while (p < e) {
-          const d = buf[p] - 48;
-          if (d < 0 || d > 9) break;
-          v = v * 10 + d;
-          p++;
-        }
-        if (p === start || p - start > 3 || col >= NUM_VARIABLES) {
+        // one to three digits, unrolled; anything else goes to the slow path
+        if (p >= e) {
           ok = false;
           break;
+        }
+        let d = buf[p] - 48;
+        if (!(d >= 0 && d <= 9)) {
+          ok = false;
+          break;
+        }
+        let v = d;
+        p++;
+        if (p < e) {
+          d = buf[p] - 48;
+          if (d >= 0 && d <= 9) {
+            v = v * 10 + d;
+            p++;
+            if (p < e) {
+              d = buf[p] - 48;
+              if (d >= 0 && d <= 9) {
+                v = v * 10 + d;
+                p++;
+              }
+            }
+          }
         }
         if (col === 0) {
           if (v >= NUM_CLASSES) {
@@ -148,7 +162,7 @@ export async function readCsv(file: string, onProgress?: OnProgress): Promise<Cs
         }
         col++;
         if (p === e) break;
-        if (buf[p] !== COMMA) {
+        if (buf[p] !== COMMA || col >= NUM_VARIABLES) {
           ok = false;
           break;
         }
