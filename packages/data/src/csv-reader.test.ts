@@ -131,6 +131,17 @@ describe('Kaggle CSV reading and cleaning', () => {
     expect(r.split.images.subarray(784, 1568)).toEqual(base.images.subarray(784, 1568));
   });
 
+  it('reads padded and spaced numbers (slow path) to the same values', async () => {
+    const file = join(dir, 'padded.csv');
+    const r0 = csvRow(base, 0);
+    const padded = r0.map((v, c) => (c === 1 ? ` ${v} ` : c === 2 ? `000${v}` : c === 3 ? `"${v}"` : c === 4 ? `${v}.0` : v));
+    writeCsv(file, [padded, csvRow(base, 1)]);
+    const r = await readCsv(file);
+    expect(r.split.n).toBe(2);
+    expect(r.invalid + r.emptyCells).toBe(0);
+    expect(sameBytes(r.split.images, base.images.subarray(0, 2 * PIXELS))).toBe(true);
+  });
+
   it('reads a gzip CSV like a plain one', async () => {
     const { gzipSync } = await import('node:zlib');
     const text = [COLUMN_NAMES.join(','), ...[0, 1, 2].map((i) => csvRow(base, i).join(','))].join('\n');
