@@ -31,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || /(^|,)\s*(fmnist|\*)\s*(,|$)/.test(process.env.DEBUG ?? '');
   const session = createSession({ cwd: process.cwd() });
   session.listen(() => {
-    process.stderr.write('\nstopped.\n');
+    process.stderr.write('interrupted; re-run the same command to resume\n');
     process.exit(EXIT_INTERRUPTED);
   });
   try {

@@ -26,11 +26,19 @@ export interface CommandContext {
   cwd: string;
   /** Path of the config file that was applied, if any. */
   configPath?: string;
+  /** Runs `work`, which honours `signal`: Ctrl-C during it stops it cleanly instead of exiting. */
+  abortable<T>(work: () => Promise<T>): Promise<T>;
 }
 
 export interface Session {
   readonly signal: AbortSignal;
   readonly interrupted: boolean;
+  /**
+   * True while a function that honours the abort signal runs (training): Ctrl-C then stops it
+   * after the current batch with a checkpoint. Otherwise Ctrl-C exits at once: everything else
+   * writes its output atomically, so there is nothing to save.
+   */
+  abortable: boolean;
   cwd: string;
   configPath?: string;
   /** Created by the first command handler; kept so that main can finish the progress line. */
@@ -54,10 +62,27 @@ export function createSession(o: { cwd: string; stderr?: NodeJS.WriteStream; std
       return interrupted;
     },
     cwd: o.cwd,
+    abortable: false,
     makeContext(args) {
       const progress = createProgress({ stream: stderr, tty: Boolean(stderr.isTTY) && !args.json, json: args.json, quiet: args.quiet });
       const out = createOutput({ json: args.json, quiet: args.quiet, stderr, stdout: o.stdout, beforeStderr: () => progress.stop() });
-      const ctx: CommandContext = { args, out, progress, onProgress: progress.onProgress, signal: controller.signal, cwd: session.cwd, configPath: session.configPath };
+      const ctx: CommandContext = {
+        args,
+        out,
+        progress,
+        onProgress: progress.onProgress,
+        signal: controller.signal,
+        cwd: session.cwd,
+        configPath: session.configPath,
+        async abortable(work) {
+          session.abortable = true;
+          try {
+            return await work();
+          } finally {
+            session.abortable = false;
+          }
+        },
+      };
       session.context = ctx;
       return ctx;
     },
@@ -69,6 +94,11 @@ export function createSession(o: { cwd: string; stderr?: NodeJS.WriteStream; std
         }
         interrupted = true;
         session.context?.progress.stop();
+        if (!session.abortable) {
+          stderr.write(`\n${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopped; nothing was left half-written.\n`);
+          onForcedExit();
+          return;
+        }
         stderr.write(`\n${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopping after the current step and saving a checkpoint (press Ctrl-C again to quit at once)\n`);
         controller.abort(new Error(`interrupted by ${sig}`));
       };

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE, readRealSplit, removeTempDirs, runCli, tempDir, writeKaggleCsv } from './helpers';
+import { BUNDLE, DATASET, readRealSplit, removeTempDirs, runCli, tempDir, writeKaggleCsv } from './helpers';
 
 afterAll(removeTempDirs);
 
@@ -18,15 +18,15 @@ beforeAll(async () => {
   expect(r.code, r.stderr).toBe(0);
 }, 120_000);
 
-/** Starts the CLI, sends SIGINT once its stderr shows training progress, resolves with the outcome. */
-function interruptDuringTraining(args: string[]): Promise<{ code: number | null; stderr: string }> {
+/** Starts the CLI, sends SIGINT once its stderr matches `when`, resolves with the outcome. */
+function interruptWhen(args: string[], when: RegExp): Promise<{ code: number | null; stderr: string }> {
   return new Promise((res) => {
     const child = spawn(process.execPath, [BUNDLE, ...args], { cwd, env: { ...process.env, FMNIST_DATA_DIR: undefined } as NodeJS.ProcessEnv });
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (d) => {
       stderr += String(d);
-      if (!sent && /epoch 1\/3: .*images/.test(stderr)) {
+      if (!sent && when.test(stderr)) {
         sent = true;
         child.kill('SIGINT');
       }
@@ -36,8 +36,16 @@ function interruptDuringTraining(args: string[]): Promise<{ code: number | null;
 }
 
 describe('Ctrl-C', () => {
+  it('during data preparation exits 130 at once and leaves no partial output', async () => {
+    const r = await interruptWhen(['data', 'prepare', '--data-dir', DATASET, '--out', 'interrupted-prep'], /train-images-idx3-ubyte\.gz/);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('nothing was left half-written');
+    expect(existsSync(join(cwd, 'interrupted-prep'))).toBe(false);
+    expect(readdirSync(cwd).filter((f) => f.includes('interrupted-prep'))).toEqual([]);
+  });
+
   it('stops with exit 130 and the resume hint; re-running the same command completes the run', async () => {
-    const first = await interruptDuringTraining(KFOLD);
+    const first = await interruptWhen(KFOLD, /epoch 1\/3: .*images/);
     expect(first.code, first.stderr).toBe(130);
     expect(first.stderr).toContain('stopping after the current step');
     expect(first.stderr).toContain('interrupted; re-run the same command to resume');

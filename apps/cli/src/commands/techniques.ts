@@ -151,7 +151,7 @@ export async function runTechnique(ctx: CommandContext, technique: Technique, da
   const exp = await loadExperiments();
   const run = fn<(o: Record<string, unknown>) => Promise<Record<string, any>>>(exp, '@fmnist/experiments', `The ${technique} technique`, ...EXPERIMENT_FUNCTIONS[technique]);
   const a = ctx.args;
-  const r = await run({
+  const r = await ctx.abortable(() => run({
     dataDir,
     runsDir: runsDir(ctx),
     profile: a.profile,
@@ -163,7 +163,7 @@ export async function runTechnique(ctx: CommandContext, technique: Technique, da
     signal: ctx.signal,
     onProgress: ctx.onProgress,
     log: (m: string) => ctx.out.log(m),
-  });
+  }));
   ctx.progress.stop();
   return normalizeOutcome(technique, r ?? {});
 }
