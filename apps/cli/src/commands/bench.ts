@@ -16,7 +16,7 @@ export const benchCommand: CommandSpec = {
     ['$0 bench --backends wasm > bench.jsonl', 'only the WASM backend, saved'],
   ],
   epilogue:
-    'Prints one JSON line per measurement on stdout (at least backend and imagesPerSecond); --concurrency sets how many trainings run at once for the all-cores figure. Compare with PyTorch by running ../shared/bench/torch_cnn.py right before or after on the same machine.',
+    'Prints one JSON line per measurement on stdout (at least backend and imagesPerSecond); --concurrency sets how many trainings run at once for the all-cores figure. To compare with PyTorch, train the same network with it on the same machine right before or after (the README says how); absolute numbers drift, ratios hold.',
   async run(ctx, argv) {
     const models = await loadModels();
     const bench = fn<(o: Record<string, unknown>) => Promise<unknown>>(models, '@fmnist/models', 'The models benchmark', 'runModelsBenchmark');
