@@ -44,10 +44,28 @@ export const runCommand: CommandSpec = {
     }
     ctx.out.log('== report');
     const report = await writeReportFiles(ctx, { dataDir, outDir: reportDir(ctx, ctx.args.out) });
-    ctx.out.result(`report: ${report.html}`, {
+    const lines = outcomes.map(headline);
+    for (const f of failures) lines.push(`${f.technique.padEnd(8)} not run: ${f.message.split('\n')[0]}`);
+    lines.push(`report: ${report.html}`);
+    ctx.out.result(lines.join('\n'), {
       report: { html: report.html, markdown: report.markdown },
       runs: outcomes.map((o) => ({ technique: o.technique, runId: o.runId ?? null, runDir: o.runDir ?? null, results: o.results })),
       failures,
     });
   },
 };
+
+const pct = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a');
+
+/** One line per technique for the end of the main job. */
+function headline(o: TechniqueOutcome): string {
+  const r = o.results;
+  const name = o.technique.padEnd(8);
+  if (o.technique === 'holdout') return `${name} test accuracy ${pct(r.test?.accuracy)} (original 89.58%)`;
+  if (o.technique === 'kfold') {
+    const s = r.summary ?? {};
+    return `${name} validation ${pct(s.validationAccuracy?.mean)} ± ${pct(s.validationAccuracy?.std)}, test ${pct(s.testAccuracy?.mean)}, ensemble test ${pct(r.ensemble?.test?.accuracy)} (original 87.25%)`;
+  }
+  const models = ((r.models ?? []) as any[]).map((m) => (m.status === 'complete' ? `${m.variant} test ${pct(m.test?.accuracy)}` : `${m.variant} ${m.status}`));
+  return `${name} ${models.join(', ') || 'no models'} (original 82.68% / 82.94%)`;
+}
