@@ -40,6 +40,8 @@ export interface Settings {
     head: { denseUnits: number; dropout: number; activation: TrainParams['activation']; optimizer: TrainParams['optimizer']; learningRate: number; momentum: number; epochs: number; batchSize: number };
     /** model.json or .h5 per variant; absent: FMNIST_VGG16_WEIGHTS / FMNIST_VGG19_WEIGHTS, then @fmnist/models' cache */
     weights: Partial<Record<VggVariant, string>>;
+    /** extra, off by default: fine-tune the last VGG block with the head (clearly labelled in results) */
+    fineTune: { enabled: boolean; epochs: number; batchSize: number; learningRate: number };
     /** extract features in worker processes from this many images on (default 4000) */
     parallelFeaturesMin?: number;
     /** allow @fmnist/models to download missing weights into its cache (default true) */
@@ -103,6 +105,7 @@ export const PROFILES: Record<'quick' | 'full', Settings> = {
       trainSubset: 1500,
       testSubset: 500,
       head: { denseUnits: 128, dropout: 0.3, activation: 'relu', optimizer: 'adam', learningRate: 0.001, momentum: 0, epochs: 15, batchSize: 64 },
+      fineTune: { enabled: false, epochs: 2, batchSize: 32, learningRate: 0.0001 },
       weights: {},
     },
   },
@@ -137,6 +140,7 @@ export const PROFILES: Record<'quick' | 'full', Settings> = {
       variants: ['vgg16', 'vgg19'],
       inputSize: 48,
       head: { denseUnits: 256, dropout: 0.5, activation: 'relu', optimizer: 'adam', learningRate: 0.001, momentum: 0, epochs: 30, batchSize: 256 },
+      fineTune: { enabled: false, epochs: 5, batchSize: 128, learningRate: 0.0001 },
       weights: {},
     },
   },

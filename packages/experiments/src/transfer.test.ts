@@ -82,4 +82,23 @@ describe('transfer', () => {
     expect(r2.models[0].featureCache?.hit).toBe(true);
     expect(r2.models[0].status).toBe('complete');
   });
+
+  it('the optional extra fine-tunes the last block with the head and is labelled as such', async () => {
+    const r = await runTransfer({
+      runsDir: join(root, 'runs-ft'),
+      overrides: {
+        transfer: {
+          variants: ['vgg19'], trainSubset: 100, testSubset: 50, inputSize: 32, weights: { vgg19: VGG19 }, download: false,
+          head: { ...head, epochs: 3 }, fineTune: { enabled: true, epochs: 1, batchSize: 25, learningRate: 0.0001 },
+        },
+      },
+    });
+    const m = r.models[0];
+    expect(m.status, m.reason).toBe('complete');
+    const ft = m.fineTuned as { label: string; block: string; history: unknown[]; test: { confusion: number[][] } };
+    expect(ft.label).toMatch(/^extra: block5 fine-tuned .*not in the original study/);
+    expect(ft.block).toBe('block5');
+    expect(ft.history).toHaveLength(1);
+    expect(ft.test.confusion.flat().reduce((a, b) => a + b, 0)).toBe(50);
+  });
 });

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { writeFloat32Atomic, writeJsonAtomic } from './atomic';
 import { createContext, type Context, type ExperimentOptions } from './context';
 import { createDataCache, subset } from './dataset';
-import { weightsHowTo, type VggVariant } from './engine';
+import { weightsHowTo, type Model, type VggVariant } from './engine';
 import { openRun, readJsonFile, type Run } from './run-dir';
 import { createEta, formatEpochLine } from './progress';
 import { deriveSeed } from './rng';
 import { readFloat32 } from './train-task';
 import type { FeatureTask } from './feature-task';
+import { frozenTrunk, runFineTune, type FineTuneResult } from './fine-tune';
 import { applyStandardizer, fitStandardizer } from './standardize';
 import type { EpochMetricsLike, EvaluationLike, Score } from './types';
 
@@ -24,6 +25,8 @@ export interface TransferModelResult {
   train: Score | null;
   test: EvaluationLike | null;
   featureCache?: { key: string; hit: boolean; seconds: number };
+  /** the optional extra (transfer.fineTune.enabled): last block fine-tuned with the head */
+  fineTuned?: FineTuneResult | { label: string; status: 'failed'; reason: string };
 }
 
 export interface TransferResult {
@@ -114,6 +117,56 @@ async function transferIn(c: Context, run: Run, cfg: ReturnType<typeof transferC
 }
 
 type Rows = { n: number; images: Uint8Array; labels: Uint8Array };
+
+async function fineTuneExtra(c: Context, run: Run, variant: VggVariant, base: Model, head: Model, train: Rows, test: Rows, dir: string): Promise<TransferModelResult['fineTuned']> {
+  const t = c.settings.transfer;
+  const { trunk, block } = frozenTrunk(base);
+  const label = `extra: ${block} fine-tuned with the head (not in the original study)`;
+  try {
+    const trunkShape = trunk.outputs[0].shape.slice(1) as number[];
+    const dim = trunkShape.reduce((a, b) => a * b, 1);
+    const feats = async (which: 'train' | 'test', rows: Rows) => {
+      const file = join(dir, `${which}-trunk.f32`);
+      const f = await readFloat32(file).catch(() => null);
+      if (f && f.length === rows.n * dim) return f;
+      await run.log(`${variant}: extracting ${which} features below ${block} (${rows.n} images)`);
+      const x = await c.engine.extractFeatures(trunk, rows.images, rows.n, { inputSize: t.inputSize, signal: c.o.signal, onProgress: c.o.onProgress });
+      await writeFloat32Atomic(file, x);
+      return x;
+    };
+    const fTrain = await feats('train', train);
+    const fTest = await feats('test', test);
+    const ft = t.fineTune;
+    const eta = createEta(ft.epochs);
+    const r = await runFineTune({
+      engine: c.engine,
+      base,
+      head,
+      train: { x: fTrain, labels: train.labels, n: train.n },
+      test: { x: fTest, labels: test.labels, n: test.n },
+      trunkShape,
+      block,
+      settings: ft,
+      seed: deriveSeed(c.seed, 'fine-tune', variant),
+      checkpointDir: run.path(variant, 'fine-tune-checkpoint'),
+      signal: c.o.signal,
+      onProgress: c.o.onProgress,
+      onEpoch: (m) => {
+        const etaSeconds = eta.epochDone();
+        void run.metric({ ...m, scope: 'head', id: `${variant}-finetune` });
+        void run.log(formatEpochLine({ unit: `${variant} fine-tune ${block}`, epochs: ft.epochs, metrics: m, etaSeconds }));
+      },
+    });
+    if (!r) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
+    await rm(run.path(variant, 'fine-tune-checkpoint'), { recursive: true, force: true });
+    await run.log(`${variant}: ${r.label}: train_acc ${r.train.accuracy.toFixed(4)} test_acc ${r.test.accuracy.toFixed(4)}`);
+    return r;
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    await run.log(`${variant}: fine-tuning failed: ${(err as Error).stack ?? err}`);
+    return { label, status: 'failed', reason: (err as Error).message };
+  }
+}
 
 /**
  * Feature extraction split into row ranges over worker processes; one pool for all the splits
@@ -273,9 +326,11 @@ async function oneVariant(
       const tr = await e.evaluate(head, trainData);
       const { probabilities: _p, ...te } = await e.evaluate(head, testData);
       await e.saveModel(head, run.path(variant, 'model'));
-      await rm(run.path(variant, 'checkpoint'), { recursive: true, force: true });
       await run.log(`${variant}: train_acc ${tr.accuracy.toFixed(4)} test_acc ${te.accuracy.toFixed(4)}`);
-      return { ...base0, status: 'complete', weights, featureDim, history: r.history, train: { accuracy: tr.accuracy, loss: tr.loss }, test: te, featureCache: cacheInfo };
+      const out: TransferModelResult = { ...base0, status: 'complete', weights, featureDim, history: r.history, train: { accuracy: tr.accuracy, loss: tr.loss }, test: te, featureCache: cacheInfo };
+      if (t.fineTune.enabled) out.fineTuned = await fineTuneExtra(c, run, variant, base, head, train, test, dir);
+      await rm(run.path(variant, 'checkpoint'), { recursive: true, force: true });
+      return out;
     } finally {
       head.dispose();
     }
