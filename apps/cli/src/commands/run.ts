@@ -3,13 +3,17 @@ import type { CommandSpec } from '../command';
 import { TRAINING_OPTIONS } from '../options';
 import { reportDir } from '../paths';
 import { writeReportFiles } from './report';
-import { checkOverrides, ensureData, runTechnique, summarize, toOverrides, type Technique, type TechniqueOutcome } from './techniques';
+import { checkOverrides, ensureData, HOLDOUT_OPTIONS, KFOLD_OPTIONS, runTechnique, TRANSFER_OPTIONS, TUNE_OPTIONS, summarize, toOverrides, type Technique, type TechniqueOutcome } from './techniques';
 
 export const runCommand: CommandSpec = {
   command: 'run',
   describe: 'The whole study: data, holdout (with tuning), k-fold, transfer, then the report',
   options: {
     ...TRAINING_OPTIONS,
+    ...TUNE_OPTIONS,
+    ...HOLDOUT_OPTIONS,
+    ...KFOLD_OPTIONS,
+    ...TRANSFER_OPTIONS,
     skip: { type: 'array', string: true, choices: ['holdout', 'kfold', 'transfer'], describe: 'Techniques to leave out' },
   },
   examples: [

@@ -234,13 +234,31 @@ function techniqueCommand(technique: Technique, describe: string, options: Recor
 
 const RESUME_NOTE = 'Runs are written to <runs-dir>/<technique>/<profile>-<config hash>/; re-running the same command resumes an interrupted run and never recomputes finished epochs, trials or folds.';
 
+export const TUNE_OPTIONS: Record<string, Options> = {
+  method: { choices: ['grid', 'halving', 'hyperband'], describe: 'Search method: grid search, or successive halving / Hyperband over a larger space in the same time', requiresArg: true },
+  trials: { type: 'number', describe: 'Maximum number of configurations to try', coerce: intIn('trials', 1, 100_000), requiresArg: true },
+};
+
+export const HOLDOUT_OPTIONS: Record<string, Options> = {
+  tune: { type: 'boolean', describe: 'Tune first (the default); --no-tune trains the profile\'s own configuration' },
+};
+
+export const KFOLD_OPTIONS: Record<string, Options> = {
+  folds: { alias: 'k', type: 'number', describe: 'Number of folds (default: 3 in the quick profile, 5 in full)', coerce: intIn('folds', 2, 100), requiresArg: true },
+};
+
+export const TRANSFER_OPTIONS: Record<string, Options> = {
+  variants: { type: 'array', string: true, choices: ['vgg16', 'vgg19'], describe: 'Which bases to run (default both)' },
+  'input-size': { type: 'number', describe: 'Images are resized to this many pixels square (≥ 32)', coerce: intIn('input-size', 32, 224), requiresArg: true },
+  'vgg16-weights': { type: 'string', describe: 'VGG16 weights: Keras notop .h5 or tfjs model.json ($FMNIST_VGG16_WEIGHTS)', requiresArg: true },
+  'vgg19-weights': { type: 'string', describe: 'VGG19 weights: Keras notop .h5 or tfjs model.json ($FMNIST_VGG19_WEIGHTS)', requiresArg: true },
+};
+
 export const tuneCommand = techniqueCommand(
   'tune',
   'Technique 1a: hyperparameter search on a stratified validation split',
-  {
-    method: { choices: ['grid', 'halving'], describe: 'Search method (grid search, or successive halving over a larger space)', requiresArg: true },
-    trials: { type: 'number', describe: 'Maximum number of configurations to try', coerce: intIn('trials', 1, 100_000), requiresArg: true },
-  },
+  TUNE_OPTIONS,
+
   [
     ['$0 tune', 'quick search on a subset'],
     ['$0 tune --profile full --method halving --concurrency 2', "the original's search space with successive halving"],
@@ -251,9 +269,8 @@ export const tuneCommand = techniqueCommand(
 export const holdoutCommand = techniqueCommand(
   'holdout',
   'Technique 1: train the best (tuned) configuration, evaluate on the test set',
-  {
-    tune: { type: 'boolean', describe: 'Tune first (the default); --no-tune trains the reference configuration (tanh, Adam, lr 0.001)' },
-  },
+  HOLDOUT_OPTIONS,
+
   [
     ['$0 holdout', 'tune (quick), train the best, evaluate on test'],
     ['$0 holdout --profile full --epochs 30 --batch-size 500', "the original's settings"],
@@ -264,9 +281,8 @@ export const holdoutCommand = techniqueCommand(
 export const kfoldCommand = techniqueCommand(
   'kfold',
   'Technique 2: stratified k-fold cross-validation (curves per fold, mean ± std, ensemble)',
-  {
-    folds: { alias: 'k', type: 'number', describe: 'Number of folds (default 5)', coerce: intIn('folds', 2, 100), requiresArg: true },
-  },
+  KFOLD_OPTIONS,
+
   [
     ['$0 kfold', 'quick 5-fold run'],
     ['$0 kfold --profile full --concurrency 2', 'the original study: full data, batch 500, 30 epochs'],
@@ -278,12 +294,8 @@ export const kfoldCommand = techniqueCommand(
 export const transferCommand = techniqueCommand(
   'transfer',
   'Technique 3: ImageNet VGG16/VGG19 frozen conv bases with a new head',
-  {
-    variants: { type: 'array', string: true, choices: ['vgg16', 'vgg19'], describe: 'Which bases to run (default both)' },
-    'input-size': { type: 'number', describe: 'Images are resized to this many pixels square (≥ 32)', coerce: intIn('input-size', 32, 224), requiresArg: true },
-    'vgg16-weights': { type: 'string', describe: 'VGG16 weights: Keras notop .h5 or tfjs model.json ($FMNIST_VGG16_WEIGHTS)', requiresArg: true },
-    'vgg19-weights': { type: 'string', describe: 'VGG19 weights: Keras notop .h5 or tfjs model.json ($FMNIST_VGG19_WEIGHTS)', requiresArg: true },
-  },
+  TRANSFER_OPTIONS,
+
   [
     ['$0 transfer --vgg19-weights ../shared/weights/vgg19-imagenet-uint8/model.json --variants vgg19', 'VGG19 only, from tfjs weights'],
     ['$0 transfer --vgg16-weights vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5', 'VGG16 from the official Keras file'],

@@ -1,0 +1,48 @@
+// `fmnist run`, the main job, on a small subset of real images: data preparation, the three
+// techniques, the report, its path on stdout; a second run finds its finished runs again.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRealSplit, removeTempDirs, runCli, tempDir, writeKaggleCsv } from './helpers';
+
+afterAll(removeTempDirs);
+
+let cwd: string;
+const ENV = { FMNIST_VGG16_WEIGHTS: '/nonexistent/vgg16.h5', FMNIST_VGG19_WEIGHTS: '/nonexistent/vgg19/model.json' };
+
+beforeAll(() => {
+  cwd = tempDir();
+  // Kaggle CSVs in a data dir: `run` finds them with --data-dir and prepares them itself.
+  writeKaggleCsv(join(cwd, 'fashion-mnist_train.csv'), readRealSplit('train', 600));
+  writeKaggleCsv(join(cwd, 'fashion-mnist_test.csv'), readRealSplit('t10k', 200));
+});
+
+describe('run', () => {
+  it('prepares the data, runs holdout, k-fold and transfer, writes the report and prints its path', async () => {
+    const args = ['run', '--data-dir', '.', '--train-size', '400', '--test-size', '200', '--epochs', '1', '--folds', '2', '--set', 'tune.configs=2', '--set', 'tune.maxTrials=2'];
+    const r = await runCli(args, { cwd, env: ENV, timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const html = join(cwd, 'runs', 'report', 'report.html');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe(`report: ${html}`);
+    expect(r.stdout).toMatch(/^holdout +test accuracy \d+\.\d\d% \(original 89\.58%\)$/m);
+    expect(r.stdout).toMatch(/^kfold +validation \d+\.\d\d% ± \d+\.\d\d%/m);
+    expect(r.stdout).toMatch(/^transfer +vgg16 skipped, vgg19 skipped/m);
+    expect(existsSync(html)).toBe(true);
+    expect(existsSync(join(cwd, 'runs', 'data', 'train.arrow'))).toBe(true);
+    for (const t of ['holdout', 'kfold', 'transfer']) {
+      const { runId } = JSON.parse(readFileSync(join(cwd, 'runs', t, 'latest.json'), 'utf8'));
+      expect(existsSync(join(cwd, 'runs', t, runId, 'results.json')), t).toBe(true);
+    }
+    // the skipped variants say how to provide the weights
+    expect(r.stderr).toContain('FMNIST_VGG16_WEIGHTS');
+
+    // The same command again resumes: every technique is already complete.
+    const again = await runCli([...args, '--json', '--quiet'], { cwd, env: ENV });
+    expect(again.code, again.stderr).toBe(0);
+    const out = JSON.parse(again.stdout);
+    expect(out.report.html).toBe(html);
+    expect(out.runs.map((x: { technique: string }) => x.technique)).toEqual(['holdout', 'kfold', 'transfer']);
+    const holdout = out.runs[0];
+    expect(holdout.results.test.accuracy).toBeGreaterThan(0.1);
+  });
+});
