@@ -73,7 +73,14 @@ describe('data prepare', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${missing}: file not found`);
     expect(r.stderr).toContain('--train-csv');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(out)).toBe(false);
+    // --verbose (or DEBUG=fmnist) adds the stack trace
+    const v = await runCli(['data', 'prepare', '--train-csv', missing, '--test-csv', testCsv, '--out', out, '--verbose'], { cwd: dir });
+    expect(v.code).toBe(1);
+    expect(v.stderr).toMatch(/\n\s+at /);
+    const d = await runCli(['data', 'prepare', '--train-csv', missing, '--test-csv', testCsv, '--out', out], { cwd: dir, env: { DEBUG: 'fmnist' } });
+    expect(d.stderr).toMatch(/\n\s+at /);
   });
 
   it('a missing data dir exits 1 naming the directory and how to get the data', async () => {
