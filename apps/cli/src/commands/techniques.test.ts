@@ -16,6 +16,7 @@ describe('flags → experiment settings overrides', () => {
       variants: ['vgg19'],
       inputSize: 48,
       vgg19Weights: '/w/model.json',
+      fineTune: true,
     });
     for (const profile of ['quick', 'full']) {
       const s = resolveSettings(profile, o as any) as any;
@@ -26,6 +27,7 @@ describe('flags → experiment settings overrides', () => {
       expect(s.holdout).toMatchObject({ tune: false, epochs: 4, batchSize: 64 });
       expect(s.transfer).toMatchObject({ variants: ['vgg19'], inputSize: 48, trainSubset: 1000, testSubset: 200, weights: { vgg19: '/w/model.json' } });
       expect(s.transfer.head).toMatchObject({ epochs: 4, batchSize: 64 });
+      expect(s.transfer.fineTune.enabled).toBe(true);
     }
   });
 

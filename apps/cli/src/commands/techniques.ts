@@ -114,6 +114,7 @@ export function toOverrides(argv: Record<string, any>): Record<string, unknown> 
       testSubset: testSize,
       weights,
       head: { epochs, batchSize },
+      fineTune: argv.fineTune === undefined ? undefined : { enabled: argv.fineTune },
     },
   };
   return prune(merge(named, parseSet((argv.set as string[] | undefined) ?? [])));
@@ -252,6 +253,7 @@ export const TRANSFER_OPTIONS: Record<string, Options> = {
   'input-size': { type: 'number', describe: 'Images are resized to this many pixels square (≥ 32)', coerce: intIn('input-size', 32, 224), requiresArg: true },
   'vgg16-weights': { type: 'string', describe: 'VGG16 weights: Keras notop .h5 or tfjs model.json ($FMNIST_VGG16_WEIGHTS)', requiresArg: true },
   'vgg19-weights': { type: 'string', describe: 'VGG19 weights: Keras notop .h5 or tfjs model.json ($FMNIST_VGG19_WEIGHTS)', requiresArg: true },
+  'fine-tune': { type: 'boolean', describe: 'Extra, off by default: also fine-tune the last VGG block with the head (labelled as such in the results)' },
 };
 
 export const tuneCommand = techniqueCommand(
