@@ -298,3 +298,42 @@ void channel_affine_f32(const float* x, const float* s, const float* t, float* y
     for (; c < C; c++) yr[c] = xr[c] * s[c] + t[c];
   }
 }
+
+// Batch-norm gradient reductions, NHWC flattened to [rows, C], one pass over x and dy:
+//   out[c] = sum_r dy[r][c],  out[C + c] = sum_r dy[r][c] * (x[r][c] - mean[c]).
+// 16 channels (one cache line) per sweep so each line of x and dy is read once; blocks of 256
+// rows are summed in registers, then added to out, so the rounding error grows slowly. C % 4 == 0.
+static inline __attribute__((always_inline)) void bn_sums_cols(
+    const float* x, const float* dy, const float* mean, float* out, int rows, int C, int c, const int V) {
+  v128_t m[4];
+  for (int v = 0; v < V; v++) {
+    m[v] = wasm_v128_load(mean + c + 4 * v);
+    wasm_v128_store(out + c + 4 * v, wasm_f32x4_splat(0));
+    wasm_v128_store(out + C + c + 4 * v, wasm_f32x4_splat(0));
+  }
+  for (int r0 = 0; r0 < rows; r0 += 256) {
+    int r1 = r0 + 256 < rows ? r0 + 256 : rows;
+    v128_t a[4], b[4];
+    for (int v = 0; v < V; v++) { a[v] = wasm_f32x4_splat(0); b[v] = a[v]; }
+    for (int r = r0; r < r1; r++) {
+      const float* g = dy + (long)r * C + c;
+      const float* xx = x + (long)r * C + c;
+      for (int v = 0; v < V; v++) {
+        v128_t gv = wasm_v128_load(g + 4 * v);
+        a[v] = wasm_f32x4_add(a[v], gv);
+        b[v] = wasm_f32x4_add(b[v], wasm_f32x4_mul(gv, wasm_f32x4_sub(wasm_v128_load(xx + 4 * v), m[v])));
+      }
+    }
+    for (int v = 0; v < V; v++) {
+      wasm_v128_store(out + c + 4 * v, wasm_f32x4_add(wasm_v128_load(out + c + 4 * v), a[v]));
+      wasm_v128_store(out + C + c + 4 * v, wasm_f32x4_add(wasm_v128_load(out + C + c + 4 * v), b[v]));
+    }
+  }
+}
+
+EXPORT(bn_grad_sums_f32)
+void bn_grad_sums_f32(const float* x, const float* dy, const float* mean, float* out, int rows, int C) {
+  int c = 0;
+  for (; c + 16 <= C; c += 16) bn_sums_cols(x, dy, mean, out, rows, C, c, 4);
+  for (; c + 4 <= C; c += 4) bn_sums_cols(x, dy, mean, out, rows, C, c, 1);
+}

@@ -76,6 +76,61 @@ describe('batch-norm kernels (wasm, fmnist)', () => {
     grads.wasm.forEach((g, i) => expect(maxAbsDiff(g, grads.cpu[i])).toBeLessThan(1e-4 * Math.max(1, maxAbs(grads.cpu[i]))));
   });
 
+  for (const C of [8, 6]) {
+    it(`a batch-norm layer's training-mode gradients on wasm match finite differences (${C} channels${C % 4 ? ', fallback formulas' : ', fused kernel'})`, async () => {
+      await useBackend('wasm');
+      const shape = [3, 5, 4, C] as [number, number, number, number];
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x0 = seededArray(n, 71, -2, 2);
+      const dy = seededArray(n, 72);
+      const gamma0 = seededArray(C, 73, 0.5, 1.5);
+      const beta0 = seededArray(C, 74);
+      const bn = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        return tf.batchNorm(x, mean, variance, b, g, 1e-3);
+      };
+      const dyT = tf.tensor4d(dy, shape);
+      const [gx, gg, gb] = tf.tidy(() => tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(bn(x, g, b), dyT)))(
+        [tf.tensor4d(x0, shape), tf.tensor1d(gamma0), tf.tensor1d(beta0)],
+      ).map((t) => t.dataSync() as Float32Array));
+      // Central differences, the two outputs subtracted element by element before the sum.
+      const dLoss = (xp: Float32Array, xm: Float32Array, gp: Float32Array, gm: Float32Array, bp: Float32Array, bm: Float32Array) => {
+        const d = tf.tidy(() => tf.sub(bn(tf.tensor4d(xp, shape), tf.tensor1d(gp), tf.tensor1d(bp)), bn(tf.tensor4d(xm, shape), tf.tensor1d(gm), tf.tensor1d(bm))).dataSync());
+        let s = 0;
+        for (let i = 0; i < n; i++) s += d[i] * dy[i];
+        return s;
+      };
+      const eps = 1e-2;
+      for (const i of [0, 7, Math.floor(n / 2), n - 1]) {
+        const xp = x0.slice(); xp[i] += eps;
+        const xm = x0.slice(); xm[i] -= eps;
+        const fd = dLoss(xp, xm, gamma0, gamma0, beta0, beta0) / (2 * eps);
+        expect(Math.abs(fd - gx[i])).toBeLessThan(5e-3 * Math.max(1, Math.abs(fd)));
+      }
+      for (const c of [0, C - 1]) {
+        const gp = gamma0.slice(); gp[c] += eps;
+        const gm = gamma0.slice(); gm[c] -= eps;
+        expect(Math.abs(dLoss(x0, x0, gp, gm, beta0, beta0) / (2 * eps) - gg[c])).toBeLessThan(5e-3);
+        const bp = beta0.slice(); bp[c] += eps;
+        const bm = beta0.slice(); bm[c] -= eps;
+        expect(Math.abs(dLoss(x0, x0, gamma0, gamma0, bp, bm) / (2 * eps) - gb[c])).toBeLessThan(5e-3);
+      }
+      dyT.dispose();
+    });
+  }
+
+  it('the fused reduction kernel is what the wasm batch-norm gradient runs', async () => {
+    await useBackend('wasm');
+    const x = seededArray(2 * 3 * 3 * 4, 75);
+    const prof = await tf.profile(() => tf.tidy(() => tf.grad((t: tf.Tensor) => {
+      const { mean, variance } = tf.moments(t, [0, 1, 2]);
+      return tf.sum(tf.batchNorm(t, mean, variance, tf.zeros([4]), tf.ones([4]), 1e-3));
+    })(tf.tensor4d(x, [2, 3, 3, 4]))));
+    const names = prof.kernels.map((k) => k.name);
+    expect(names).toContain('FmnistBatchNormGradSums');
+    expect(names).not.toContain('Tile');
+  });
+
   it('Cast to the same dtype shares the data; other casts convert', async () => {
     const data = seededArray(100, 70, -5, 5);
     const same = await runOn('wasm', 'Cast', { x: { data, shape: [100] } }, { dtype: 'float32' });

@@ -21,6 +21,7 @@ export interface FmnistSimd {
   ): void;
   tile4_f32(x: number, out: number, a: number, b: number, c: number, d: number, ra: number, rb: number, rc: number, rd: number): void;
   channel_affine_f32(x: number, s: number, t: number, y: number, rows: number, C: number): void;
+  bn_grad_sums_f32(x: number, dy: number, mean: number, out: number, rows: number, C: number): void;
 }
 
 // The project's TypeScript lib has no DOM/WebAssembly typings: the little used here, typed locally.

@@ -3,10 +3,12 @@
 // the kernel names.
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-mat-mul';
+import { batchNormGradSumsConfig } from './batch-norm-grad-sums';
 import { castConfig } from './cast';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { fusedBatchNormConfig } from './fused-batch-norm';
+import { fusedBatchNormGradientConfig } from './fused-batch-norm-gradient';
 import { identityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { meanConfig } from './mean';
@@ -30,6 +32,7 @@ export const FMNIST_WASM_KERNELS: readonly tf.KernelConfig[] = [
   tileConfig,
   fusedBatchNormConfig,
   castConfig,
+  batchNormGradSumsConfig,
 ];
 
 const registered = new Set<string>();
@@ -55,9 +58,11 @@ export function registerAllKernels(): string[] {
     tf.registerKernel(config);
     registered.add(k.kernelName);
   }
-  if (!registered.has('grad:Tanh')) {
+  if (!registered.has('gradients')) {
+    // Gradients are global (all backends); these switch to the fused kernels on wasm only.
     tf.registerGradient(tanhGradientConfig);
-    registered.add('grad:Tanh');
+    tf.registerGradient(fusedBatchNormGradientConfig);
+    registered.add('gradients');
   }
   return FMNIST_WASM_KERNELS.map((k) => k.kernelName);
 }

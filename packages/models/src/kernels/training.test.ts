@@ -73,4 +73,36 @@ describe('training the reference CNN with the fmnist wasm kernels', () => {
     y.dispose();
     model.dispose();
   });
+
+  it('leaks no tensors with batch norm, relu and dropout either (the fused batch-norm gradient)', async () => {
+    await useBackend('wasm');
+    const n = 32;
+    const data = realSubset(n);
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, padding: 'same', useBias: false }),
+        tf.layers.batchNormalization(),
+        tf.layers.activation({ activation: 'relu' }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.flatten(),
+        tf.layers.dropout({ rate: 0.3 }),
+        tf.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
+    model.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy' });
+    const x = tf.tensor4d(data.x, [n, 28, 28, 1]);
+    const y = tf.tensor2d(data.y, [n, 10]);
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const first = Number(await model.trainOnBatch(x, y));
+    const tensors = tf.memory().numTensors;
+    const buffers = backend.numDataIds();
+    let last = first;
+    for (let i = 0; i < 8; i++) last = Number(await model.trainOnBatch(x, y));
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(backend.numDataIds()).toBe(buffers);
+    expect(last).toBeLessThan(first); // and it learns
+    x.dispose();
+    y.dispose();
+    model.dispose();
+  });
 });
