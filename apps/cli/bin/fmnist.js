@@ -12,4 +12,7 @@ if (!existsSync(bundle)) {
   );
   process.exit(1);
 }
+// With --verbose or DEBUG=fmnist, stack traces point into the TypeScript sources (the bundle
+// ships source maps); this must be switched on before the bundle loads.
+if (process.argv.includes('--verbose') || /(^|,)\s*(fmnist|\*)\s*(,|$)/.test(process.env.DEBUG ?? '')) process.setSourceMapsEnabled(true);
 await import(pathToFileURL(bundle).href);

@@ -29,6 +29,8 @@ function pointAtBundledWasm(): void {
 export async function main(argv: string[]): Promise<number> {
   pointAtBundledWasm();
   const verbose = argv.includes('--verbose') || /(^|,)\s*(fmnist|\*)\s*(,|$)/.test(process.env.DEBUG ?? '');
+  // Stack traces point into the TypeScript sources (the bundle ships its source maps).
+  if (verbose) process.setSourceMapsEnabled(true);
   const session = createSession({ cwd: process.cwd() });
   session.listen(() => {
     process.stderr.write('interrupted; re-run the same command to resume\n');

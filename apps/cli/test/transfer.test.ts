@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRealSplit, removeTempDirs, runCli, tempDir, writeKaggleCsv } from './helpers';
+import { DATASET, readRealSplit, removeTempDirs, runCli, tempDir, writeKaggleCsv } from './helpers';
 
 afterAll(removeTempDirs);
 
@@ -66,5 +66,11 @@ describe('transfer', () => {
     expect(byVariant.vgg19.status).toBe('skipped');
     expect(byVariant.vgg19.reason).toContain(missing);
     expect(byVariant.vgg19.reason).toContain('FMNIST_VGG19_WEIGHTS');
+
+    // The head alone takes 512 features, not images: `predict` says which model to use instead.
+    const head = join(out.runDir, 'vgg16', 'model');
+    const p = await runCli(['predict', join(DATASET, 't10k-images-idx3-ubyte.gz'), '--limit', '3', '--model', head], { cwd });
+    expect(p.code).toBe(1);
+    expect(p.stderr).toContain(`${head}: the model takes inputs of shape [batch, 512], not 28×28×1 images`);
   });
 });

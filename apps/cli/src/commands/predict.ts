@@ -176,12 +176,19 @@ export const predictCommand: CommandSpec = {
     'Photos are converted the way Fashion-MNIST was made: grayscale, trimmed to the object, longest edge resized to 28 px (area averaging), centred, and negated when the background is light (the dataset has light objects on black). A 28×28 image is used as it is (negated if its background is light). With IDX/CSV inputs the true labels are known and the accuracy is printed.',
   async run(ctx, argv) {
     const modelDir = resolveModelDir(ctx, argv.model);
-    const batch = await readInputs(ctx, argv.inputs as string[], argv.limit);
     const models = await loadModels();
     const initBackend = fn(models, '@fmnist/models', 'Backend selection', 'initBackend');
     const backend = await initBackend(ctx.args.backend);
     const loadModel = fn<(d: string) => Promise<any>>(models, '@fmnist/models', 'Loading a model', 'loadModel');
     const model = await loadModel(modelDir);
+    const shape = (model as { inputs?: { shape?: (number | null)[] }[] }).inputs?.[0]?.shape;
+    if (shape && shape.slice(1).join(',') !== '28,28,1') {
+      throw new CliError(
+        `${modelDir}: the model takes inputs of shape [${shape.map((d) => d ?? 'batch').join(', ')}], not 28×28×1 images. Use a CNN trained on Fashion-MNIST images: a holdout run's model/ or a k-fold run's fold-<i>/model/.`,
+        { file: modelDir },
+      );
+    }
+    const batch = await readInputs(ctx, argv.inputs as string[], argv.limit);
     const data = await loadData();
     const names = (data.CLASS_NAMES as readonly string[] | undefined) ?? FALLBACK_CLASS_NAMES;
     const x = new Float32Array(batch.n * PIXELS);
