@@ -35,6 +35,12 @@ describe('help', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('fmnist');
     expect(r.stdout).toMatch(/complete -o|compdef/);
+    // what the script asks the CLI for: sub-commands and flags of the command being typed
+    const sub = await runCli(['--get-yargs-completions', 'fmnist', 'data', '']);
+    expect(sub.stdout.trim().split('\n')).toEqual(['fetch', 'prepare', 'info']);
+    const flags = await runCli(['--get-yargs-completions', 'fmnist', 'kfold', '--']);
+    expect(flags.stdout).toContain('--folds');
+    expect(flags.stdout).toContain('--backend');
   });
 });
 
