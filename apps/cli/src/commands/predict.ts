@@ -1,6 +1,6 @@
 // fmnist predict IMAGE... --model DIR: top-3 classes for photos (PNG/JPEG, any size) or for the
 // dataset's own files (IDX images, Kaggle CSV).
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { CommandSpec } from '../command';
@@ -75,8 +75,7 @@ export async function readInputs(ctx: CommandContext, inputs: string[], limit: n
       labels.push(lab ? lab[i] : undefined);
     }
   };
-  for (const raw of inputs) {
-    const file = requireFile(resolve(ctx.cwd, raw), 'input', 'Pass PNG/JPEG images, an IDX images file or a Kaggle CSV.');
+  for (const file of expandInputs(ctx, inputs)) {
     const head = readHead(file);
     const kind = sniffImage(head);
     if (kind) {
@@ -128,6 +127,24 @@ export async function readInputs(ctx: CommandContext, inputs: string[], limit: n
   return { images, n, sources, labels };
 }
 
+const IMAGE_EXT = /\.(png|jpe?g)$/i;
+
+/** Files as given; a directory stands for the PNG/JPEG images in it (sorted by name). */
+function expandInputs(ctx: CommandContext, inputs: string[]): string[] {
+  const out: string[] = [];
+  for (const raw of inputs) {
+    const abs = resolve(ctx.cwd, raw);
+    if (existsSync(abs) && statSync(abs).isDirectory()) {
+      const images = readdirSync(abs).filter((f) => IMAGE_EXT.test(f)).sort().map((f) => join(abs, f));
+      if (!images.length) throw new CliError(`${abs}: no .png, .jpg or .jpeg files in this directory. Pass image files, or a directory holding some.`, { file: abs });
+      out.push(...images);
+    } else {
+      out.push(requireFile(abs, 'input', 'Pass PNG/JPEG images (or a directory of them), an IDX images file or a Kaggle CSV.'));
+    }
+  }
+  return out;
+}
+
 function readHead(file: string): Uint8Array {
   const b = readFileSync(file);
   return new Uint8Array(b.buffer, b.byteOffset, Math.min(b.length, 4096));
@@ -160,7 +177,7 @@ export const predictCommand: CommandSpec = {
   command: 'predict <inputs..>',
   describe: 'Classify images (PNG/JPEG of any size) or IDX/CSV files with a trained model',
   positionals: {
-    inputs: { describe: 'PNG/JPEG images, IDX images files (labels read from beside them) or Kaggle CSVs', type: 'string', array: true },
+    inputs: { describe: 'PNG/JPEG images (or directories of them), IDX images files (labels read from beside them) or Kaggle CSVs', type: 'string', array: true },
   },
   options: {
     model: { type: 'string', describe: 'Model directory (model.json + weights.bin). Default: the latest holdout run (<runs-dir>/holdout/latest.json)', requiresArg: true },
@@ -169,6 +186,7 @@ export const predictCommand: CommandSpec = {
   },
   examples: [
     ['$0 predict shoe.jpg shirt.png', 'top-3 classes of two photos, with the latest holdout model'],
+    ['$0 predict photos/ --json', 'every PNG/JPEG in a directory, as JSON'],
     ['$0 predict /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --limit 100 --json', 'the first 100 test images, with accuracy'],
     ['$0 predict fashion-mnist_test.csv --model runs/holdout/quick-1a2b3c4d/model', 'a Kaggle CSV with a given model'],
   ],
