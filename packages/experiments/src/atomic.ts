@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 const tempName = (path: string) => `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -48,4 +48,3 @@ export async function writeFloat32Atomic(path: string, a: Float32Array): Promise
   await writeFileAtomic(path, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 }
 
-export { writeFile };
