@@ -99,7 +99,7 @@ export function createSession(o: { cwd: string; stderr?: NodeJS.WriteStream; std
           onForcedExit();
           return;
         }
-        stderr.write(`\n${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopping after the current step and saving a checkpoint (press Ctrl-C again to quit at once)\n`);
+        stderr.write(`\n${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopping after the current step; training keeps its last checkpoint (press Ctrl-C again to quit at once)\n`);
         controller.abort(new Error(`interrupted by ${sig}`));
       };
       process.on('SIGINT', handler);

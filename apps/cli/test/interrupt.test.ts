@@ -36,10 +36,10 @@ function interruptWhen(args: string[], when: RegExp): Promise<{ code: number | n
 }
 
 describe('Ctrl-C', () => {
-  it('during data preparation exits 130 at once and leaves no partial output', async () => {
+  it('during data preparation stops at the next stage, exits 130 and leaves no partial output', async () => {
     const r = await interruptWhen(['data', 'prepare', '--data-dir', DATASET, '--out', 'interrupted-prep'], /train-images-idx3-ubyte\.gz/);
     expect(r.code, r.stderr).toBe(130);
-    expect(r.stderr).toContain('nothing was left half-written');
+    expect(r.stderr).toContain('interrupted; re-run the same command to resume');
     expect(existsSync(join(cwd, 'interrupted-prep'))).toBe(false);
     expect(readdirSync(cwd).filter((f) => f.includes('interrupted-prep'))).toEqual([]);
   });

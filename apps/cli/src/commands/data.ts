@@ -19,7 +19,8 @@ export const dataFetch: CommandSpec = {
     const data = await loadData();
     const fetchDataset = fn(data, '@fmnist/data', 'Downloading the dataset', 'fetchDataset');
     const dir = ctx.args.out ? resolve(ctx.cwd, ctx.args.out) : undefined;
-    const loc = await fetchDataset({ dir, onProgress: ctx.onProgress, signal: ctx.signal });
+    // Aborting removes the partial download; Ctrl-C therefore stops it cleanly.
+    const loc = await ctx.abortable(() => fetchDataset({ dir, onProgress: ctx.onProgress, signal: ctx.signal }));
     ctx.progress.stop();
     ctx.out.result(`dataset ready in ${String((loc as { dir?: unknown }).dir ?? dir ?? '')}`, loc);
   },
@@ -44,7 +45,8 @@ export function rawSource(ctx: CommandContext, argv: Record<string, any>): { dat
 export async function runPrepare(ctx: CommandContext, source: { dataDir?: string; trainCsv?: string; testCsv?: string }, outDir: string) {
   const data = await loadData();
   const prepare = fn(data, '@fmnist/data', 'Data preparation', 'prepare');
-  const r = await prepare({ ...source, out: outDir, onProgress: ctx.onProgress });
+  // prepare honours the signal between its stages and writes its outputs atomically.
+  const r: Record<string, any> = await ctx.abortable(() => prepare({ ...source, out: outDir, onProgress: ctx.onProgress, signal: ctx.signal }));
   ctx.progress.stop();
   return r;
 }

@@ -36,7 +36,7 @@ export async function ensureData(ctx: CommandContext, argv: Record<string, any>,
       if (!o.fetch) throw e;
       ctx.out.log(`no dataset found locally (${(e as Error).message.split('\n')[0]}); downloading the official files`);
       const fetchDataset = fn(data, '@fmnist/data', 'Downloading the dataset', 'fetchDataset');
-      const loc = await fetchDataset({ onProgress: ctx.onProgress, signal: ctx.signal });
+      const loc: Record<string, unknown> = await ctx.abortable(() => fetchDataset({ onProgress: ctx.onProgress, signal: ctx.signal }));
       dataDir = String(loc.dir ?? loc.path);
     }
   }
