@@ -1,7 +1,7 @@
 // `npx nx run models:bench`: one JSON line per backend (training the reference CNN, batch 500)
 // and per VGG19 input size (conv-base forward). Compare with the PyTorch peer, run right after:
 //   /usr/bin/python3 ../shared/bench/torch_cnn.py
-// Options: --backends wasm,cpu  --steps N  --warmup N  --workers N  --cpu-steps N  --vgg 32,48|none
+// Options: --backends wasm,cpu  --steps N  --warmup N  --workers N  --cpu-steps N  --cpu-batch N  --vgg 32,48|none
 import { runModelsBenchmark } from '../src/bench';
 import type { BackendName } from '../src/backend/init-backend';
 
@@ -18,6 +18,7 @@ await runModelsBenchmark({
   warmup: num('warmup'),
   workers: num('workers'),
   cpuSteps: num('cpu-steps'),
+  cpuBatch: num('cpu-batch'),
   vggSizes: vgg === undefined ? undefined : vgg === 'none' ? [] : vgg.split(',').map(Number),
   workerUrl: new URL('../src/bench.ts', import.meta.url),
   onResult: (r) => console.log(JSON.stringify(r)),
