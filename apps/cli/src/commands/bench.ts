@@ -4,16 +4,27 @@ import { intIn } from '../options';
 import { bundleFileUrl } from '../entry';
 import { fn, loadModels } from '../packages';
 
+function sizes(v: unknown): number[] | undefined {
+  if (v === undefined) return undefined;
+  const list = (Array.isArray(v) ? v : [v]).map(Number);
+  const check = intIn('vgg-sizes', 32, 224);
+  return list.map((x) => check(x) as number);
+}
+
 export const benchCommand: CommandSpec = {
   command: 'bench',
   describe: 'Benchmark the backends: reference CNN training images/s, VGG19 forward throughput',
   options: {
     backends: { type: 'array', string: true, choices: ['tensorflow', 'wasm', 'cpu'], describe: 'Backends to measure (default: every one that loads)' },
     steps: { type: 'number', describe: 'Timed training steps (batches of 500) per measurement (default 10)', coerce: intIn('steps', 1, 10_000), requiresArg: true },
+    warmup: { type: 'number', describe: 'Untimed steps first (default 3)', coerce: intIn('warmup', 0, 1000), requiresArg: true },
+    'vgg-sizes': { type: 'array', describe: 'Input sizes of the VGG19 forward measurement (default 32 48)', coerce: sizes, requiresArg: true },
+    vgg: { type: 'boolean', describe: 'Measure the VGG19 forward pass (--no-vgg skips it)' },
   },
   examples: [
     ['$0 bench', 'one JSON line per backend'],
     ['$0 bench --backends wasm > bench.jsonl', 'only the WASM backend, saved'],
+    ['$0 bench --backends wasm --steps 3 --no-vgg', 'a quick training-only measurement'],
   ],
   epilogue:
     'Prints one JSON line per measurement on stdout (at least backend and imagesPerSecond); --concurrency sets how many trainings run at once for the all-cores figure. To compare with PyTorch, train the same network with it on the same machine right before or after (the README says how); absolute numbers drift, ratios hold.',
@@ -30,6 +41,8 @@ export const benchCommand: CommandSpec = {
     const r = await bench({
       backends: argv.backends,
       steps: argv.steps,
+      warmup: argv.warmup,
+      vggSizes: argv.vgg === false ? [] : argv.vggSizes,
       workers: ctx.args.concurrency,
       onResult: emit,
       // Inside the bundle, worker threads start the bundle itself (main.ts hands them to @fmnist/models).

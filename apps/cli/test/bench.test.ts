@@ -1,0 +1,25 @@
+// `fmnist bench` from the bundle: JSON lines on stdout; the all-cores figure comes from worker
+// threads that the bundle starts from itself.
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers';
+
+describe('bench', () => {
+  it('prints one JSON line per measurement, the training one from 2 concurrent worker threads', async () => {
+    const r = await runCli(['bench', '--backends', 'wasm', '--steps', '1', '--warmup', '0', '--vgg-sizes', '32', '--concurrency', '2'], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.kind)).toEqual(['train-reference-cnn', 'vgg19-conv-base-forward']);
+    const [train, vgg] = lines;
+    expect(train).toMatchObject({ backend: 'wasm', workers: 2, batch: 500, steps: 1 });
+    expect(train.imagesPerSecond).toBeGreaterThan(0);
+    expect(train.singleProcessImagesPerSecond).toBeGreaterThan(0);
+    expect(vgg).toMatchObject({ backend: 'wasm', inputSize: 32 });
+    expect(vgg.imagesPerSecond).toBeGreaterThan(0);
+  });
+
+  it('rejects a VGG input size below 32 as a usage error', async () => {
+    const r = await runCli(['bench', '--vgg-sizes', '16']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Invalid value for --vgg-sizes: 16');
+  });
+});
