@@ -337,3 +337,19 @@ void bn_grad_sums_f32(const float* x, const float* dy, const float* mean, float*
   for (; c + 16 <= C; c += 16) bn_sums_cols(x, dy, mean, out, rows, C, c, 4);
   for (; c + 4 <= C; c += 4) bn_sums_cols(x, dy, mean, out, rows, C, c, 1);
 }
+
+// dx = dy * step(x), step(x) = 1 for x > 0, NaN for NaN, else 0: tfjs's Relu gradient in one pass.
+EXPORT(relu_grad_f32) void relu_grad_f32(const float* x, const float* dy, float* dx, int n) {
+  const v128_t one = wasm_f32x4_splat(1.0f), zero = wasm_f32x4_splat(0.0f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t xv = wasm_v128_load(x + i);
+    v128_t step = wasm_v128_bitselect(one, zero, wasm_f32x4_gt(xv, zero));
+    step = wasm_v128_bitselect(xv, step, wasm_f32x4_ne(xv, xv)); // NaN stays NaN
+    wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), step));
+  }
+  for (; i < n; i++) {
+    float s = x[i] > 0 ? 1.0f : (x[i] != x[i] ? x[i] : 0.0f);
+    dx[i] = dy[i] * s;
+  }
+}

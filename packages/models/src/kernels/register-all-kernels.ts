@@ -12,6 +12,8 @@ import { fusedBatchNormGradientConfig } from './fused-batch-norm-gradient';
 import { identityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { meanConfig } from './mean';
+import { reluGradConfig } from './relu-grad';
+import { reluGradientConfig } from './relu-gradient';
 import { sumConfig } from './sum';
 import { tanhConfig } from './tanh';
 import { tanhGradConfig } from './tanh-grad';
@@ -33,6 +35,7 @@ export const FMNIST_WASM_KERNELS: readonly tf.KernelConfig[] = [
   fusedBatchNormConfig,
   castConfig,
   batchNormGradSumsConfig,
+  reluGradConfig,
 ];
 
 const registered = new Set<string>();
@@ -62,6 +65,7 @@ export function registerAllKernels(): string[] {
     // Gradients are global (all backends); these switch to the fused kernels on wasm only.
     tf.registerGradient(tanhGradientConfig);
     tf.registerGradient(fusedBatchNormGradientConfig);
+    tf.registerGradient(reluGradientConfig);
     registered.add('gradients');
   }
   return FMNIST_WASM_KERNELS.map((k) => k.kernelName);
