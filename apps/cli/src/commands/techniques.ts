@@ -299,7 +299,7 @@ export const transferCommand = techniqueCommand(
   TRANSFER_OPTIONS,
 
   [
-    ['$0 transfer --vgg19-weights ../shared/weights/vgg19-imagenet-uint8/model.json --variants vgg19', 'VGG19 only, from tfjs weights'],
+    ['$0 transfer --vgg19-weights ~/models/vgg19-notop/model.json --variants vgg19', 'VGG19 only, from tfjs weights'],
     ['$0 transfer --vgg16-weights vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5', 'VGG16 from the official Keras file'],
   ],
   `Weights: the official Keras "notop" HDF5 files or a TensorFlow.js layers model, given by flag or environment variable, else downloaded on first use into the cache. Without weights a variant is skipped with a message saying how to provide them; it never trains on random weights. Base features are cached on disk, so re-runs are fast. ${RESUME_NOTE}`,

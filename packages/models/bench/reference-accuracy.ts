@@ -1,0 +1,54 @@
+// Accuracy benchmark: trains the reference CNN (the original study's network: tanh, [32, 64],
+// Dense(128), Adam 0.001, batch 500) on all 60,000 training images and scores it on the 10,000
+// test images after every epoch. One JSON line per epoch, then a final line.
+//
+//   node --import tsx/esm packages/models/bench/reference-accuracy.ts [--epochs 15] [--seed 1] [--backend auto]
+//
+// Takes tens of minutes on 2 cores: it is a benchmark, not a test.
+import { parseArgs } from 'node:util';
+import { encodeForCnn, locateDataset, readIdxSplit } from '@fmnist/data';
+import { createCnn, evaluate, initBackend, REFERENCE_CNN, train } from '../src/index';
+
+const { values } = parseArgs({
+  options: {
+    epochs: { type: 'string', default: '15' },
+    seed: { type: 'string', default: '1' },
+    backend: { type: 'string', default: 'auto' },
+    'data-dir': { type: 'string' },
+  },
+});
+const epochs = Number(values.epochs);
+const seed = Number(values.seed);
+
+const backend = await initBackend(values.backend as 'auto');
+const location = await locateDataset({ dataDir: values['data-dir'] });
+if (location.kind !== 'idx') throw new Error(`reference-accuracy reads IDX files; found ${location.kind} files in ${location.dir}`);
+const trainSplit = await readIdxSplit(location.files.trainImages, location.files.trainLabels);
+const testSplit = await readIdxSplit(location.files.testImages, location.files.testLabels);
+const asData = (s: typeof trainSplit) => ({ x: encodeForCnn(s).x, labels: s.labels, n: s.n });
+const trainData = asData(trainSplit);
+const testData = asData(testSplit);
+
+const model = createCnn({ ...REFERENCE_CNN, seed });
+const started = performance.now();
+const { history } = await train(model, trainData, {
+  epochs,
+  batchSize: 500,
+  seed,
+  validation: testData,
+  onEpoch: (m) => console.log(JSON.stringify({ kind: 'epoch', ...m })),
+});
+const test = await evaluate(model, testData);
+console.log(
+  JSON.stringify({
+    kind: 'reference-cnn-accuracy',
+    backend: backend.name,
+    trainImages: trainData.n,
+    testImages: testData.n,
+    epochs: history.length,
+    trainAccuracy: history.at(-1)?.accuracy,
+    testAccuracy: test.accuracy,
+    testLoss: test.loss,
+    minutes: +((performance.now() - started) / 60000).toFixed(1),
+  }),
+);
