@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,8 @@ import { deriveSeed } from './rng';
 import { readFloat32 } from './train-task';
 import { runTransfer } from './transfer';
 
-const VGG19 = '/work/shared/weights/vgg19-imagenet-uint8/model.json';
+// The team's shared folder sits beside the repository (as in CI): ../shared/weights/...
+const VGG19 = fileURLToPath(new URL('../../../../shared/weights/vgg19-imagenet-uint8/model.json', import.meta.url));
 
 let root: string;
 const saved = { ...process.env };
