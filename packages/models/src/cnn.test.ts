@@ -53,6 +53,17 @@ describe('createCnn', () => {
     m.dispose();
   });
 
+  it('uses batch-norm momentum 0.9 unless told otherwise, so inference statistics follow within tens of steps', () => {
+    const bnMomenta = (m: tf.LayersModel) =>
+      m.layers.filter((l) => l.getClassName() === 'BatchNormalization').map((l) => l.getConfig().momentum);
+    const byDefault = createCnn(STRONG_CNN);
+    expect(bnMomenta(byDefault)).toEqual([0.9, 0.9, 0.9]);
+    const keras = createCnn({ ...STRONG_CNN, batchNormMomentum: 0.99 });
+    expect(bnMomenta(keras)).toEqual([0.99, 0.99, 0.99]);
+    byDefault.dispose();
+    keras.dispose();
+  });
+
   it('rejects options that cannot build', () => {
     expect(() => createCnn({ activation: 'swish' as never })).toThrow(/activation/);
     expect(() => createCnn({ filters: [8, 8, 8, 8] })).toThrow(/shrink/);

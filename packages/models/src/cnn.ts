@@ -28,7 +28,15 @@ export interface CnnOptions {
   padding?: 'valid' | 'same';
   /** Conv layers per block (default 1). */
   convsPerBlock?: number;
+  /**
+   * Batch-norm moving-average momentum (default 0.9, PyTorch's 0.1 in its convention). Keras'
+   * 0.99 makes the inference statistics lag for hundreds of steps, so short runs and the first
+   * rungs of a tuning schedule judge batch-norm networks by stale statistics.
+   */
+  batchNormMomentum?: number;
 }
+
+export const DEFAULT_BATCH_NORM_MOMENTUM = 0.9;
 
 /** The original study's network: tanh, Conv(32)-Pool-Conv(64)-Pool-Dense(128)-Dense(10), Adam 0.001. */
 export const REFERENCE_CNN: Readonly<CnnOptions> = Object.freeze({
@@ -116,7 +124,7 @@ export function createCnn(options: Partial<CnnOptions> = {}): tf.LayersModel {
         }),
       );
       if (o.batchNorm) {
-        model.add(tf.layers.batchNormalization({ name: `${name}_bn` }));
+        model.add(tf.layers.batchNormalization({ name: `${name}_bn`, momentum: o.batchNormMomentum ?? DEFAULT_BATCH_NORM_MOMENTUM }));
         model.add(tf.layers.activation({ name: `${name}_act`, activation: o.activation }));
       }
     }
@@ -135,7 +143,7 @@ export function createCnn(options: Partial<CnnOptions> = {}): tf.LayersModel {
       }),
     );
     if (o.batchNorm) {
-      model.add(tf.layers.batchNormalization({ name: 'dense1_bn' }));
+      model.add(tf.layers.batchNormalization({ name: 'dense1_bn', momentum: o.batchNormMomentum ?? DEFAULT_BATCH_NORM_MOMENTUM }));
       model.add(tf.layers.activation({ name: 'dense1_act', activation: o.activation }));
     }
     if (o.dropout > 0) model.add(new SeededDropout({ name: 'dense1_drop', rate: o.dropout, seed: mixSeed(o.seed, 2000) }));
