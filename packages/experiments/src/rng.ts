@@ -1,16 +1,7 @@
 import { createHash } from 'node:crypto';
 
-/** A seeded 32-bit PRNG (mulberry32): same seed, same sequence, on every platform. */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded 32-bit PRNG (mulberry32, the one the models package shuffles and drops out with). */
+export { mulberry32 as createRng } from '@fmnist/models';
 
 /** Fisher-Yates shuffle in place with a seeded generator. */
 export function shuffleInPlace<T>(a: T[] | Uint32Array, rng: () => number): void {

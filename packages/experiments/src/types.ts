@@ -1,5 +1,6 @@
 // Shapes shared across this package. They mirror docs/contracts.md; the engine adapter maps
 // @fmnist/models' types onto them.
+import type { CnnOptions } from '@fmnist/models';
 
 export type Technique = 'tune' | 'holdout' | 'kfold' | 'transfer';
 export type OnProgress = (p: { done: number; total: number; unit: string; label?: string }) => void;
@@ -21,22 +22,10 @@ export interface Score { accuracy: number; loss: number }
 export interface PerClass { label: number; name: string; precision: number; recall: number; f1: number; support: number }
 export interface EvaluationLike { accuracy: number; loss: number; confusion: number[][]; perClass: PerClass[] }
 
-export type Activation = 'relu' | 'tanh' | 'elu' | 'selu' | 'sigmoid';
-export type OptimizerName = 'adam' | 'sgd' | 'rmsprop' | 'adagrad' | 'adamax';
+export type { Activation, OptimizerName } from '@fmnist/models';
 
-export interface CnnParams {
-  activation: Activation;
-  filters: number[];
-  denseUnits: number;
-  dropout: number;
-  batchNorm: boolean;
-  optimizer: OptimizerName;
-  learningRate: number;
-  momentum: number;
-  /** conv padding; 'same' keeps the map size (deeper stacks), 'valid' is the original's */
-  padding?: 'valid' | 'same';
-  convsPerBlock?: number;
-}
+/** The network's hyperparameters: the models package's CnnOptions without the seed (runs derive it). */
+export type CnnParams = Omit<CnnOptions, 'seed'>;
 
 /** A full training configuration: the network, and how long / in which batches to train it. */
 export interface TrainParams extends CnnParams { batchSize: number; epochs: number }
