@@ -24,7 +24,7 @@ export interface Row {
 export function techniqueRows(runs: Record<Technique, RunLookup>): Row[] {
   const rows: Row[] = [];
   const h = runs.holdout.run?.results;
-  if (h) rows.push({ technique: 'Holdout (tuned CNN)', train: h.train?.accuracy, test: h.test?.accuracy, originalTest: ORIGINAL.holdout.test, evaluation: h.test });
+  if (h) rows.push({ technique: h.tuning ? 'Holdout (tuned CNN)' : 'Holdout (untuned CNN)', train: h.train?.accuracy, test: h.test?.accuracy, originalTest: ORIGINAL.holdout.test, evaluation: h.test });
   const k = runs.kfold.run?.results;
   if (k) {
     const folds: any[] = Array.isArray(k.folds) ? k.folds : [];
