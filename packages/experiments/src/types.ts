@@ -1,21 +1,14 @@
 // Shapes shared across this package. They mirror docs/contracts.md; the engine adapter maps
 // @fmnist/models' types onto them.
-import type { CnnOptions } from '@fmnist/models';
+import type { CnnOptions, EpochMetrics } from '@fmnist/models';
 
 export type Technique = 'tune' | 'holdout' | 'kfold' | 'transfer';
-export type OnProgress = (p: { done: number; total: number; unit: string; label?: string }) => void;
+export type { OnProgress } from '@fmnist/data';
 
 export interface BackendInfoLike { name: string; reason: string; threads: number; version: string }
 
-export interface EpochMetricsLike {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  seconds: number;
-  imagesPerSecond: number;
-}
+/** One epoch's metrics as the models package reports them. */
+export type EpochMetricsLike = EpochMetrics;
 
 export interface Score { accuracy: number; loss: number }
 
