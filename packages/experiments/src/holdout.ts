@@ -2,6 +2,7 @@ import { createContext, type Context, type ExperimentOptions } from './context';
 import { deriveSeed } from './rng';
 import { openRun, type Run } from './run-dir';
 import { createEta, formatEpochLine } from './progress';
+import { hasCallbacks, type Settings } from './profiles';
 import { holdoutSplit, tuneWith, type TuneResult } from './tune';
 import type { TrainTask } from './train-task';
 import type { EpochMetricsLike, EvaluationLike, Score, TrainParams } from './types';
@@ -11,6 +12,9 @@ export interface HoldoutResult {
   params: TrainParams;
   tuning: TuneResult | null;
   history: EpochMetricsLike[];
+  /** the learning-rate schedule / early stopping used (empty: plain `params.epochs`) */
+  callbacks: Settings['callbacks'];
+  stoppedEarly: boolean;
   train: Score;
   validation: Score;
   test: EvaluationLike;
@@ -36,6 +40,7 @@ export async function runHoldout(o: ExperimentOptions = {}): Promise<HoldoutResu
     data: { inputKey: c.data.inputKey, trainSubset: s.data.trainSubset, testSubset: s.data.testSubset },
     validationFraction: s.validationFraction,
     params,
+    ...(hasCallbacks(s.callbacks) ? { callbacks: s.callbacks } : {}),
     tuneRunId: tuning?.runId ?? null,
     seed: c.seed,
   };
@@ -62,6 +67,7 @@ async function holdoutIn(c: Context, run: Run, params: TrainParams, tuning: Tune
     data: { trainSubset: s.data.trainSubset, testSubset: s.data.testSubset, seed: deriveSeed(c.seed, 'subset') },
     split: holdoutSplit(c),
     params,
+    callbacks: s.callbacks,
     seed: deriveSeed(c.seed, 'holdout'),
     checkpointDir: run.path('checkpoint'),
     resultFile: run.path('final-result.json'),
@@ -91,6 +97,8 @@ async function holdoutIn(c: Context, run: Run, params: TrainParams, tuning: Tune
     params,
     tuning,
     history: r.history,
+    callbacks: s.callbacks,
+    stoppedEarly: r.stoppedEarly ?? false,
     train: r.train!,
     validation: r.validation,
     test: r.test!,
@@ -100,6 +108,7 @@ async function holdoutIn(c: Context, run: Run, params: TrainParams, tuning: Tune
     runId: run.runId,
     runDir: run.dir,
   };
+  if (r.stoppedEarly) await run.log(`holdout stopped early after ${r.history.length} of ${params.epochs} epochs (validation loss stopped improving)`);
   await run.log(`holdout done: train_acc ${r.train!.accuracy.toFixed(4)} val_acc ${r.validation.accuracy.toFixed(4)} test_acc ${r.test!.accuracy.toFixed(4)}`);
   await run.complete(result);
   return result;

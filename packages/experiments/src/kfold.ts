@@ -1,5 +1,6 @@
 import { createContext, type Context, type ExperimentOptions } from './context';
 import { createDataCache, subset } from './dataset';
+import { hasCallbacks, type Settings } from './profiles';
 import { openRun, type Run } from './run-dir';
 import { scoreProbabilities } from './engine';
 import { createEta, formatEpochLine } from './progress';
@@ -12,7 +13,9 @@ export interface KFoldResult {
   technique: 'kfold';
   k: number;
   params: TrainParams;
-  folds: { fold: number; history: EpochMetricsLike[]; train: Score; validation: Score; test: Score }[];
+  /** the learning-rate schedule / early stopping used (empty: plain `params.epochs`) */
+  callbacks: Settings['callbacks'];
+  folds: { fold: number; history: EpochMetricsLike[]; stoppedEarly: boolean; train: Score; validation: Score; test: Score }[];
   summary: { trainAccuracy: MeanStd; validationAccuracy: MeanStd; validationLoss: MeanStd; testAccuracy: MeanStd };
   ensemble: { test: EvaluationLike };
   backend: Context['backend'];
@@ -32,6 +35,7 @@ export function kfoldConfig(c: Context) {
     data: { inputKey: c.data.inputKey, trainSubset, testSubset: s.data.testSubset },
     k: s.kfold.k,
     params,
+    ...(hasCallbacks(s.callbacks) ? { callbacks: s.callbacks } : {}),
     seed: c.seed,
   };
 }
@@ -64,6 +68,7 @@ async function kfoldIn(c: Context, run: Run, cfg: ReturnType<typeof kfoldConfig>
     data: dataSpec,
     split: { kind: 'kfold', k, fold: i, seed: deriveSeed(c.seed, 'kfold') },
     params,
+    callbacks: c.settings.callbacks,
     seed: deriveSeed(c.seed, 'fold', i),
     checkpointDir: run.path(`fold-${i + 1}`, 'checkpoint'),
     resultFile: run.path(`fold-${i + 1}`, 'result.json'),
@@ -90,7 +95,7 @@ async function kfoldIn(c: Context, run: Run, cfg: ReturnType<typeof kfoldConfig>
             c.o.onEpoch?.({ technique: 'kfold', scope: 'fold', id: String(i + 1), unit, epochs: params.epochs, metrics: m, etaSeconds });
           },
         }).then(async (r) => {
-          if (r) await run.log(`fold ${i + 1}/${k} done: val_acc ${r.validation.accuracy.toFixed(4)} test_acc ${r.test!.accuracy.toFixed(4)}${r.resumedFromEpoch ? ` (resumed from epoch ${r.resumedFromEpoch})` : ''}`);
+          if (r) await run.log(`fold ${i + 1}/${k} done after ${r.history.length} epochs${r.stoppedEarly ? ' (stopped early)' : ''}: val_acc ${r.validation.accuracy.toFixed(4)} test_acc ${r.test!.accuracy.toFixed(4)}${r.resumedFromEpoch ? ` (resumed from epoch ${r.resumedFromEpoch})` : ''}`);
           return r;
         }),
       ),
@@ -115,7 +120,8 @@ async function kfoldIn(c: Context, run: Run, cfg: ReturnType<typeof kfoldConfig>
     technique: 'kfold',
     k,
     params,
-    folds: done.map((r, i) => ({ fold: i + 1, history: r.history, train: r.train!, validation: r.validation, test: { accuracy: r.test!.accuracy, loss: r.test!.loss } })),
+    callbacks: c.settings.callbacks,
+    folds: done.map((r, i) => ({ fold: i + 1, history: r.history, stoppedEarly: r.stoppedEarly ?? false, train: r.train!, validation: r.validation, test: { accuracy: r.test!.accuracy, loss: r.test!.loss } })),
     summary: {
       trainAccuracy: meanStd(done.map((r) => r.train!.accuracy)),
       validationAccuracy: meanStd(done.map((r) => r.validation.accuracy)),

@@ -28,5 +28,17 @@ describe('profiles and overrides', () => {
     expect(f.params.batchSize).toBe(500);
     expect(f.params.epochs).toBe(30);
     expect(f.holdout.epochs).toBe(30);
+    // 30 is the maximum: the schedule watches the validation loss only.
+    expect(f.callbacks.earlyStopping?.patience).toBeGreaterThan(f.callbacks.reduceLrOnPlateau?.patience ?? 0);
+    expect(resolveSettings('quick').callbacks).toEqual({});
+  });
+
+  it('accepts callback overrides on a profile without callbacks and checks their kinds', () => {
+    const s = resolveSettings('quick', parseAssignments(['callbacks.earlyStopping.patience=4', 'callbacks.reduceLrOnPlateau={"factor":0.5,"patience":2}']));
+    expect(s.callbacks).toEqual({ earlyStopping: { patience: 4 }, reduceLrOnPlateau: { factor: 0.5, patience: 2 } });
+    expect(() => resolveSettings('quick', parseAssignments(['callbacks.earlyStopping.patience=soon']))).toThrow(/'callbacks.earlyStopping.patience' must be a number/);
+    expect(() => resolveSettings('full', parseAssignments(['callbacks.stop=1']))).toThrow(/unknown setting 'callbacks.stop'/);
+    expect(() => resolveSettings('full', parseAssignments(['callbacks.reduceLrOnPlateau.factor=2']))).toThrow(/0 < factor < 1/);
+    expect(() => resolveSettings('full', parseAssignments(['callbacks.earlyStopping.patience=0']))).toThrow(/patience must be an integer >= 1/);
   });
 });

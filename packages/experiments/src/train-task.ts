@@ -4,6 +4,7 @@ import { readJsonFile } from './run-dir';
 import { subset, take, type DataRef, type LoadedData, type RawSplit } from './dataset';
 import { toTrainData, type Engine } from './engine';
 import { stratifiedKFold, stratifiedSplit } from './stratify';
+import type { Settings } from './profiles';
 import type { EpochMetricsLike, EvaluationLike, OnProgress, Score, TrainParams } from './types';
 
 /** Which rows of the (subset) training set a unit trains and validates on. */
@@ -27,6 +28,8 @@ export interface TrainTask {
   testProbabilitiesFile?: string;
   evalTrain?: boolean;
   evalTest?: boolean;
+  /** learning-rate schedule and early stopping on the validation loss (absent: plain `epochs`) */
+  callbacks?: Settings['callbacks'];
   /** delete the checkpoint once the result is committed (not for trials that continue later) */
   dropCheckpoint?: boolean;
 }
@@ -35,6 +38,8 @@ export interface TaskResult {
   id: string;
   history: EpochMetricsLike[];
   resumedFromEpoch: number;
+  /** early stopping ended training before `epochs` */
+  stoppedEarly?: boolean;
   train?: Score;
   validation: Score;
   test?: EvaluationLike;
@@ -85,6 +90,8 @@ export async function runTrainTask(
       batchSize,
       seed: t.seed,
       validation,
+      ...(t.callbacks?.reduceLrOnPlateau ? { reduceLrOnPlateau: t.callbacks.reduceLrOnPlateau } : {}),
+      ...(t.callbacks?.earlyStopping ? { earlyStopping: { patience: t.callbacks.earlyStopping.patience, monitor: 'valLoss' as const } } : {}),
       checkpointDir: t.checkpointDir,
       onEpoch: hooks.onEpoch,
       onProgress: hooks.onProgress,
@@ -96,6 +103,7 @@ export async function runTrainTask(
       id: t.id,
       history: r.history,
       resumedFromEpoch: r.resumedFromEpoch,
+      stoppedEarly: r.stoppedEarly,
       validation: score(val),
       imagesPerSecond: r.history.length ? r.history.reduce((a, h) => a + h.imagesPerSecond, 0) / r.history.length : 0,
       seconds: r.history.reduce((a, h) => a + h.seconds, 0),

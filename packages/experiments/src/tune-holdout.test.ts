@@ -87,3 +87,40 @@ describe('tune then holdout on a real subset', () => {
     expect(new Set(grid.trials.map((t) => `${t.params.activation}/${t.params.optimizer}`)).size).toBe(4);
   });
 });
+
+describe('holdout with the full profile callbacks', () => {
+  it('halves the learning rate on a validation-loss plateau and stops early; the schedule is part of the run id', async () => {
+    // lr 0.02 on 480 images overfits within a few epochs, so the validation loss turns up.
+    const base: Overrides = {
+      data: { trainSubset: 600, testSubset: 200 },
+      params: { filters: [4], denseUnits: 16, optimizer: 'adam', learningRate: 0.02, batchSize: 50 },
+      holdout: { tune: false, epochs: 15 },
+    };
+    const withCallbacks: Overrides = { ...base, callbacks: { reduceLrOnPlateau: { factor: 0.5, patience: 1 }, earlyStopping: { patience: 2 } } };
+    const h = await runHoldout({ runsDir, concurrency: 1, overrides: withCallbacks });
+    expect(h.callbacks).toEqual(withCallbacks.callbacks);
+    expect(h.stoppedEarly).toBe(true);
+    expect(h.history.length).toBeLessThan(15);
+    const losses = h.history.map((m) => m.valLoss as number);
+    // Stopped exactly when the last two epochs were no better than the best before them.
+    const bestBefore = Math.min(...losses.slice(0, -2));
+    expect(losses.slice(-2).every((l) => l >= bestBefore)).toBe(true);
+    // Each epoch without a new best validation loss halves the rate of the next one.
+    let best = Infinity;
+    for (let i = 0; i < h.history.length - 1; i++) {
+      const lr = h.history[i].learningRate as number;
+      const improved = losses[i] < best;
+      best = Math.min(best, losses[i]);
+      expect(h.history[i + 1].learningRate).toBeCloseTo(improved ? lr : lr * 0.5, 8);
+    }
+    expect(h.history.some((m) => (m.learningRate as number) < 0.02)).toBe(true);
+    const log = await readFile(join(h.runDir, 'log.txt'), 'utf8');
+    expect(log).toMatch(/stopped early after \d+ of 15 epochs/);
+
+    const plain = await runHoldout({ runsDir, concurrency: 1, overrides: { ...base, holdout: { tune: false, epochs: 3 } } });
+    expect(plain.stoppedEarly).toBe(false);
+    expect(plain.callbacks).toEqual({});
+    expect(plain.history.every((m) => m.learningRate === 0.02)).toBe(true);
+    expect(plain.runId).not.toBe(h.runId);
+  });
+});

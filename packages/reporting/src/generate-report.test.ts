@@ -84,6 +84,12 @@ describe('generateReport with every input present', () => {
       // no clock: the only time shown is the newest one in the inputs (the transfer run's end)
       expect(text).toContain('Inputs as of 2026-11-20T11:40:00.000Z.');
     }
+    // k-fold trained up to 30 epochs with a schedule; fold 2 stopped early after its 4 epochs
+    expect(md).toContain('Up to 30 epochs: the learning rate was multiplied by 0.5 after each epoch without a lower validation loss (not below 0.00001); training stopped after 3 epochs in a row without one');
+    expect(md).toMatch(/\| fold 2 \| 4 \(stopped early\) \|/);
+    expect(md).toMatch(/\| fold 1 \| 4 \|/);
+    // the holdout run trained a plain number of epochs: no schedule sentence there
+    expect(md.split('Technique 2')[0]).not.toContain('Up to ');
     // the best model is the k-fold ensemble (91% drawn) unless the holdout drew higher
     const best = runsFx.ensembleTest >= runsFx.holdoutTest ? 'ensemble' : 'Holdout';
     expect(html).toMatch(new RegExp(`best model on the test set is <strong>[^<]*${best}`));

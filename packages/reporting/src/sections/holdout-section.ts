@@ -5,6 +5,7 @@ import type { RunLookup } from '../run-inputs.js';
 import { ORIGINAL } from '../study-constants.js';
 import { historyOf, historyPoints } from './history.js';
 import { runLine } from './run-label.js';
+import { scheduleSentence, trainedSentence } from './schedule.js';
 
 /** Hyperparameters listed first, in the original study's order; any others follow alphabetically. */
 const PARAM_ORDER = ['activation', 'optimizer', 'learningRate', 'momentum', 'batchSize', 'epochs', 'filters', 'denseUnits', 'dropout', 'batchNorm', 'seed'];
@@ -116,6 +117,9 @@ export function holdoutSection(tune: RunLookup, holdout: RunLookup): Section {
     else b.push(p('Hyperparameters of the final training:'), { kind: 'facts', items: orderedKeys([r.params]).map((k) => [k, value(r.params[k])]) });
   }
   const history = historyOf(r.history, holdout.run.metrics, 'final', 'final');
+  const schedule = scheduleSentence(r.callbacks, r.params?.epochs);
+  const trained = trainedSentence(history, r.params?.epochs, r.stoppedEarly);
+  if (schedule || (trained && r.stoppedEarly)) b.push(p([schedule, trained].filter(Boolean).join(' ')));
   if (history.length) {
     b.push({
       kind: 'figure',

@@ -4,11 +4,13 @@ import { fixed, isNum, mean, pct, std, value } from '../format.js';
 import type { RunLookup } from '../run-inputs.js';
 import { ORIGINAL } from '../study-constants.js';
 import { historyOf, historyPoints } from './history.js';
+import { scheduleSentence } from './schedule.js';
 import { runLine } from './run-label.js';
 
 interface Fold {
   fold: number;
   history: unknown;
+  stoppedEarly?: boolean;
   train?: { accuracy?: number; loss?: number };
   validation?: { accuracy?: number; loss?: number };
   test?: { accuracy?: number; loss?: number };
@@ -46,6 +48,8 @@ export function kfoldSection(kfold: RunLookup): Section {
     b.push(note('The k-fold results hold no folds.'));
     return section;
   }
+  const schedule = scheduleSentence(r.callbacks, r.params?.epochs);
+  if (schedule) b.push(p(schedule));
   const name = (f: Fold) => `fold ${f.fold}`;
   const acc = folds.flatMap((f) => historyPoints(historyOf(f.history, kfold.run!.metrics, 'fold', String(f.fold)), 'accuracy', name(f)));
   if (acc.length) {
@@ -96,11 +100,15 @@ export function kfoldSection(kfold: RunLookup): Section {
   b.push({
     kind: 'table',
     caption: 'Per-fold scores and the ensemble of all folds on the test set',
-    columns: ['model', 'train acc.', 'val. acc.', 'val. loss', 'test acc.', 'test loss'],
-    numeric: [false, true, true, true, true, true],
+    columns: ['model', 'epochs', 'train acc.', 'val. acc.', 'val. loss', 'test acc.', 'test loss'],
+    numeric: [false, true, true, true, true, true, true],
     rows: [
-      ...folds.map((f) => [name(f), pct(f.train?.accuracy), pct(f.validation?.accuracy), fixed(f.validation?.loss), pct(f.test?.accuracy), fixed(f.test?.loss)]),
-      ['ensemble', '—', '—', '—', pct(r.ensemble?.test?.accuracy), fixed(r.ensemble?.test?.loss)],
+      ...folds.map((f) => {
+        const h = historyOf(f.history, kfold.run!.metrics, 'fold', String(f.fold));
+        const epochs = h.length ? `${h[h.length - 1].epoch}${f.stoppedEarly === true ? ' (stopped early)' : ''}` : '—';
+        return [name(f), epochs, pct(f.train?.accuracy), pct(f.validation?.accuracy), fixed(f.validation?.loss), pct(f.test?.accuracy), fixed(f.test?.loss)];
+      }),
+      ['ensemble', '—', '—', '—', '—', pct(r.ensemble?.test?.accuracy), fixed(r.ensemble?.test?.loss)],
     ],
   });
   return section;

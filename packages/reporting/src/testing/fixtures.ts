@@ -210,6 +210,8 @@ async function writeRun(runsDir: string, technique: string, runId: string, files
   return dir;
 }
 
+export const KFOLD_CALLBACKS = { reduceLrOnPlateau: { factor: 0.5, patience: 1, minLearningRate: 1e-5 }, earlyStopping: { patience: 3 } };
+
 export const XSS_LABEL = '<script>alert(1)</script> & "quoted" | pipe *star*';
 
 export interface RunsFixture {
@@ -247,12 +249,12 @@ export async function writeRunsDir(runsDir: string, test: Subset): Promise<RunsF
 
   const folds = Array.from({ length: 5 }, (_, i) => {
     const h = history(4, rand, 0.9 + i * 0.003);
-    return { fold: i + 1, history: h, train: { accuracy: h.at(-1)!.accuracy, loss: h.at(-1)!.loss }, validation: { accuracy: h.at(-1)!.valAccuracy, loss: h.at(-1)!.valLoss }, test: { accuracy: 0.87 + i * 0.004, loss: 0.35 } };
+    return { fold: i + 1, history: h, stoppedEarly: i === 1, train: { accuracy: h.at(-1)!.accuracy, loss: h.at(-1)!.loss }, validation: { accuracy: h.at(-1)!.valAccuracy, loss: h.at(-1)!.valLoss }, test: { accuracy: 0.87 + i * 0.004, loss: 0.35 } };
   });
   const ensemble = evaluationFor(test.labels, 0.91, rand);
   await writeRun(runsDir, 'kfold', 'quick-33333333', {
     manifest: manifest('kfold', 'quick-33333333', undefined, '2026-11-20T11:30:00.000Z'),
-    results: { technique: 'kfold', k: 5, params: best, folds, summary: {}, ensemble: { test: ensemble }, backend: 'wasm', durationSeconds: 300, imagesPerSecond: 2050 },
+    results: { technique: 'kfold', k: 5, params: { ...best, epochs: 30 }, callbacks: KFOLD_CALLBACKS, folds, summary: {}, ensemble: { test: ensemble }, backend: 'wasm', durationSeconds: 300, imagesPerSecond: 2050 },
     latest: true,
   });
 
