@@ -1,12 +1,15 @@
 // Entry script of the Nx targets: `node --import tsx/esm packages/experiments/src/main.ts <technique> [flags]`.
 // Prints plain progress lines; the CLI offers the same through `fmnist tune|holdout|kfold|transfer|run`.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { prepare } from '@fmnist/data';
 import { deepMerge, type Overrides } from './profiles';
 import { parseAssignments } from './overrides';
 import { formatDuration } from './progress';
-import { runAll, runHoldout, runKFold, runTransfer, runTune, type ExperimentOptions } from './index';
+import type { ExperimentOptions } from './index';
 
-const USAGE = `usage: main.ts <tune|holdout|kfold|transfer|all> [options]
+const USAGE = `usage: main.ts <tune|holdout|kfold|transfer|all|prepare> [options]
+  prepare                  only prepare the data into <runs-dir>/data (what 'all' does first)
   --profile quick|full     settings profile (default quick)
   --runs-dir DIR           run directories (default runs)
   --data DIR               raw IDX dir or prepared dir (default: FMNIST_DATA_DIR, runs/data, Debian dataset)
@@ -77,12 +80,21 @@ async function main(argv: string[]): Promise<number> {
       };
     })(),
   };
-  const fns = { tune: runTune, holdout: runHoldout, kfold: runKFold, transfer: runTransfer, all: runAll } as const;
-  const fn = fns[technique as keyof typeof fns];
-  if (!fn) {
+  const prepareOnly = async (x: ExperimentOptions) => {
+    const out = resolve(x.runsDir ?? 'runs', 'data');
+    console.log(`prepare: writing ${out} (unchanged inputs are not re-parsed)`);
+    return prepare({ out, onProgress: x.onProgress });
+  };
+  const techniques = ['tune', 'holdout', 'kfold', 'transfer', 'all', 'prepare'] as const;
+  if (!(techniques as readonly string[]).includes(technique)) {
     console.error(`unknown technique '${technique}'\n${USAGE}`);
     return 2;
   }
+  // `prepare` loads danfojs (and its tfjs 3); the training code (tfjs 4) is only imported by the others.
+  const fn =
+    technique === 'prepare'
+      ? prepareOnly
+      : await import('./index').then((m) => ({ tune: m.runTune, holdout: m.runHoldout, kfold: m.runKFold, transfer: m.runTransfer, all: m.runAll })[technique as 'tune']);
   const result = await fn(o);
   console.log(`${technique} finished in ${formatDuration((Date.now() - t0) / 1000)}`);
   if (values.json) console.log(JSON.stringify(result, null, 2));
