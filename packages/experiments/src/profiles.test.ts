@@ -39,6 +39,12 @@ describe('profiles and overrides', () => {
     expect(() => resolveSettings('quick', parseAssignments(['callbacks.earlyStopping.patience=soon']))).toThrow(/'callbacks.earlyStopping.patience' must be a number/);
     expect(() => resolveSettings('full', parseAssignments(['callbacks.stop=1']))).toThrow(/unknown setting 'callbacks.stop'/);
     expect(() => resolveSettings('full', parseAssignments(['callbacks.reduceLrOnPlateau.factor=2']))).toThrow(/0 < factor < 1/);
+    // null removes a group: plain epochs again
+    expect(resolveSettings('full', parseAssignments(['callbacks=null'])).callbacks).toEqual({});
+    expect(resolveSettings('full', parseAssignments(['callbacks.earlyStopping=null'])).callbacks).toEqual({ reduceLrOnPlateau: PROFILES.full.callbacks.reduceLrOnPlateau });
+    expect(PROFILES.full.callbacks.earlyStopping).toBeDefined();
+    expect(() => resolveSettings('full', parseAssignments(['params.epochs=null']))).toThrow(/'params.epochs' must be a number, got null/);
+    expect(() => resolveSettings('full', parseAssignments(['params=null']))).toThrow(/'params' must be a object, got null/);
     expect(() => resolveSettings('full', parseAssignments(['callbacks.earlyStopping.patience=0']))).toThrow(/patience must be an integer >= 1/);
   });
 });

@@ -172,13 +172,18 @@ function isPlain(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Deep merge: objects merge key by key, arrays and scalars replace, undefined is ignored. */
+/** Deep merge: objects merge key by key, arrays and scalars replace, undefined is ignored, null removes. */
 export function deepMerge<T>(base: T, over: unknown): T {
   if (!isPlain(over)) return (over === undefined ? base : over) as T;
   if (!isPlain(base)) return over as T;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     if (v === undefined) continue;
+    // null removes an optional group of settings (e.g. callbacks.earlyStopping=null)
+    if (v === null) {
+      delete out[k];
+      continue;
+    }
     // a search space replaces wholesale (its keys are the dimensions)
     out[k] = k === 'space' ? v : deepMerge((base as Record<string, unknown>)[k], v);
   }
@@ -203,6 +208,7 @@ export function checkOverrides(over: unknown, template: unknown, path = ''): voi
       const known = isPlain(template) ? Object.keys(template).join(', ') : '';
       throw new RangeError(`unknown setting '${at}'${known ? `; known here: ${known}` : ''}`);
     }
+    if (v === null && isPlain(t) && k !== 'params' && k !== 'space') continue; // removes the group
     if (FREE_FORM.has(k)) {
       if (!isPlain(v)) throw new RangeError(`setting '${at}' must be an object, got ${kind(v)}`);
       continue;
@@ -217,6 +223,7 @@ export function resolveSettings(profile: string, overrides?: Overrides): Setting
   if (!base) throw new RangeError(`unknown profile '${profile}'; use quick or full (and override options)`);
   checkOverrides(overrides, base);
   const s = deepMerge(base, overrides);
+  s.callbacks ??= {};
   const { reduceLrOnPlateau: lr, earlyStopping: es } = s.callbacks ?? {};
   if (lr && !(lr.factor > 0 && lr.factor < 1 && Number.isInteger(lr.patience) && lr.patience >= 1)) {
     throw new RangeError(`callbacks.reduceLrOnPlateau needs 0 < factor < 1 and an integer patience >= 1, got ${JSON.stringify(lr)}`);
