@@ -1,6 +1,7 @@
 // The CNN factory: the original study's network and stronger variants from hyperparameters.
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from './rng';
+import { fastBatchNormalization } from './fast-batch-norm';
 import { SeededDropout } from './seeded-dropout';
 import { createOptimizer, type OptimizerName } from './optimizer';
 
@@ -124,7 +125,7 @@ export function createCnn(options: Partial<CnnOptions> = {}): tf.LayersModel {
         }),
       );
       if (o.batchNorm) {
-        model.add(tf.layers.batchNormalization({ name: `${name}_bn`, momentum: o.batchNormMomentum ?? DEFAULT_BATCH_NORM_MOMENTUM }));
+        model.add(fastBatchNormalization({ name: `${name}_bn`, momentum: o.batchNormMomentum ?? DEFAULT_BATCH_NORM_MOMENTUM }));
         model.add(tf.layers.activation({ name: `${name}_act`, activation: o.activation }));
       }
     }
@@ -143,7 +144,7 @@ export function createCnn(options: Partial<CnnOptions> = {}): tf.LayersModel {
       }),
     );
     if (o.batchNorm) {
-      model.add(tf.layers.batchNormalization({ name: 'dense1_bn', momentum: o.batchNormMomentum ?? DEFAULT_BATCH_NORM_MOMENTUM }));
+      model.add(fastBatchNormalization({ name: 'dense1_bn', momentum: o.batchNormMomentum ?? DEFAULT_BATCH_NORM_MOMENTUM }));
       model.add(tf.layers.activation({ name: 'dense1_act', activation: o.activation }));
     }
     if (o.dropout > 0) model.add(new SeededDropout({ name: 'dense1_drop', rate: o.dropout, seed: mixSeed(o.seed, 2000) }));

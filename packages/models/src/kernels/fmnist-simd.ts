@@ -22,6 +22,7 @@ export interface FmnistSimd {
   tile4_f32(x: number, out: number, a: number, b: number, c: number, d: number, ra: number, rb: number, rc: number, rd: number): void;
   channel_affine_f32(x: number, s: number, t: number, y: number, rows: number, C: number): void;
   bn_grad_sums_f32(x: number, dy: number, mean: number, out: number, rows: number, C: number): void;
+  channel_affine2_f32(x: number, x2: number, a: number, b: number, c: number, y: number, rows: number, C: number): void;
   relu_grad_f32(x: number, dy: number, dx: number, n: number): void;
 }
 

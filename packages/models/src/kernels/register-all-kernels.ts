@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-mat-mul';
 import { batchNormGradSumsConfig } from './batch-norm-grad-sums';
 import { castConfig } from './cast';
+import { channelAffine2Config } from './channel-affine2';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { fusedBatchNormConfig } from './fused-batch-norm';
@@ -36,6 +37,7 @@ export const FMNIST_WASM_KERNELS: readonly tf.KernelConfig[] = [
   castConfig,
   batchNormGradSumsConfig,
   reluGradConfig,
+  channelAffine2Config,
 ];
 
 const registered = new Set<string>();
