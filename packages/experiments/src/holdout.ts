@@ -1,7 +1,7 @@
 import { createContext, type Context, type ExperimentOptions } from './context';
 import { deriveSeed } from './rng';
 import { openRun, type Run } from './run-dir';
-import { createEta, formatEpochLine } from './progress';
+import { createEta, formatEpochLine, lineOptions } from './progress';
 import { hasCallbacks, type Settings } from './profiles';
 import { holdoutSplit, tuneWith, type TuneResult } from './tune';
 import type { TrainTask } from './train-task';
@@ -85,7 +85,7 @@ async function holdoutIn(c: Context, run: Run, params: TrainParams, tuning: Tune
       onEpoch: (m) => {
         const etaSeconds = eta.epochDone();
         void run.metric({ ...m, scope: 'final', id: 'final' });
-        void run.log(formatEpochLine({ unit: 'holdout', epochs: params.epochs, metrics: m, etaSeconds }));
+        void run.log(formatEpochLine({ unit: 'holdout', epochs: params.epochs, metrics: m, etaSeconds, ...lineOptions(s.callbacks) }));
         c.o.onEpoch?.({ technique: 'holdout', scope: 'final', id: 'final', unit: 'holdout', epochs: params.epochs, metrics: m, etaSeconds });
       },
     })

@@ -3,7 +3,7 @@ import { createDataCache, subset } from './dataset';
 import { hasCallbacks, type Settings } from './profiles';
 import { openRun, type Run } from './run-dir';
 import { scoreProbabilities } from './engine';
-import { createEta, formatEpochLine } from './progress';
+import { createEta, formatEpochLine, lineOptions } from './progress';
 import { deriveSeed } from './rng';
 import { meanStd, type MeanStd } from './stats';
 import { readFloat32, type TaskResult, type TrainTask } from './train-task';
@@ -91,10 +91,11 @@ async function kfoldIn(c: Context, run: Run, cfg: ReturnType<typeof kfoldConfig>
             const unit = `fold ${i + 1}/${k}`;
             const etaSeconds = eta.epochDone();
             void run.metric({ ...m, scope: 'fold', id: String(i + 1) });
-            void run.log(formatEpochLine({ unit, epochs: params.epochs, metrics: m, etaSeconds }));
+            void run.log(formatEpochLine({ unit, epochs: params.epochs, metrics: m, etaSeconds, ...lineOptions(c.settings.callbacks) }));
             c.o.onEpoch?.({ technique: 'kfold', scope: 'fold', id: String(i + 1), unit, epochs: params.epochs, metrics: m, etaSeconds });
           },
         }).then(async (r) => {
+          if (r?.stoppedEarly) eta.addTotal(-(params.epochs - r.history.length));
           if (r) await run.log(`fold ${i + 1}/${k} done after ${r.history.length} epochs${r.stoppedEarly ? ' (stopped early)' : ''}: val_acc ${r.validation.accuracy.toFixed(4)} test_acc ${r.test!.accuracy.toFixed(4)}${r.resumedFromEpoch ? ` (resumed from epoch ${r.resumedFromEpoch})` : ''}`);
           return r;
         }),

@@ -12,14 +12,29 @@ export function formatDuration(seconds: number): string {
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 /** `fold 2/5 epoch 3/10 loss 0.4123 acc 0.8512 val_loss … val_acc … 1,234 img/s ETA 1m20s` */
-export function formatEpochLine(o: { unit: string; epochs: number; metrics: EpochMetricsLike; etaSeconds?: number }): string {
+export function formatEpochLine(o: {
+  unit: string;
+  epochs: number;
+  metrics: EpochMetricsLike;
+  etaSeconds?: number;
+  /** a learning-rate schedule runs: show the rate */
+  showLearningRate?: boolean;
+  /** early stopping may end sooner: the ETA is an upper bound (`ETA ≤ …`) */
+  etaIsMax?: boolean;
+}): string {
   const m = o.metrics;
   const parts = [`${o.unit} epoch ${m.epoch}/${o.epochs}`, `loss ${m.loss.toFixed(4)}`, `acc ${m.accuracy.toFixed(4)}`];
   if (m.valLoss !== undefined) parts.push(`val_loss ${m.valLoss.toFixed(4)}`);
   if (m.valAccuracy !== undefined) parts.push(`val_acc ${m.valAccuracy.toFixed(4)}`);
+  if (o.showLearningRate && m.learningRate !== undefined) parts.push(`lr ${Number(m.learningRate.toPrecision(4))}`);
   parts.push(`${int.format(m.imagesPerSecond)} img/s`);
-  if (o.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(o.etaSeconds)}`);
+  if (o.etaSeconds !== undefined) parts.push(`ETA ${o.etaIsMax && o.etaSeconds > 0 ? '≤ ' : ''}${formatDuration(o.etaSeconds)}`);
   return parts.join(' ');
+}
+
+/** Epoch-line options for a run's callbacks: the rate when it is scheduled, `ETA ≤` with early stopping. */
+export function lineOptions(c: { reduceLrOnPlateau?: unknown; earlyStopping?: unknown } | undefined): { showLearningRate: boolean; etaIsMax: boolean } {
+  return { showLearningRate: !!c?.reduceLrOnPlateau, etaIsMax: !!c?.earlyStopping };
 }
 
 /** ETA over a known number of epoch-units: elapsed time per finished epoch times what is left. */

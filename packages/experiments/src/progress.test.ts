@@ -1,0 +1,32 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createEta, formatEpochLine, lineOptions } from './progress';
+
+const metrics = { epoch: 7, loss: 0.25, accuracy: 0.91, valLoss: 0.3, valAccuracy: 0.9, seconds: 100, imagesPerSecond: 480.4, learningRate: 0.000125 };
+
+describe('epoch lines', () => {
+  it('show the learning rate under a schedule and an upper-bound ETA with early stopping', () => {
+    const full = lineOptions({ reduceLrOnPlateau: { factor: 0.5, patience: 1 }, earlyStopping: { patience: 3 } });
+    expect(formatEpochLine({ unit: 'fold 2/5', epochs: 30, metrics, etaSeconds: 3725, ...full })).toBe(
+      'fold 2/5 epoch 7/30 loss 0.2500 acc 0.9100 val_loss 0.3000 val_acc 0.9000 lr 0.000125 480 img/s ETA ≤ 1h02m',
+    );
+    expect(formatEpochLine({ unit: 'holdout', epochs: 3, metrics, etaSeconds: 0, ...full })).toMatch(/ETA 0s$/);
+    expect(formatEpochLine({ unit: 'holdout', epochs: 30, metrics, etaSeconds: 65, ...lineOptions({}) })).toBe(
+      'holdout epoch 7/30 loss 0.2500 acc 0.9100 val_loss 0.3000 val_acc 0.9000 480 img/s ETA 1m05s',
+    );
+  });
+
+  it('ETA shrinks when a unit stops early', () => {
+    vi.useFakeTimers();
+    try {
+      vi.setSystemTime(0);
+      const eta = createEta(10);
+      vi.setSystemTime(10_000);
+      expect(eta.epochDone()).toBe(90); // 10 s per epoch, 9 left
+      eta.addTotal(-5); // a fold stopped 5 epochs early
+      vi.setSystemTime(20_000);
+      expect(eta.epochDone()).toBe(30);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
