@@ -84,6 +84,7 @@ describe('generateReport with every input present', () => {
       // no clock: the only time shown is the newest one in the inputs (the transfer run's end)
       expect(text).toContain('Inputs as of 2026-11-20T11:40:00.000Z.');
     }
+    expect(md).toContain('Search: grid; 6 trials ranked by validation accuracy from a space of 6 configurations; 30 training epochs spent of 30 planned; 8,000 training and 2,000 validation rows per trial');
     // k-fold trained up to 30 epochs with a schedule; fold 2 stopped early after its 4 epochs
     expect(md).toContain('Up to 30 epochs: the learning rate was multiplied by 0.5 after each epoch without a lower validation loss (not below 0.00001); training stopped after 3 epochs in a row without one');
     expect(md).toMatch(/\| fold 2 \| 4 \(stopped early\) \|/);

@@ -43,7 +43,7 @@ function tuningBlocks(tune: any, source: string): Block[] {
       `Search: ${method}; ${trials.length} trials ranked by validation accuracy`,
       isNum(budget.spaceSize) ? ` from a space of ${budget.spaceSize} configurations` : '',
       isNum(budget.spentEpochs) ? `; ${budget.spentEpochs} training epochs spent${isNum(budget.plannedEpochs) ? ` of ${budget.plannedEpochs} planned` : ''}` : '',
-      isNum(budget.trialRows) ? `; ${budget.trialRows.toLocaleString('en-US')} training and ${value(budget.validationRows)} validation rows per trial` : '',
+      isNum(budget.trialRows) ? `; ${budget.trialRows.toLocaleString('en-US')} training and ${isNum(budget.validationRows) ? budget.validationRows.toLocaleString('en-US') : value(budget.validationRows)} validation rows per trial` : '',
       ` (from ${source}).`,
     ),
     {

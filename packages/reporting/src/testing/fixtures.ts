@@ -232,7 +232,7 @@ export async function writeRunsDir(runsDir: string, test: Subset): Promise<RunsF
     .sort((a, b) => b.valAccuracy - a.valAccuracy)
     .map((t, i) => ({ ...t, rank: i + 1 }));
   const best = { ...trials[0].params, filters: [32, 64], denseUnits: 128, dropout: 0, batchNorm: false, seed: 42, epochs: 5 };
-  const tune = { technique: 'tune', method: 'grid', trials, best };
+  const tune = { technique: 'tune', method: 'grid', trials, best, budget: { spaceSize: 6, plannedEpochs: 30, spentEpochs: 30, trialRows: 8000, validationRows: 2000 } };
   await writeRun(runsDir, 'tune', 'quick-0a1b2c3d', { manifest: manifest('tune', 'quick-0a1b2c3d', XSS_LABEL, '2026-11-20T11:10:00.000Z'), results: tune, latest: true });
 
   const holdoutEval = evaluationFor(test.labels, 0.9, rand);
