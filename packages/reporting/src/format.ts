@@ -23,6 +23,11 @@ export function seconds(x: number | null | undefined): string {
 }
 
 /** A plain rendering of any JSON value for a table cell. */
+/** A row or image count with thousands separators (anything else as value() shows it). */
+export function count(x: unknown): string {
+  return isNum(x) ? x.toLocaleString('en-US') : value(x);
+}
+
 export function value(x: unknown): string {
   if (x === null || x === undefined) return DASH;
   if (typeof x === 'number') return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6)));

@@ -203,6 +203,22 @@ describe('generateReport with missing inputs', () => {
     for (let k = 1; k <= 5; k++) expect(svg).toContain(`fold ${k}`);
   });
 
+  it('pairs the holdout model with the search that chose it, and says when a tune run did not', async () => {
+    const runs = join(root, 'pairing-runs');
+    await writeRunsDir(runs, prep.test);
+    const file = join(runs, 'holdout', 'quick-11111111', 'results.json');
+    const holdout = JSON.parse(await readFile(file, 'utf8'));
+    const section = (md: string) => md.slice(md.indexOf('## 2. Technique 1'), md.indexOf('## 3. Technique 2'));
+    const tuned = section(await readFile((await generateReport({ dataDir: join(root, 'no-data'), runsDir: runs, outDir: join(root, 'out-pair1') })).markdownPath, 'utf8'));
+    expect(tuned).toContain('The search that chose the holdout model below');
+    expect(tuned).toContain('quick-11111111/results.json');
+    await writeFile(file, JSON.stringify({ ...holdout, tuning: null }));
+    const untuned = section(await readFile((await generateReport({ dataDir: join(root, 'no-data'), runsDir: runs, outDir: join(root, 'out-pair2') })).markdownPath, 'utf8'));
+    expect(untuned).toContain("The holdout run below (quick-11111111) trained the profile's network without tuning");
+    expect(untuned).toContain('quick-0a1b2c3d/results.json');
+    expect(untuned).not.toContain('The search that chose');
+  });
+
   it('fails with the file named when an Arrow file is corrupt, leaving no report', async () => {
     const data = join(root, 'bad-data');
     await writePreparedDir(data, { train: 20, test: 20 });

@@ -1,6 +1,6 @@
 import { barChart, curvesChart } from '../charts.js';
 import { note, p, type Block, type Section } from '../document.js';
-import { fixed, isNum, pct, value } from '../format.js';
+import { count, fixed, isNum, pct, value } from '../format.js';
 import type { RunLookup } from '../run-inputs.js';
 import { ORIGINAL } from '../study-constants.js';
 import { historyOf, historyPoints } from './history.js';
@@ -43,7 +43,7 @@ function tuningBlocks(tune: any, source: string): Block[] {
       `Search: ${method}; ${trials.length} trials ranked by validation accuracy`,
       isNum(budget.spaceSize) ? ` from a space of ${budget.spaceSize} configurations` : '',
       isNum(budget.spentEpochs) ? `; ${budget.spentEpochs} training epochs spent${isNum(budget.plannedEpochs) ? ` of ${budget.plannedEpochs} planned` : ''}` : '',
-      isNum(budget.trialRows) ? `; ${budget.trialRows.toLocaleString('en-US')} training and ${isNum(budget.validationRows) ? budget.validationRows.toLocaleString('en-US') : value(budget.validationRows)} validation rows per trial` : '',
+      isNum(budget.trialRows) ? `; ${budget.trialRows.toLocaleString('en-US')} training and ${count(budget.validationRows)} validation rows per trial` : '',
       ` (from ${source}).`,
     ),
     {
@@ -96,10 +96,22 @@ export function holdoutSection(tune: RunLookup, holdout: RunLookup): Section {
     ),
   );
   b.push({ kind: 'heading', text: 'Tuning' });
-  const tuneResult = tune.run?.results ?? holdout.run?.results?.tuning;
-  if (tune.run) b.push(p(...runLine(tune)));
-  if (tuneResult) b.push(...tuningBlocks(tuneResult, tune.run ? `${tune.run.runId}/results.json` : `the holdout run's results.json`));
-  else b.push(note(`No tuning results: ${tune.problem ?? 'the tune run has no results'}. Run `, { code: 'fmnist tune' }, '.'));
+  // The tuning shown is the one the reported holdout model came from: its own results.tuning.
+  // A separate tune run is shown only when there is no holdout run, or one that did not tune
+  // (then labelled as not used by it).
+  const own = holdout.run?.results?.tuning;
+  const untunedHoldout = holdout.run !== undefined && holdout.run.results?.tuning == null;
+  let tuneResult: any;
+  if (own) {
+    tuneResult = own;
+    b.push(p(`The search that chose the holdout model below${own.runId ? ` (tune run ${own.runId})` : ''}.`));
+  } else if (tune.run) {
+    tuneResult = tune.run.results;
+    b.push(p(...runLine(tune)));
+    if (untunedHoldout) b.push(note(`The holdout run below (${holdout.run!.runId}) trained the profile's network without tuning, so this search did not choose it.`));
+  }
+  if (tuneResult) b.push(...tuningBlocks(tuneResult, own ? `${holdout.run!.runId}/results.json` : `${tune.run!.runId}/results.json`));
+  else b.push(note(`No tuning results: ${untunedHoldout ? 'the holdout run trained without tuning' : (tune.problem ?? 'the tune run has no results')}. Run `, { code: 'fmnist tune' }, '.'));
 
   b.push({ kind: 'heading', text: 'Training with the best configuration' });
   if (!holdout.run) {
@@ -109,7 +121,7 @@ export function holdoutSection(tune: RunLookup, holdout: RunLookup): Section {
   const r = holdout.run.results;
   b.push(p(...runLine(holdout)));
   if (r.data && (isNum(r.data.trainRows) || isNum(r.data.testRows))) {
-    b.push(p(`Data: ${value(r.data.trainRows)} training rows (split into training and validation), ${value(r.data.testRows)} test rows.`));
+    b.push(p(`Data: ${count(r.data.trainRows)} training rows (split into training and validation), ${count(r.data.testRows)} test rows.`));
   }
   if (r.params && typeof r.params === 'object') {
     const same = tuneResult?.best && JSON.stringify(orderedKeys([tuneResult.best]).map((k) => [k, tuneResult.best[k]])) === JSON.stringify(orderedKeys([r.params]).map((k) => [k, r.params[k]]));

@@ -1,6 +1,6 @@
 import { barChart, curvesChart } from '../charts.js';
 import { note, p, type Section } from '../document.js';
-import { fixed, isNum, mean, pct, std, value } from '../format.js';
+import { count, fixed, isNum, mean, pct, std, value } from '../format.js';
 import type { RunLookup } from '../run-inputs.js';
 import { ORIGINAL } from '../study-constants.js';
 import { historyOf, historyPoints } from './history.js';
@@ -42,7 +42,7 @@ export function kfoldSection(kfold: RunLookup): Section {
   const folds: Fold[] = Array.isArray(r.folds) ? [...r.folds].sort((a, c) => a.fold - c.fold) : [];
   b.push(p(...runLine(kfold), ` k = ${r.k ?? folds.length}.`));
   if (r.data && (isNum(r.data.trainRows) || isNum(r.data.testRows))) {
-    b.push(p(`Data: ${value(r.data.trainRows)} training rows split into ${r.k ?? folds.length} folds, ${value(r.data.testRows)} test rows.`));
+    b.push(p(`Data: ${count(r.data.trainRows)} training rows split into ${r.k ?? folds.length} folds, ${count(r.data.testRows)} test rows.`));
   }
   if (!folds.length) {
     b.push(note('The k-fold results hold no folds.'));

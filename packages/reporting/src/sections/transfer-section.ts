@@ -1,6 +1,6 @@
 import { curvesChart } from '../charts.js';
 import { note, p, type Section } from '../document.js';
-import { DASH, pct, shortHash, value } from '../format.js';
+import { DASH, count, pct, shortHash, value } from '../format.js';
 import type { RunLookup } from '../run-inputs.js';
 import { ORIGINAL } from '../study-constants.js';
 import { historyOf, historyPoints } from './history.js';
@@ -47,7 +47,7 @@ export function transferSection(transfer: RunLookup): Section {
   b.push(p(...runLine(transfer)));
   const data = transfer.run.results.data;
   if (data && (typeof data.trainRows === 'number' || typeof data.testRows === 'number')) {
-    b.push(p(`Data: ${value(data.trainRows)} training rows, ${value(data.testRows)} test rows.`));
+    b.push(p(`Data: ${count(data.trainRows)} training rows, ${count(data.testRows)} test rows.`));
   }
   const models = transferModels(transfer);
   if (!models.length) {
