@@ -1,6 +1,6 @@
 import { barChart, curvesChart } from '../charts.js';
 import { note, p, type Section } from '../document.js';
-import { count, fixed, isNum, mean, pct, std, value } from '../format.js';
+import { count, fixed, isNum, mean, pct, std } from '../format.js';
 import type { RunLookup } from '../run-inputs.js';
 import { ORIGINAL } from '../study-constants.js';
 import { historyOf, historyPoints } from './history.js';
