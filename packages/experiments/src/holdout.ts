@@ -83,7 +83,7 @@ async function holdoutIn(c: Context, run: Run, params: TrainParams, tuning: Tune
       signal: c.o.signal,
       onProgress: (p) => c.o.onProgress?.({ ...p, label: `holdout ${p.label ?? ''}`.trim() }),
       onEpoch: (m) => {
-        const etaSeconds = eta.epochDone();
+        const etaSeconds = eta.epochDone('holdout', m.epoch);
         void run.metric({ ...m, scope: 'final', id: 'final' });
         void run.log(formatEpochLine({ unit: 'holdout', epochs: params.epochs, metrics: m, etaSeconds, ...lineOptions(s.callbacks) }));
         c.o.onEpoch?.({ technique: 'holdout', scope: 'final', id: 'final', unit: 'holdout', epochs: params.epochs, metrics: m, etaSeconds });

@@ -15,6 +15,25 @@ describe('epoch lines', () => {
     );
   });
 
+  it('ETA counts resumed epochs, units finished earlier and early stops as done', () => {
+    vi.useFakeTimers();
+    try {
+      vi.setSystemTime(0);
+      const eta = createEta(5 * 30); // 5 folds of up to 30 epochs
+      eta.unitFinished('fold 1', 12, 30); // finished by an earlier process: 30 off the plan
+      vi.setSystemTime(10_000);
+      // fold 2 resumes at epoch 7: 6 epochs were done before; 120 - 6 - 1 left at 10 s each
+      expect(eta.epochDone('fold 2', 7)).toBe(1130);
+      vi.setSystemTime(20_000);
+      expect(eta.epochDone('fold 2', 8)).toBe(1120);
+      eta.unitFinished('fold 2', 8, 30); // stopped early: 22 planned epochs never come
+      vi.setSystemTime(30_000);
+      expect(eta.epochDone('fold 3', 1)).toBe(10 * (150 - 30 - 6 - 22 - 3));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('ETA shrinks when a unit stops early', () => {
     vi.useFakeTimers();
     try {

@@ -37,15 +37,28 @@ export function lineOptions(c: { reduceLrOnPlateau?: unknown; earlyStopping?: un
   return { showLearningRate: !!c?.reduceLrOnPlateau, etaIsMax: !!c?.earlyStopping };
 }
 
-/** ETA over a known number of epoch-units: elapsed time per finished epoch times what is left. */
+/**
+ * ETA over a known number of epoch-units: elapsed time per epoch trained in this process times
+ * what is left. With unit names it also follows resumed units (a first epoch e > 1 means e - 1
+ * were done before), units finished by an earlier process, and units that stopped early.
+ */
 export function createEta(totalEpochs: number) {
   const t0 = Date.now();
   let done = 0;
+  const seen = new Set<string>();
   return {
-    epochDone(): number {
+    epochDone(unit?: string, epoch?: number): number {
+      if (unit !== undefined && !seen.has(unit)) {
+        seen.add(unit);
+        if (epoch !== undefined && epoch > 1) totalEpochs -= epoch - 1;
+      }
       done++;
       const per = (Date.now() - t0) / 1000 / done;
       return per * Math.max(0, totalEpochs - done);
+    },
+    /** A unit finished after `trained` of at most `max` epochs (a unit never seen here finished earlier). */
+    unitFinished(unit: string, trained: number, max: number) {
+      totalEpochs -= seen.has(unit) ? max - trained : max;
     },
     addTotal(n: number) {
       totalEpochs += n;
