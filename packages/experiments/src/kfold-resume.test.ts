@@ -63,7 +63,7 @@ describe('k-fold run killed with SIGKILL mid-fold', () => {
     // Re-run: takes over the stale lock, resumes fold 1 from its checkpoint, finishes.
     const b = startKFold(killedDir);
     expect((await b.exited).code, b.output()).toBe(0);
-    expect(b.output()).toMatch(/fold 1\/3 done: .*\(resumed from epoch \d\)/);
+    expect(b.output()).toMatch(/fold 1\/3 done after 3 epochs: .*\(resumed from epoch \d\)/);
     const resumed = JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8')) as KFoldResult;
 
     // Uninterrupted run with the same seed elsewhere, its folds in 3 worker processes at once:
