@@ -131,14 +131,20 @@ export interface SeriesPoint {
 }
 
 /** Lines vs epochs. With `group`, colour is the group and dash the series (train/validation). */
-export function curvesChart(o: { points: SeriesPoint[]; yTitle: string; title: string; percent?: boolean; grouped?: boolean }): TopLevelSpec {
-  const y = { field: 'value', type: 'quantitative', title: o.yTitle, scale: { zero: false }, ...(o.percent ? { axis: { format: PERCENT } } : {}) };
+export function curvesChart(o: { points: SeriesPoint[]; yTitle: string; title: string; percent?: boolean; grouped?: boolean; logY?: boolean }): TopLevelSpec {
+  const y = {
+    field: 'value',
+    type: 'quantitative',
+    title: o.yTitle,
+    scale: o.logY ? { type: 'log' } : { zero: false },
+    ...(o.percent ? { axis: { format: PERCENT } } : o.logY ? { axis: { format: '.0e' } } : {}),
+  };
   const epochs = [...new Set(o.points.map((p) => p.epoch))].sort((a, b) => a - b);
   const xAxis = epochs.length <= 15 ? { values: epochs, format: 'd' } : { tickMinStep: 1, format: 'd' };
   const encoding: any = {
     x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: xAxis, scale: { nice: false } },
     y,
-    tooltip: [{ field: 'group' }, { field: 'series' }, { field: 'epoch' }, { field: 'value', format: o.percent ? '.2%' : '.4f' }],
+    tooltip: [{ field: 'group' }, { field: 'series' }, { field: 'epoch' }, { field: 'value', format: o.percent ? '.2%' : o.logY ? '.3e' : '.4f' }],
   };
   if (o.grouped) {
     encoding.color = { field: 'group', type: 'nominal', title: null, sort: null, legend: { orient: 'top' } };

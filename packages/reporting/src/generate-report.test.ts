@@ -89,6 +89,12 @@ describe('generateReport with every input present', () => {
     expect(md).toContain('Up to 30 epochs: the learning rate was multiplied by 0.5 after each epoch without a lower validation loss (not below 0.00001); training stopped after 3 epochs in a row without one');
     expect(md).toMatch(/\| fold 2 \| 4 \(stopped early\) \|/);
     expect(md).toMatch(/\| fold 1 \| 4 \|/);
+    // a learning-rate figure only where a schedule changed the rate
+    expect(md).toContain('](figures/kfold-learning-rate.svg)');
+    expect(md).not.toContain('holdout-learning-rate');
+    const lrSvg = await readFile(join(out, 'figures', 'kfold-learning-rate.svg'), 'utf8');
+    expect(lrSvg).toContain('learning rate');
+    expect(lrSvg).toContain('fold 5');
     // the holdout run trained a plain number of epochs: no schedule sentence there
     expect(md.split('Technique 2')[0]).not.toContain('Up to ');
     // the best model is the k-fold ensemble (91% drawn) unless the holdout drew higher

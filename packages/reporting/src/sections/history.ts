@@ -8,6 +8,7 @@ export interface EpochRow {
   accuracy?: number;
   valLoss?: number;
   valAccuracy?: number;
+  learningRate?: number;
   seconds?: number;
   imagesPerSecond?: number;
 }
@@ -33,6 +34,13 @@ export function historyPoints(h: EpochRow[], metric: 'accuracy' | 'loss', group?
   for (const e of h) if (isNum(e[metric])) out.push({ epoch: e.epoch, value: e[metric]!, series: 'train', group });
   for (const e of h) if (isNum(e[val])) out.push({ epoch: e.epoch, value: e[val]!, series: 'validation', group });
   return out;
+}
+
+/** The learning rate per epoch, when a schedule changed it (else no points). */
+export function learningRatePoints(h: EpochRow[], group?: string): SeriesPoint[] {
+  const rows = h.filter((e) => isNum(e.learningRate) && e.learningRate > 0);
+  if (new Set(rows.map((e) => e.learningRate)).size < 2) return [];
+  return rows.map((e) => ({ epoch: e.epoch, value: e.learningRate!, series: 'learning rate', group }));
 }
 
 /** Mean images/s over the epochs that report it. */

@@ -3,7 +3,7 @@ import { note, p, type Block, type Section } from '../document.js';
 import { count, fixed, isNum, pct, value } from '../format.js';
 import type { RunLookup } from '../run-inputs.js';
 import { ORIGINAL } from '../study-constants.js';
-import { historyOf, historyPoints } from './history.js';
+import { historyOf, historyPoints, learningRatePoints } from './history.js';
 import { runLine } from './run-label.js';
 import { scheduleSentence, trainedSentence } from './schedule.js';
 
@@ -145,6 +145,15 @@ export function holdoutSection(tune: RunLookup, holdout: RunLookup): Section {
       caption: 'Holdout: training and validation loss (categorical cross-entropy) after each epoch.',
       chart: curvesChart({ points: historyPoints(history, 'loss'), yTitle: 'loss', title: 'Loss vs epochs' }),
     });
+    const lr = learningRatePoints(history);
+    if (lr.length) {
+      b.push({
+        kind: 'figure',
+        name: 'holdout-learning-rate',
+        caption: 'Holdout: learning rate in each epoch, lowered by the schedule when the validation loss stopped improving (log scale).',
+        chart: curvesChart({ points: lr, yTitle: 'learning rate', title: 'Learning rate vs epochs', logY: true }),
+      });
+    }
   } else {
     b.push(note('The holdout run recorded no per-epoch history.'));
   }

@@ -3,7 +3,7 @@ import { note, p, type Section } from '../document.js';
 import { count, fixed, isNum, mean, pct, std } from '../format.js';
 import type { RunLookup } from '../run-inputs.js';
 import { ORIGINAL } from '../study-constants.js';
-import { historyOf, historyPoints } from './history.js';
+import { historyOf, historyPoints, learningRatePoints } from './history.js';
 import { scheduleSentence } from './schedule.js';
 import { runLine } from './run-label.js';
 
@@ -67,6 +67,15 @@ export function kfoldSection(kfold: RunLookup): Section {
       name: 'kfold-loss',
       caption: 'Training loss vs epochs per fold.',
       chart: curvesChart({ points: loss, yTitle: 'training loss', title: 'Training loss vs epochs, per fold', grouped: true }),
+    });
+  }
+  const lr = folds.flatMap((f) => learningRatePoints(historyOf(f.history, kfold.run!.metrics, 'fold', String(f.fold)), name(f)));
+  if (lr.length) {
+    b.push({
+      kind: 'figure',
+      name: 'kfold-learning-rate',
+      caption: 'Learning rate in each epoch per fold, lowered by the schedule on validation-loss plateaus (log scale).',
+      chart: curvesChart({ points: lr, yTitle: 'learning rate', title: 'Learning rate vs epochs, per fold', grouped: true, logY: true }),
     });
   }
   const valLoss = folds.filter((f) => isNum(f.validation?.loss));

@@ -248,7 +248,8 @@ export async function writeRunsDir(runsDir: string, test: Subset): Promise<RunsF
   await writeRun(runsDir, 'holdout', 'quick-22222222', { manifest: manifest('holdout', 'quick-22222222', 'crashed', '2026-11-21T11:20:00.000Z', 'failed') });
 
   const folds = Array.from({ length: 5 }, (_, i) => {
-    const h = history(4, rand, 0.9 + i * 0.003);
+    // the k-fold run has a schedule: the rate halves after epoch 2
+    const h = history(4, rand, 0.9 + i * 0.003).map((m) => ({ ...m, learningRate: m.epoch <= 2 ? 0.001 : 0.0005 }));
     return { fold: i + 1, history: h, stoppedEarly: i === 1, train: { accuracy: h.at(-1)!.accuracy, loss: h.at(-1)!.loss }, validation: { accuracy: h.at(-1)!.valAccuracy, loss: h.at(-1)!.valLoss }, test: { accuracy: 0.87 + i * 0.004, loss: 0.35 } };
   });
   const ensemble = evaluationFor(test.labels, 0.91, rand);
