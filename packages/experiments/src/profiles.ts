@@ -31,7 +31,8 @@ export interface Settings {
    */
   callbacks: {
     reduceLrOnPlateau?: { factor: number; patience: number; minLearningRate?: number };
-    earlyStopping?: { patience: number };
+    /** minDelta: smallest decrease of the validation loss that counts as one (default 0) */
+    earlyStopping?: { patience: number; minDelta?: number };
   };
   holdout: {
     /** tune first and train the best config (false: use `params`) */
@@ -194,7 +195,7 @@ const kind = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' :
 const FREE_FORM = new Set(['space', 'weights']);
 const OPTIONAL: Record<string, unknown> = {
   trainSubset: 0, testSubset: 0, subset: 0, download: true, parallelFeaturesMin: 0, epochs: 0, batchSize: 0, cacheDir: '', padding: '', convsPerBlock: 0,
-  reduceLrOnPlateau: { factor: 0, patience: 0, minLearningRate: 0 }, earlyStopping: { patience: 0 }, minLearningRate: 0,
+  reduceLrOnPlateau: { factor: 0, patience: 0, minLearningRate: 0 }, earlyStopping: { patience: 0, minDelta: 0 }, minLearningRate: 0, minDelta: 0,
 };
 
 /** Every override key must exist in the settings and have the same kind of value (number, string, list, object). */
@@ -229,5 +230,6 @@ export function resolveSettings(profile: string, overrides?: Overrides): Setting
     throw new RangeError(`callbacks.reduceLrOnPlateau needs 0 < factor < 1 and an integer patience >= 1, got ${JSON.stringify(lr)}`);
   }
   if (es && !(Number.isInteger(es.patience) && es.patience >= 1)) throw new RangeError(`callbacks.earlyStopping.patience must be an integer >= 1, got ${JSON.stringify(es.patience)}`);
+  if (es && es.minDelta !== undefined && !(es.minDelta >= 0)) throw new RangeError(`callbacks.earlyStopping.minDelta must be >= 0, got ${JSON.stringify(es.minDelta)}`);
   return s;
 }

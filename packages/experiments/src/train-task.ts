@@ -91,7 +91,7 @@ export async function runTrainTask(
       seed: t.seed,
       validation,
       ...(t.callbacks?.reduceLrOnPlateau ? { reduceLrOnPlateau: t.callbacks.reduceLrOnPlateau } : {}),
-      ...(t.callbacks?.earlyStopping ? { earlyStopping: { patience: t.callbacks.earlyStopping.patience, monitor: 'valLoss' as const } } : {}),
+      ...(t.callbacks?.earlyStopping ? { earlyStopping: { patience: t.callbacks.earlyStopping.patience, minDelta: t.callbacks.earlyStopping.minDelta, monitor: 'valLoss' as const } } : {}),
       checkpointDir: t.checkpointDir,
       onEpoch: hooks.onEpoch,
       onProgress: hooks.onProgress,

@@ -103,6 +103,17 @@ describe('train', () => {
     expect(r.history[2].valLoss).toBe(r.history[0].valLoss);
   });
 
+  it('counts only improvements larger than minDelta', async () => {
+    // A normal training improves its validation loss every epoch by far less than 10.
+    const plain = await run({ epochs: 4, earlyStopping: { patience: 2 } });
+    expect(plain.stoppedEarly).toBe(false);
+    expect(plain.history).toHaveLength(4);
+    const strict = await run({ epochs: 4, earlyStopping: { patience: 2, minDelta: 10 } });
+    expect(strict.stoppedEarly).toBe(true);
+    expect(strict.history).toHaveLength(3);
+    await expect(run({ epochs: 1, earlyStopping: { patience: 1, minDelta: -1 } })).rejects.toThrow(/minDelta must be >= 0/);
+  });
+
   it('reduces the learning rate on a plateau, and a resumed run keeps the reduced rate', async () => {
     const flat: Partial<CnnOptions> = { ...SMALL, dropout: 0, batchNorm: false, optimizer: 'sgd', learningRate: 1e-20 };
     const reduceLrOnPlateau = { factor: 0.5, patience: 1 };

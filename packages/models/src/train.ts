@@ -29,8 +29,12 @@ export interface TrainOptions {
   batchSize: number;
   seed: number;
   validation?: TrainData;
-  /** Stop when the monitored value has not improved for `patience` epochs (default monitor: valLoss, or loss without validation). */
-  earlyStopping?: { patience: number; monitor?: 'valLoss' | 'valAccuracy' };
+  /**
+   * Stop when the monitored value has not improved for `patience` epochs (default monitor:
+   * valLoss, or loss without validation); an improvement must exceed `minDelta` (default 0),
+   * as in Keras' EarlyStopping.
+   */
+  earlyStopping?: { patience: number; monitor?: 'valLoss' | 'valAccuracy'; minDelta?: number };
   /**
    * Multiply the learning rate by `factor` when the monitored value (as for early stopping) has not
    * improved for `patience` epochs, not below `minLearningRate` (Keras ReduceLROnPlateau).
@@ -96,6 +100,7 @@ export async function train(model: tf.LayersModel, data: TrainData, o: TrainOpti
   const shape = model.inputs[0].shape.slice(1) as number[];
   const monitor = o.earlyStopping?.monitor ?? (o.validation ? 'valLoss' : 'loss');
   if (o.earlyStopping && monitor !== 'loss' && !o.validation) throw new ModelsError(`train: early stopping on ${monitor} needs validation data.`);
+  if (o.earlyStopping && !((o.earlyStopping.minDelta ?? 0) >= 0)) throw new RangeError(`earlyStopping.minDelta must be >= 0, got ${o.earlyStopping.minDelta}`);
   const plateau = o.reduceLrOnPlateau;
   if (plateau && !(plateau.factor > 0 && plateau.factor < 1 && Number.isInteger(plateau.patience) && plateau.patience >= 1)) {
     throw new RangeError(`reduceLrOnPlateau needs 0 < factor < 1 and an integer patience >= 1, got ${JSON.stringify(plateau)}`);
@@ -176,7 +181,7 @@ export async function train(model: tf.LayersModel, data: TrainData, o: TrainOpti
       }
     }
     if (o.earlyStopping) {
-      if (state.best === null || value < state.best) {
+      if (state.best === null || value < state.best - (o.earlyStopping.minDelta ?? 0)) {
         state.best = value;
         state.wait = 0;
       } else if (++state.wait >= o.earlyStopping.patience) {

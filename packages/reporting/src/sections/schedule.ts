@@ -3,7 +3,7 @@ import { asHistory } from './history.js';
 
 interface Callbacks {
   reduceLrOnPlateau?: { factor?: number; patience?: number; minLearningRate?: number };
-  earlyStopping?: { patience?: number };
+  earlyStopping?: { patience?: number; minDelta?: number };
 }
 
 const epochsWord = (n: number) => `${n} epoch${n === 1 ? '' : 's'}`;
@@ -23,7 +23,13 @@ export function scheduleSentence(callbacks: unknown, maxEpochs: unknown): string
     );
   }
   const es = c.earlyStopping;
-  if (es && isNum(es.patience)) parts.push(`training stopped after ${epochsWord(es.patience)} in a row without one (the last weights are kept)`);
+  if (es && isNum(es.patience)) {
+    const delta = isNum(es.minDelta) && es.minDelta > 0 ? value(es.minDelta) : undefined;
+    const what = parts.length
+      ? delta ? `one more than ${delta} below the best` : 'one'
+      : delta ? `a validation loss more than ${delta} below the best` : 'a lower validation loss';
+    parts.push(`training stopped after ${epochsWord(es.patience)} in a row without ${what} (the last weights are kept)`);
+  }
   if (!parts.length) return '';
   return `Up to ${isNum(maxEpochs) ? epochsWord(maxEpochs) : 'the configured epochs'}: ${parts.join('; ')}. The test set played no part in either.`;
 }
