@@ -111,6 +111,10 @@ describe('train', () => {
     const strict = await run({ epochs: 4, earlyStopping: { patience: 2, minDelta: 10 } });
     expect(strict.stoppedEarly).toBe(true);
     expect(strict.history).toHaveLength(3);
+    // patience running out exactly on the last epoch is not an early stop
+    const last = await run({ epochs: 3, earlyStopping: { patience: 2, minDelta: 10 } });
+    expect(last.history).toHaveLength(3);
+    expect(last.stoppedEarly).toBe(false);
     await expect(run({ epochs: 1, earlyStopping: { patience: 1, minDelta: -1 } })).rejects.toThrow(/minDelta must be >= 0/);
   });
 

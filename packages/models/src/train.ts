@@ -184,7 +184,8 @@ export async function train(model: tf.LayersModel, data: TrainData, o: TrainOpti
       if (state.best === null || value < state.best - (o.earlyStopping.minDelta ?? 0)) {
         state.best = value;
         state.wait = 0;
-      } else if (++state.wait >= o.earlyStopping.patience) {
+      } else if (++state.wait >= o.earlyStopping.patience && epoch < o.epochs) {
+        // (patience running out on the last epoch stops nothing)
         state.stoppedEarly = true;
       }
     }

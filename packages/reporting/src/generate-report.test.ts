@@ -225,6 +225,17 @@ describe('generateReport with missing inputs', () => {
     expect(untuned).not.toContain('The search that chose');
   });
 
+  it('does not call a fold stopped early when its patience ran out on the last epoch', async () => {
+    const runs = join(root, 'last-epoch-runs');
+    await writeRunsDir(runs, prep.test);
+    const file = join(runs, 'kfold', 'quick-33333333', 'results.json');
+    const kfold = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(file, JSON.stringify({ ...kfold, params: { ...kfold.params, epochs: 4 } })); // fold 2: 4 of 4, stoppedEarly recorded
+    const md = await readFile((await generateReport({ dataDir: join(root, 'no-data'), runsDir: runs, outDir: join(root, 'out-last') })).markdownPath, 'utf8');
+    expect(md).toMatch(/\| fold 2 \| 4 \|/);
+    expect(md).not.toContain('stopped early)');
+  });
+
   it('fails with the file named when an Arrow file is corrupt, leaving no report', async () => {
     const data = join(root, 'bad-data');
     await writePreparedDir(data, { train: 20, test: 20 });

@@ -114,7 +114,9 @@ export function kfoldSection(kfold: RunLookup): Section {
     rows: [
       ...folds.map((f) => {
         const h = historyOf(f.history, kfold.run!.metrics, 'fold', String(f.fold));
-        const epochs = h.length ? `${h[h.length - 1].epoch}${f.stoppedEarly === true ? ' (stopped early)' : ''}` : '—';
+        const last = h.length ? h[h.length - 1].epoch : undefined;
+        const early = f.stoppedEarly === true && !(isNum(r.params?.epochs) && last === r.params.epochs);
+        const epochs = last !== undefined ? `${last}${early ? ' (stopped early)' : ''}` : '—';
         return [name(f), epochs, pct(f.train?.accuracy), pct(f.validation?.accuracy), fixed(f.validation?.loss), pct(f.test?.accuracy), fixed(f.test?.loss)];
       }),
       ['ensemble', '—', '—', '—', '—', pct(r.ensemble?.test?.accuracy), fixed(r.ensemble?.test?.loss)],
