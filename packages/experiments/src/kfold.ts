@@ -83,23 +83,23 @@ async function kfoldIn(c: Context, run: Run, cfg: ReturnType<typeof kfoldConfig>
   let results: (TaskResult | null)[];
   try {
     results = await Promise.all(
-      tasks.map((t, i) =>
-        exec.run(t, {
+      tasks.map((t, i) => {
+        const unit = `fold ${i + 1}/${k}`;
+        return exec.run(t, {
           signal: c.o.signal,
-          onProgress: (p) => c.o.onProgress?.({ ...p, label: `fold ${i + 1}/${k} ${p.label ?? ''}`.trim() }),
+          onProgress: (p) => c.o.onProgress?.({ ...p, label: `${unit} ${p.label ?? ''}`.trim() }),
           onEpoch: (m) => {
-            const unit = `fold ${i + 1}/${k}`;
             const etaSeconds = eta.epochDone(unit, m.epoch);
             void run.metric({ ...m, scope: 'fold', id: String(i + 1) });
             void run.log(formatEpochLine({ unit, epochs: params.epochs, metrics: m, etaSeconds, ...lineOptions(c.settings.callbacks) }));
             c.o.onEpoch?.({ technique: 'kfold', scope: 'fold', id: String(i + 1), unit, epochs: params.epochs, metrics: m, etaSeconds });
           },
         }).then(async (r) => {
-          if (r) eta.unitFinished(`fold ${i + 1}/${k}`, r.history.length, params.epochs);
-          if (r) await run.log(`fold ${i + 1}/${k} done after ${r.history.length} epochs${r.stoppedEarly ? ' (stopped early)' : ''}: val_acc ${r.validation.accuracy.toFixed(4)} test_acc ${r.test!.accuracy.toFixed(4)}${r.resumedFromEpoch ? ` (resumed from epoch ${r.resumedFromEpoch})` : ''}`);
+          if (r) eta.unitFinished(unit, r.history.length, params.epochs);
+          if (r) await run.log(`${unit} done after ${r.history.length} epochs${r.stoppedEarly ? ' (stopped early)' : ''}: val_acc ${r.validation.accuracy.toFixed(4)} test_acc ${r.test!.accuracy.toFixed(4)}${r.resumedFromEpoch ? ` (resumed from epoch ${r.resumedFromEpoch})` : ''}`);
           return r;
-        }),
-      ),
+        });
+      }),
     );
   } finally {
     await exec.close();
