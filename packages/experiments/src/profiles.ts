@@ -225,7 +225,7 @@ export function resolveSettings(profile: string, overrides?: Overrides): Setting
   checkOverrides(overrides, base);
   const s = deepMerge(base, overrides);
   s.callbacks ??= {};
-  const { reduceLrOnPlateau: lr, earlyStopping: es } = s.callbacks ?? {};
+  const { reduceLrOnPlateau: lr, earlyStopping: es } = s.callbacks;
   if (lr && !(lr.factor > 0 && lr.factor < 1 && Number.isInteger(lr.patience) && lr.patience >= 1)) {
     throw new RangeError(`callbacks.reduceLrOnPlateau needs 0 < factor < 1 and an integer patience >= 1, got ${JSON.stringify(lr)}`);
   }
