@@ -1,4 +1,7 @@
 import { CNN_LIMITS, TRAIN_LIMITS } from '@fmnist/models/limits';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAssignment, parseAssignments } from './overrides';
 import { PROFILES, mergeLayers, resolveSettings } from './profiles';
@@ -104,5 +107,20 @@ describe('the settings schema', () => {
     expect(() => parseAssignment('kfold.k')).toThrow(/expected key.path=value/);
     expect(() => parseAssignment('kfold..k=1')).toThrow(/expected key.path=value/);
     expect(parseAssignments(['kfold.k=4'])).toEqual({ kfold: { k: 4 } });
+  });
+
+  it('a technique rejects bad overrides before it opens a run directory or takes a lock', async () => {
+    const { runKFold } = await import('./kfold');
+    const { runHoldout } = await import('./holdout');
+    const dir = mkdtempSync(join(tmpdir(), 'fmnist-settings-'));
+    try {
+      const runsDir = join(dir, 'runs');
+      await expect(runKFold({ runsDir, dataDir: join(dir, 'none'), overrides: { kfold: { k: 1 } } })).rejects.toThrow(/invalid setting kfold.k = 1 \(from the overrides option\)/);
+      await expect(runHoldout({ runsDir, dataDir: join(dir, 'none'), overrides: { params: { learningRate: 1e999 } } })).rejects.toBeInstanceOf(SettingsError);
+      expect(existsSync(runsDir)).toBe(false);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
