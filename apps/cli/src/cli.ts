@@ -1,7 +1,7 @@
 // The yargs program: global flags, the config file, every command, strict parsing.
 import yargs, { type Argv } from 'yargs';
 import { EXIT_CODES_EPILOGUE, optionNames, toYargs, type CommandSpec } from './command';
-import { configFor, loadConfig } from './config-file';
+import { configFor, flagOrigin, loadConfig } from './config-file';
 import { UsageError } from './errors';
 import { GLOBAL_OPTIONS } from './options';
 import type { Session } from './session';
@@ -19,6 +19,7 @@ export function buildCli(argv: string[], session: Session, version: string): Arg
   const allFlags = new Set([...Object.keys(GLOBAL_OPTIONS), ...optionNames(COMMANDS)]);
   const config = loadConfig({ argv, cwd: session.cwd, knownKeys: allFlags });
   session.configPath = config.path;
+  session.flagOrigin = (flag, aliases) => flagOrigin(flag, { argv, config, aliases });
   let y = yargs(argv)
     .scriptName('fmnist')
     .usage('$0 <command> [options]\n\nFashion-MNIST from raw files to a finished study: data, three training techniques, a report.')

@@ -14,6 +14,8 @@ export interface LoadedConfig {
   path?: string;
   /** Values keyed by the kebab-case flag name. */
   values: Record<string, unknown>;
+  /** The key as written in the file (`batchSize`), by kebab-case flag name. */
+  keys?: Record<string, string>;
 }
 
 /** The value of `--config` in raw argv (`--config F` or `--config=F`), if any. */
@@ -59,6 +61,7 @@ export function loadConfig(o: { argv: readonly string[]; cwd: string; knownKeys:
     throw new CliError(`config file ${path} must hold a JSON object whose keys are flag names, e.g. {"seed": 1, "backend": "wasm"}.`, { file: path });
   }
   const values: Record<string, unknown> = {};
+  const keys: Record<string, string> = {};
   for (const [rawKey, value] of Object.entries(parsed as Record<string, unknown>)) {
     const key = kebab(rawKey);
     if (key === 'config') throw new UsageError(`config file ${path}: the key "config" cannot be set inside a config file.`);
@@ -66,9 +69,12 @@ export function loadConfig(o: { argv: readonly string[]; cwd: string; knownKeys:
       const guess = closest(key, [...o.knownKeys]);
       throw new UsageError(`config file ${path}: unknown key "${rawKey}".${guess ? ` Did you mean "${guess}"?` : ''} Keys are the command-line flag names (see fmnist --help).`);
     }
-    if (value !== undefined && value !== null) values[key] = value;
+    if (value !== undefined && value !== null) {
+      values[key] = value;
+      keys[key] = rawKey;
+    }
   }
-  return { path, values };
+  return { path, values, keys };
 }
 
 /** The subset of the config's values that a command (or the root) declares. */
@@ -76,4 +82,24 @@ export function configFor(config: LoadedConfig, keys: Iterable<string>): Record<
   const out: Record<string, unknown> = {};
   for (const k of keys) if (k in config.values) out[k] = config.values[k];
   return out;
+}
+
+/** Whether `flag` (kebab-case, or one of its aliases) is written in raw argv, before any `--`. */
+export function onCommandLine(argv: readonly string[], flag: string, aliases: readonly string[] = []): boolean {
+  const names = new Set([flag, flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase()), ...aliases]);
+  for (const a of argv) {
+    if (a === '--') break;
+    const m = /^--?(?:no-)?([^=]+)/.exec(a);
+    if (m && names.has(m[1])) return true;
+  }
+  return false;
+}
+
+/**
+ * Where a flag's value came from, for messages about it: the command line, else the config file
+ * (yargs merges the file's values in as flag values; flags win).
+ */
+export function flagOrigin(flag: string, o: { argv: readonly string[]; config: LoadedConfig; aliases?: readonly string[] }): string {
+  if (o.config.path && flag in o.config.values && !onCommandLine(o.argv, flag, o.aliases)) return `${o.config.path} key "${o.config.keys?.[flag] ?? flag}"`;
+  return `flag --${flag}`;
 }

@@ -17,18 +17,6 @@ export function intIn(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) 
   };
 }
 
-/** A coerce function that accepts numbers in (min, max]. */
-export function numIn(flag: string, min: number, max: number) {
-  return (v: unknown) => {
-    if (v === undefined) return v;
-    const n = typeof v === 'number' ? v : Number(v);
-    if (!Number.isFinite(n) || n <= min || n > max) {
-      throw new UsageError(`Invalid value for --${flag}: ${showValue(v)}; expected a number greater than ${min} and at most ${max}.`);
-    }
-    return n;
-  };
-}
-
 export const GLOBAL_OPTIONS: Record<string, Options> = {
   'data-dir': { type: 'string', describe: 'Directory with the raw dataset (IDX .gz files or Kaggle CSVs). Default: $FMNIST_DATA_DIR, the user cache, /usr/share/datasets/fashion-mnist', requiresArg: true },
   'runs-dir': { type: 'string', describe: 'Where runs, prepared data and the report are written', default: 'runs', requiresArg: true },
@@ -43,12 +31,15 @@ export const GLOBAL_OPTIONS: Record<string, Options> = {
   config: { type: 'string', describe: 'Config file whose keys are flag names (default ./fmnist.config.json if present); flags win', requiresArg: true },
 };
 
-/** Options of the training commands (tune, holdout, kfold, transfer, run): profile overrides. */
+/**
+ * Options of the training commands (tune, holdout, kfold, transfer, run): profile overrides. Their
+ * values are checked by the experiments settings schema (settings-flags.ts), not here.
+ */
 export const TRAINING_OPTIONS: Record<string, Options> = {
   data: { type: 'string', describe: 'Prepared data directory (written by `fmnist data prepare`; prepared on first use). Default: <runs-dir>/data', requiresArg: true },
-  epochs: { type: 'number', describe: 'Epochs (overrides the profile)', coerce: intIn('epochs', 1, 10_000), requiresArg: true },
-  'batch-size': { type: 'number', describe: 'Batch size (overrides the profile)', coerce: intIn('batch-size', 1, 1_000_000), requiresArg: true },
-  'train-size': { type: 'number', describe: 'Use only this many training images (stratified subset; overrides the profile)', coerce: intIn('train-size', 10, 1_000_000), requiresArg: true },
-  'test-size': { type: 'number', describe: 'Score on only this many test images (overrides the profile)', coerce: intIn('test-size', 10, 1_000_000), requiresArg: true },
+  epochs: { type: 'number', describe: 'Epochs (overrides the profile)', requiresArg: true },
+  'batch-size': { type: 'number', describe: 'Batch size (overrides the profile)', requiresArg: true },
+  'train-size': { type: 'number', describe: 'Use only this many training images (stratified subset; overrides the profile)', requiresArg: true },
+  'test-size': { type: 'number', describe: 'Score on only this many test images (overrides the profile)', requiresArg: true },
   set: { type: 'array', string: true, describe: 'Any experiment setting as key.path=value (JSON values), e.g. --set kfold.k=5 --set params.filters=[8,16]', requiresArg: true },
 };

@@ -26,6 +26,8 @@ export interface CommandContext {
   cwd: string;
   /** Path of the config file that was applied, if any. */
   configPath?: string;
+  /** Where a flag's value came from: `flag --epochs`, or the config file's key (for messages). */
+  flagOrigin(flag: string, aliases?: readonly string[]): string;
   /** Runs `work`, which honours `signal`: Ctrl-C during it stops it cleanly instead of exiting. */
   abortable<T>(work: () => Promise<T>): Promise<T>;
 }
@@ -41,6 +43,7 @@ export interface Session {
   abortable: boolean;
   cwd: string;
   configPath?: string;
+  flagOrigin?: (flag: string, aliases?: readonly string[]) => string;
   /** Created by the first command handler; kept so that main can finish the progress line. */
   context?: CommandContext;
   makeContext(args: GlobalArgs): CommandContext;
@@ -74,6 +77,7 @@ export function createSession(o: { cwd: string; stderr?: NodeJS.WriteStream; std
         signal: controller.signal,
         cwd: session.cwd,
         configPath: session.configPath,
+        flagOrigin: (flag, aliases) => session.flagOrigin?.(flag, aliases) ?? `flag --${flag}`,
         async abortable(work) {
           session.abortable = true;
           try {

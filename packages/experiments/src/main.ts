@@ -105,6 +105,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: Error & { hint?: string }) => {
     console.error(`error: ${e.message}`);
-    process.exit(e.name === 'AbortError' ? 130 : e instanceof RangeError ? 2 : 1);
+    process.exit(e.name === 'AbortError' ? 130 : e instanceof RangeError || e.name === 'SettingsError' ? 2 : 1);
   },
 );

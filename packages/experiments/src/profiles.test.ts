@@ -14,10 +14,10 @@ describe('profiles and overrides', () => {
   });
 
   it('rejects unknown keys and wrong kinds with the setting named', () => {
-    expect(() => resolveSettings('quick', parseAssignments(['kfold.kk=5']))).toThrow(/unknown setting 'kfold.kk'; known here: k, subset, params/);
+    expect(() => resolveSettings('quick', parseAssignments(['kfold.kk=5']))).toThrow(/unknown setting kfold.kk \(from --set kfold.kk=5\); settings here: k, subset, params/);
     // what a shell that strips quotes makes of a JSON object
-    expect(() => resolveSettings('quick', parseAssignments(['kfold.params={filters:[4]}']))).toThrow(/'kfold.params' must be a object, got string/);
-    expect(() => resolveSettings('quick', parseAssignments(['params.epochs=two']))).toThrow(/'params.epochs' must be a number/);
+    expect(() => resolveSettings('quick', parseAssignments(['kfold.params={filters:[4]}']))).toThrow(/invalid setting kfold.params = "\{filters:\[4\]\}" .*expected an object/);
+    expect(() => resolveSettings('quick', parseAssignments(['params.epochs=two']))).toThrow(/invalid setting params.epochs = "two" .*expected a whole number ≥ 1/);
     expect(() => resolveSettings('nope')).toThrow(/unknown profile 'nope'/);
   });
 
@@ -36,15 +36,15 @@ describe('profiles and overrides', () => {
   it('accepts callback overrides on a profile without callbacks and checks their kinds', () => {
     const s = resolveSettings('quick', parseAssignments(['callbacks.earlyStopping.patience=4', 'callbacks.reduceLrOnPlateau={"factor":0.5,"patience":2}']));
     expect(s.callbacks).toEqual({ earlyStopping: { patience: 4 }, reduceLrOnPlateau: { factor: 0.5, patience: 2 } });
-    expect(() => resolveSettings('quick', parseAssignments(['callbacks.earlyStopping.patience=soon']))).toThrow(/'callbacks.earlyStopping.patience' must be a number/);
-    expect(() => resolveSettings('full', parseAssignments(['callbacks.stop=1']))).toThrow(/unknown setting 'callbacks.stop'/);
-    expect(() => resolveSettings('full', parseAssignments(['callbacks.reduceLrOnPlateau.factor=2']))).toThrow(/0 < factor < 1/);
+    expect(() => resolveSettings('quick', parseAssignments(['callbacks.earlyStopping.patience=soon']))).toThrow(/invalid setting callbacks.earlyStopping.patience = "soon"/);
+    expect(() => resolveSettings('full', parseAssignments(['callbacks.stop=1']))).toThrow(/unknown setting callbacks.stop/);
+    expect(() => resolveSettings('full', parseAssignments(['callbacks.reduceLrOnPlateau.factor=2']))).toThrow(/callbacks.reduceLrOnPlateau.factor = 2 .*expected a finite number > 0 and < 1/);
     // null removes a group: plain epochs again
     expect(resolveSettings('full', parseAssignments(['callbacks=null'])).callbacks).toEqual({});
     expect(resolveSettings('full', parseAssignments(['callbacks.earlyStopping=null'])).callbacks).toEqual({ reduceLrOnPlateau: PROFILES.full.callbacks.reduceLrOnPlateau });
     expect(PROFILES.full.callbacks.earlyStopping).toBeDefined();
-    expect(() => resolveSettings('full', parseAssignments(['params.epochs=null']))).toThrow(/'params.epochs' must be a number, got null/);
-    expect(() => resolveSettings('full', parseAssignments(['params=null']))).toThrow(/'params' must be a object, got null/);
-    expect(() => resolveSettings('full', parseAssignments(['callbacks.earlyStopping.patience=0']))).toThrow(/patience must be an integer >= 1/);
+    expect(() => resolveSettings('full', parseAssignments(['params.epochs=null']))).toThrow(/invalid setting params.epochs = null/);
+    expect(() => resolveSettings('full', parseAssignments(['params=null']))).toThrow(/invalid setting params = null .*expected an object/);
+    expect(() => resolveSettings('full', parseAssignments(['callbacks.earlyStopping.patience=0']))).toThrow(/callbacks.earlyStopping.patience = 0 .*expected a whole number ≥ 1/);
   });
 });

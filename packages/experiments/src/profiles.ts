@@ -1,4 +1,5 @@
 import type { SearchSpace } from './search-space';
+import { checkLayer, checkSettings, recordOrigins, SettingsError, type Origins, type SettingsLayer } from './settings-schema';
 import type { TrainParams } from './types';
 
 export type VggVariant = 'vgg16' | 'vgg19';
@@ -173,63 +174,65 @@ function isPlain(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Deep merge: objects merge key by key, arrays and scalars replace, undefined is ignored, null removes. */
-export function deepMerge<T>(base: T, over: unknown): T {
+/** Sets an own property even for a key such as `__proto__` (assignment would change the prototype). */
+function define(o: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Deep merge: objects merge key by key, arrays and scalars replace, undefined is ignored, null
+ * removes (or, with `keepNull`, stays to remove the value from what this is later merged onto).
+ */
+export function deepMerge<T>(base: T, over: unknown, keepNull = false): T {
   if (!isPlain(over)) return (over === undefined ? base : over) as T;
-  if (!isPlain(base)) return over as T;
-  const out: Record<string, unknown> = { ...base };
+  if (!isPlain(base)) return (keepNull ? over : deepMerge({}, over)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(base)) define(out, k, v);
   for (const [k, v] of Object.entries(over)) {
     if (v === undefined) continue;
     // null removes an optional group of settings (e.g. callbacks.earlyStopping=null)
-    if (v === null) {
-      delete out[k];
-      continue;
-    }
+    if (v === null && !keepNull) delete out[k];
     // a search space replaces wholesale (its keys are the dimensions)
-    out[k] = k === 'space' ? v : deepMerge((base as Record<string, unknown>)[k], v);
+    else define(out, k, k === 'space' ? v : deepMerge(Object.hasOwn(base, k) ? base[k] : undefined, v, keepNull));
   }
   return out as T;
 }
 
-const kind = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
-const FREE_FORM = new Set(['space', 'weights']);
-const OPTIONAL: Record<string, unknown> = {
-  trainSubset: 0, testSubset: 0, subset: 0, download: true, parallelFeaturesMin: 0, epochs: 0, batchSize: 0, cacheDir: '', padding: '', convsPerBlock: 0,
-  reduceLrOnPlateau: { factor: 0, patience: 0, minLearningRate: 0 }, earlyStopping: { patience: 0, minDelta: 0 }, minLearningRate: 0, minDelta: 0,
-};
-
-/** Every override key must exist in the settings and have the same kind of value (number, string, list, object). */
-export function checkOverrides(over: unknown, template: unknown, path = ''): void {
-  if (!isPlain(over)) return;
-  for (const [k, v] of Object.entries(over)) {
-    if (v === undefined) continue;
-    const at = path ? `${path}.${k}` : k;
-    const t = k === 'params' && isPlain(template) ? PROFILES.quick.params : isPlain(template) ? (template[k] ?? OPTIONAL[k]) : undefined;
-    if (t === undefined) {
-      const known = isPlain(template) ? Object.keys(template).join(', ') : '';
-      throw new RangeError(`unknown setting '${at}'${known ? `; known here: ${known}` : ''}`);
-    }
-    if (v === null && isPlain(t) && k !== 'params' && k !== 'space') continue; // removes the group
-    if (FREE_FORM.has(k)) {
-      if (!isPlain(v)) throw new RangeError(`setting '${at}' must be an object, got ${kind(v)}`);
-      continue;
-    }
-    if (kind(v) !== kind(t)) throw new RangeError(`setting '${at}' must be a ${kind(t)}, got ${kind(v)} ${JSON.stringify(v)}`);
-    if (isPlain(v)) checkOverrides(v, t, at);
+/**
+ * Checks each layer against the settings schema and merges them, later layers winning; also
+ * returns which layer set each path (for messages about rules between settings).
+ */
+function combine(layers: readonly SettingsLayer[]): { overrides: Overrides; origins: Origins } {
+  let overrides: Overrides = {};
+  const origins: Origins = new Map();
+  for (const layer of layers) {
+    if (layer.values === undefined) continue;
+    checkLayer(layer);
+    overrides = deepMerge(overrides, layer.values, true);
+    recordOrigins(origins, layer.values, layer.from);
   }
+  return { overrides, origins };
 }
 
-export function resolveSettings(profile: string, overrides?: Overrides): Settings {
-  const base = PROFILES[profile as keyof typeof PROFILES];
-  if (!base) throw new RangeError(`unknown profile '${profile}'; use quick or full (and override options)`);
-  checkOverrides(overrides, base);
-  const s = deepMerge(base, overrides);
+/** Several layers of overrides (flags, a config file, `--set`), checked, as one (nulls kept: they remove profile values). */
+export function mergeLayers(layers: readonly SettingsLayer[]): Overrides {
+  return combine(layers).overrides;
+}
+
+const asLayers = (o: Overrides | readonly SettingsLayer[] | undefined): readonly SettingsLayer[] =>
+  Array.isArray(o) ? o : [{ from: 'the overrides option', values: o }];
+
+/**
+ * The settings of `profile` with the overrides merged in, every value checked against the
+ * schema (settings-schema.ts) before anything runs: a SettingsError names the setting, the
+ * value, what is allowed and the layer it came from. Pass layers to name each source.
+ */
+export function resolveSettings(profile: string, overrides?: Overrides | readonly SettingsLayer[]): Settings {
+  const base = Object.hasOwn(PROFILES, profile) ? PROFILES[profile as keyof typeof PROFILES] : undefined;
+  if (!base) throw new SettingsError(`unknown profile '${profile}'; use quick or full (and override settings)`, { setting: 'profile', from: 'the profile option' });
+  const { overrides: merged, origins } = combine(asLayers(overrides));
+  const s = deepMerge(base, merged);
   s.callbacks ??= {};
-  const { reduceLrOnPlateau: lr, earlyStopping: es } = s.callbacks;
-  if (lr && !(lr.factor > 0 && lr.factor < 1 && Number.isInteger(lr.patience) && lr.patience >= 1)) {
-    throw new RangeError(`callbacks.reduceLrOnPlateau needs 0 < factor < 1 and an integer patience >= 1, got ${JSON.stringify(lr)}`);
-  }
-  if (es && !(Number.isInteger(es.patience) && es.patience >= 1)) throw new RangeError(`callbacks.earlyStopping.patience must be an integer >= 1, got ${JSON.stringify(es.patience)}`);
-  if (es && es.minDelta !== undefined && !(es.minDelta >= 0)) throw new RangeError(`callbacks.earlyStopping.minDelta must be >= 0, got ${JSON.stringify(es.minDelta)}`);
+  checkSettings(s, origins, `profile ${profile}`);
   return s;
 }

@@ -95,7 +95,7 @@ describe('VGG bases', () => {
     const base = createVggBase('vgg16', { inputSize: 64 });
     expect(vggFeatureDim(base)).toBe(2 * 2 * 512);
     base.dispose();
-    expect(() => createVggBase('vgg16', { inputSize: 28 })).toThrow(/>= 32/);
+    expect(() => createVggBase('vgg16', { inputSize: 28 })).toThrow(/VGG input size .* must be a whole number ≥ 32 and ≤ 224, got 28/);
   });
 
   it('preprocesses like Keras caffe mode: gray to BGR minus the ImageNet means', () => {

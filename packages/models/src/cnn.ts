@@ -3,13 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from './rng';
 import { fastBatchNormalization } from './fast-batch-norm';
 import { SeededDropout } from './seeded-dropout';
-import { createOptimizer, type OptimizerName } from './optimizer';
+import { createOptimizer } from './optimizer';
+import { ACTIVATIONS, CNN_LIMITS, IMAGE_SIDE, checkRange, cnnShapeProblem, type Activation, type OptimizerName } from './limits';
 
+export { ACTIVATIONS, IMAGE_SIDE, type Activation };
 export const NUM_CLASSES = 10;
-export const IMAGE_SIDE = 28;
-
-export type Activation = 'relu' | 'tanh' | 'elu' | 'selu' | 'sigmoid';
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'elu', 'selu', 'sigmoid'];
 
 export interface CnnOptions {
   activation: Activation;
@@ -75,17 +73,14 @@ export const STRONG_CNN: Readonly<CnnOptions> = Object.freeze({
 export function resolveCnnOptions(o: Partial<CnnOptions> = {}, base: Readonly<CnnOptions> = REFERENCE_CNN): CnnOptions {
   const r: CnnOptions = { ...base, ...o, filters: [...(o.filters ?? base.filters)] };
   if (!ACTIVATIONS.includes(r.activation)) throw new RangeError(`unknown activation "${r.activation}"; use one of ${ACTIVATIONS.join(', ')}`);
-  if (r.filters.length === 0 || r.filters.some((f) => !Number.isInteger(f) || f < 1)) throw new RangeError(`filters must be positive integers, got [${r.filters}]`);
-  if (!Number.isInteger(r.denseUnits) || r.denseUnits < 0) throw new RangeError(`denseUnits must be an integer >= 0, got ${r.denseUnits}`);
-  if (!(r.dropout >= 0 && r.dropout < 1)) throw new RangeError(`dropout must be in [0, 1), got ${r.dropout}`);
-  const convs = r.convsPerBlock ?? 1;
-  if (!Number.isInteger(convs) || convs < 1) throw new RangeError(`convsPerBlock must be an integer >= 1, got ${convs}`);
-  let side = IMAGE_SIDE;
-  for (let b = 0; b < r.filters.length; b++) {
-    if (r.padding !== 'same') side -= 2 * convs;
-    side = Math.floor(side / 2);
-    if (side < 1) throw new RangeError(`${r.filters.length} blocks with ${r.padding ?? 'valid'} padding shrink the 28x28 image to nothing; use fewer filters entries or padding 'same'`);
-  }
+  if (r.filters.length === 0) throw new RangeError('filters must list at least one block, got []');
+  for (const f of r.filters) checkRange('each filters entry', f, CNN_LIMITS.filters);
+  checkRange('denseUnits', r.denseUnits, CNN_LIMITS.denseUnits);
+  checkRange('dropout', r.dropout, CNN_LIMITS.dropout);
+  const convs = checkRange('convsPerBlock', r.convsPerBlock ?? 1, CNN_LIMITS.convsPerBlock);
+  if (r.batchNormMomentum !== undefined) checkRange('batchNormMomentum', r.batchNormMomentum, CNN_LIMITS.batchNormMomentum);
+  const shape = cnnShapeProblem(r.filters.length, r.padding, convs);
+  if (shape) throw new RangeError(shape);
   return r;
 }
 

@@ -14,6 +14,8 @@ export { preprocessCaffe, vggFeatureDim, vggConvLayerNames, IMAGENET_MEAN_BGR, M
 export type { VggVariant, VggSpec } from './vgg-base';
 export { SeededDropout, registerCustomLayers } from './seeded-dropout';
 export { mulberry32, mixSeed, permutation } from './rng';
+export { CNN_LIMITS, TRAIN_LIMITS, VGG_INPUT_LIMITS, PADDINGS, inRange, describeRange, checkRange, cnnShapeProblem } from './limits';
+export type { Range, Padding } from './limits';
 export { ModelsError } from './errors';
 export { train, epochOrder } from './train';
 export type { TrainOptions, TrainResult, EpochMetrics, OnProgress } from './train';

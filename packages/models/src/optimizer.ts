@@ -1,12 +1,13 @@
 // Optimizer factory for the names the study tunes over.
 import * as tf from '@tensorflow/tfjs';
+import { CNN_LIMITS, OPTIMIZER_NAMES, checkRange, type OptimizerName } from './limits';
 
-export type OptimizerName = 'adam' | 'sgd' | 'rmsprop' | 'adagrad' | 'adamax';
-export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop', 'adagrad', 'adamax'];
+export { OPTIMIZER_NAMES, type OptimizerName };
 
 /** Momentum applies to sgd (classic momentum when > 0) and rmsprop; the others ignore it. */
 export function createOptimizer(name: OptimizerName, learningRate: number, momentum = 0): tf.Optimizer {
-  if (!(learningRate > 0)) throw new RangeError(`learning rate must be > 0, got ${learningRate}`);
+  checkRange('learning rate', learningRate, CNN_LIMITS.learningRate);
+  checkRange('momentum', momentum, CNN_LIMITS.momentum);
   switch (name) {
     case 'adam':
       return tf.train.adam(learningRate);

@@ -3,6 +3,7 @@
 // same mask on every batch. The training loop sets `step` before each batch (see setNoiseStep),
 // so a resumed run draws exactly the masks an uninterrupted run would.
 import * as tf from '@tensorflow/tfjs';
+import { CNN_LIMITS, checkRange } from './limits';
 import { mixSeed, mulberry32 } from './rng';
 
 export interface SeededDropoutArgs {
@@ -20,7 +21,7 @@ export class SeededDropout extends tf.layers.Layer {
 
   constructor(args: SeededDropoutArgs) {
     super({ name: args.name });
-    if (!(args.rate >= 0 && args.rate < 1)) throw new RangeError(`dropout rate must be in [0, 1), got ${args.rate}`);
+    checkRange('dropout rate', args.rate, CNN_LIMITS.dropout);
     this.rate = args.rate;
     this.seed = args.seed;
     this.supportsMasking = true;

@@ -115,7 +115,7 @@ describe('train', () => {
     const last = await run({ epochs: 3, earlyStopping: { patience: 2, minDelta: 10 } });
     expect(last.history).toHaveLength(3);
     expect(last.stoppedEarly).toBe(false);
-    await expect(run({ epochs: 1, earlyStopping: { patience: 1, minDelta: -1 } })).rejects.toThrow(/minDelta must be >= 0/);
+    await expect(run({ epochs: 1, earlyStopping: { patience: 1, minDelta: -1 } })).rejects.toThrow(/earlyStopping.minDelta must be a finite number ≥ 0, got -1/);
   });
 
   it('reduces the learning rate on a plateau, and a resumed run keeps the reduced rate', async () => {
@@ -127,7 +127,7 @@ describe('train', () => {
     await run({ epochs: 2, reduceLrOnPlateau, checkpointDir: ck }, flat);
     const resumed = await run({ epochs: 3, reduceLrOnPlateau, checkpointDir: ck }, flat);
     expect(resumed.history.map((m) => m.learningRate)).toEqual([1e-20, 1e-20, 5e-21]);
-    await expect(run({ epochs: 1, reduceLrOnPlateau: { factor: 2, patience: 1 } })).rejects.toThrow(/0 < factor < 1/);
+    await expect(run({ epochs: 1, reduceLrOnPlateau: { factor: 2, patience: 1 } })).rejects.toThrow(/reduceLrOnPlateau.factor must be a finite number > 0 and < 1, got 2/);
   });
 
   it('shuffles every epoch differently but reproducibly', () => {

@@ -7,6 +7,7 @@ import { lossAndAccuracy, predictProbabilities } from './evaluate';
 import { mixSeed, permutation } from './rng';
 import { setNoiseStep } from './seeded-dropout';
 import { checkTrainData, gatherBatch, type TrainData } from './train-data';
+import { TRAIN_LIMITS, checkRange } from './limits';
 
 import type { OnProgress } from '@fmnist/data';
 
@@ -93,19 +94,23 @@ const nextTick = () => new Promise<void>((r) => setImmediate(r));
 
 export async function train(model: tf.LayersModel, data: TrainData, o: TrainOptions): Promise<TrainResult> {
   if (!model.optimizer) throw new ModelsError('train: the model is not compiled.', { hint: 'Create it with createCnn/createHead or call model.compile first.' });
-  if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new RangeError(`epochs must be a positive integer, got ${o.epochs}`);
-  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${o.batchSize}`);
+  checkRange('epochs', o.epochs, TRAIN_LIMITS.epochs);
+  checkRange('batchSize', o.batchSize, TRAIN_LIMITS.batchSize);
   const size = checkTrainData(model, data);
   if (o.validation) checkTrainData(model, o.validation, 'validation data');
   const shape = model.inputs[0].shape.slice(1) as number[];
   const monitor = o.earlyStopping?.monitor ?? (o.validation ? 'valLoss' : 'loss');
   if (o.earlyStopping && monitor !== 'loss' && !o.validation) throw new ModelsError(`train: early stopping on ${monitor} needs validation data.`);
-  if (o.earlyStopping && !((o.earlyStopping.minDelta ?? 0) >= 0)) throw new RangeError(`earlyStopping.minDelta must be >= 0, got ${o.earlyStopping.minDelta}`);
-  const plateau = o.reduceLrOnPlateau;
-  if (plateau && !(plateau.factor > 0 && plateau.factor < 1 && Number.isInteger(plateau.patience) && plateau.patience >= 1)) {
-    throw new RangeError(`reduceLrOnPlateau needs 0 < factor < 1 and an integer patience >= 1, got ${JSON.stringify(plateau)}`);
+  if (o.earlyStopping) {
+    checkRange('earlyStopping.patience', o.earlyStopping.patience, TRAIN_LIMITS.patience);
+    checkRange('earlyStopping.minDelta', o.earlyStopping.minDelta ?? 0, TRAIN_LIMITS.minDelta);
   }
-
+  const plateau = o.reduceLrOnPlateau;
+  if (plateau) {
+    checkRange('reduceLrOnPlateau.factor', plateau.factor, TRAIN_LIMITS.plateauFactor);
+    checkRange('reduceLrOnPlateau.patience', plateau.patience, TRAIN_LIMITS.patience);
+    if (plateau.minLearningRate !== undefined) checkRange('reduceLrOnPlateau.minLearningRate', plateau.minLearningRate, TRAIN_LIMITS.minLearningRate);
+  }
   const fingerprint = { n: data.n, batchSize: o.batchSize, seed: o.seed, exampleSize: size, validationN: o.validation?.n ?? 0, params: model.countParams() };
   let state: LoopState = { history: [], best: null, wait: 0, stoppedEarly: false };
   let startEpoch = 0;

@@ -1,6 +1,7 @@
 // Keras-compatible VGG convolutional bases ("include_top=False"): same layer names, shapes and
 // order as keras.applications, so ImageNet weights load by name.
 import * as tf from '@tensorflow/tfjs';
+import { MIN_VGG_INPUT, VGG_INPUT_LIMITS, checkRange } from './limits';
 
 export type VggVariant = 'vgg16' | 'vgg19';
 
@@ -13,7 +14,7 @@ export interface VggSpec {
   parameters: number;
 }
 
-export const MIN_VGG_INPUT = 32;
+export { MIN_VGG_INPUT };
 export const DEFAULT_VGG_INPUT = 32;
 
 /** Keras layer names of the weighted layers, in order: block1_conv1 ... block5_convN. */
@@ -30,10 +31,7 @@ export function vggConvLayerNames(spec: VggSpec): string[] {
  * preprocessCaffe). Frozen (trainable = false) with random weights until loadVggWeights.
  */
 export function buildVggBase(spec: VggSpec, o: { inputSize?: number } = {}): tf.LayersModel {
-  const size = o.inputSize ?? DEFAULT_VGG_INPUT;
-  if (!Number.isInteger(size) || size < MIN_VGG_INPUT) {
-    throw new RangeError(`VGG input size must be an integer >= ${MIN_VGG_INPUT} (five 2x2 poolings), got ${size}`);
-  }
+  const size = checkRange('VGG input size (five 2x2 poolings)', o.inputSize ?? DEFAULT_VGG_INPUT, VGG_INPUT_LIMITS);
   const input = tf.input({ shape: [size, size, 3], name: 'input_1' });
   let x: tf.SymbolicTensor = input;
   spec.convsPerBlock.forEach((n, b) => {

@@ -3,7 +3,8 @@ import type { CommandSpec } from '../command';
 import { TRAINING_OPTIONS } from '../options';
 import { reportDir } from '../paths';
 import { writeReportFiles } from './report';
-import { checkOverrides, ensureData, HOLDOUT_OPTIONS, KFOLD_OPTIONS, runTechnique, TRANSFER_OPTIONS, TUNE_OPTIONS, summarize, toOverrides, type Technique, type TechniqueOutcome } from './techniques';
+import { resolveOverrides } from '../settings-flags';
+import { ensureData, HOLDOUT_OPTIONS, KFOLD_OPTIONS, runTechnique, TRANSFER_OPTIONS, TUNE_OPTIONS, summarize, type Technique, type TechniqueOutcome } from './techniques';
 
 export const runCommand: CommandSpec = {
   command: 'run',
@@ -25,8 +26,7 @@ export const runCommand: CommandSpec = {
     'Finds the data (--data-dir, $FMNIST_DATA_DIR, the cache, /usr/share/datasets/fashion-mnist) or downloads it, prepares it into <runs-dir>/data, runs each technique (resuming any interrupted run of the same configuration) and writes the report into --out (default <runs-dir>/report). A transfer variant without weights is skipped and the report says why.',
   async run(ctx, argv) {
     const skip = new Set<string>((argv.skip as string[] | undefined) ?? []);
-    const extra = toOverrides(argv);
-    await checkOverrides(ctx, extra);
+    const extra = await resolveOverrides(ctx, argv);
     const dataDir = await ensureData(ctx, argv, { fetch: true });
     const outcomes: TechniqueOutcome[] = [];
     const failures: { technique: Technique; message: string }[] = [];

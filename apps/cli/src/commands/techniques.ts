@@ -3,12 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Options } from 'yargs';
 import type { CommandSpec } from '../command';
-import { fn, loadData, loadExperiments, maybeFn } from '../packages';
+import { fn, loadData, loadExperiments } from '../packages';
 import { DATA_DIR_FIX, isPrepared, preparedDir, requireDir, runsDir } from '../paths';
 import type { CommandContext } from '../session';
-import { intIn, TRAINING_OPTIONS } from '../options';
+import { TRAINING_OPTIONS } from '../options';
+import { resolveOverrides } from '../settings-flags';
+import type { Overrides } from '@fmnist/experiments';
 import { runPrepare } from './data';
-import { UsageError } from '../errors';
 import { bundleFile, workerCommand } from '../entry';
 import { runChild } from '../child-run';
 
@@ -52,74 +53,6 @@ export async function ensureData(ctx: CommandContext, argv: Record<string, any>,
   return dir;
 }
 
-/** Dotted `key.path=value` assignments (value parsed as JSON when it parses) into an object. */
-export function parseSet(items: readonly string[]): Record<string, unknown> {
-  const out: Record<string, any> = {};
-  for (const item of items) {
-    const eq = item.indexOf('=');
-    if (eq < 1) throw new UsageError(`--set expects key.path=value (e.g. kfold.k=5), got "${item}"`);
-    const path = item.slice(0, eq).split('.');
-    let value: unknown;
-    try {
-      value = JSON.parse(item.slice(eq + 1));
-    } catch {
-      value = item.slice(eq + 1);
-    }
-    let o = out;
-    for (const k of path.slice(0, -1)) o = o[k] ??= {};
-    o[path[path.length - 1]] = value;
-  }
-  return out;
-}
-
-function merge(base: Record<string, any>, over: Record<string, any>): Record<string, any> {
-  const out: Record<string, any> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    if (v === undefined) continue;
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && base[k] && typeof base[k] === 'object' ? merge(base[k], v) : v;
-  }
-  return out;
-}
-
-/** Drops undefined leaves and then-empty objects (the experiments package rejects unknown shapes, not absent ones). */
-function prune(o: Record<string, any>): Record<string, any> | undefined {
-  const out: Record<string, any> = {};
-  for (const [k, v] of Object.entries(o)) {
-    if (v === undefined) continue;
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const p = prune(v);
-      if (p) out[k] = p;
-    } else out[k] = v;
-  }
-  return Object.keys(out).length ? out : undefined;
-}
-
-/**
- * The flags as @fmnist/experiments settings overrides (its `Settings` shape: data, params, tune,
- * holdout, kfold, transfer). `--set a.b=v` reaches any setting and wins over the named flags.
- */
-export function toOverrides(argv: Record<string, any>): Record<string, unknown> | undefined {
-  const { epochs, batchSize, trainSize, testSize } = argv;
-  const weights = argv.vgg16Weights || argv.vgg19Weights ? { vgg16: argv.vgg16Weights, vgg19: argv.vgg19Weights } : undefined;
-  const named = {
-    data: { trainSubset: trainSize, testSubset: testSize },
-    params: { epochs, batchSize },
-    tune: { method: argv.method, maxTrials: argv.trials, subset: trainSize },
-    holdout: { tune: argv.tune, epochs, batchSize },
-    kfold: { k: argv.folds, subset: trainSize, params: { epochs, batchSize } },
-    transfer: {
-      variants: argv.variants,
-      inputSize: argv.inputSize,
-      trainSubset: trainSize,
-      testSubset: testSize,
-      weights,
-      head: { epochs, batchSize },
-      fineTune: argv.fineTune === undefined ? undefined : { enabled: argv.fineTune },
-    },
-  };
-  return prune(merge(named, parseSet((argv.set as string[] | undefined) ?? [])));
-}
-
 const EXPERIMENT_FUNCTIONS: Record<Technique, string[]> = {
   tune: ['runTune'],
   holdout: ['runHoldout'],
@@ -135,20 +68,8 @@ export interface TechniqueOutcome {
   interrupted: boolean;
 }
 
-/** A setting the experiments package does not know (or of the wrong kind) is a usage error, caught before any work. */
-export async function checkOverrides(ctx: CommandContext, overrides: Record<string, unknown> | undefined): Promise<void> {
-  const exp = await loadExperiments();
-  const resolveSettings = maybeFn<(p: string, o?: unknown) => unknown>(exp, 'resolveSettings');
-  if (!resolveSettings) return;
-  try {
-    resolveSettings(ctx.args.profile, overrides);
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message} (from the training flags or --set)`);
-  }
-}
-
 /** Runs one technique through @fmnist/experiments. */
-export async function runTechnique(ctx: CommandContext, technique: Technique, dataDir: string, overrides: Record<string, unknown> | undefined): Promise<TechniqueOutcome> {
+export async function runTechnique(ctx: CommandContext, technique: Technique, dataDir: string, overrides: Overrides | undefined): Promise<TechniqueOutcome> {
   const exp = await loadExperiments();
   const run = fn<(o: Record<string, unknown>) => Promise<Record<string, any>>>(exp, '@fmnist/experiments', `The ${technique} technique`, ...EXPERIMENT_FUNCTIONS[technique]);
   const a = ctx.args;
@@ -223,8 +144,7 @@ function techniqueCommand(technique: Technique, describe: string, options: Recor
     examples,
     epilogue,
     async run(ctx, argv) {
-      const overrides = toOverrides(argv);
-      await checkOverrides(ctx, overrides);
+      const overrides = await resolveOverrides(ctx, argv);
       const dataDir = await ensureData(ctx, argv);
       const outcome = await runTechnique(ctx, technique, dataDir, overrides);
       if (outcome.interrupted) return;
@@ -237,7 +157,7 @@ const RESUME_NOTE = 'Runs are written to <runs-dir>/<technique>/<profile>-<confi
 
 export const TUNE_OPTIONS: Record<string, Options> = {
   method: { choices: ['grid', 'halving', 'hyperband'], describe: 'Search method: grid search, or successive halving / Hyperband over a larger space in the same time', requiresArg: true },
-  trials: { type: 'number', describe: 'Maximum number of configurations to try', coerce: intIn('trials', 1, 100_000), requiresArg: true },
+  trials: { type: 'number', describe: 'Maximum number of configurations to try', requiresArg: true },
 };
 
 export const HOLDOUT_OPTIONS: Record<string, Options> = {
@@ -245,12 +165,12 @@ export const HOLDOUT_OPTIONS: Record<string, Options> = {
 };
 
 export const KFOLD_OPTIONS: Record<string, Options> = {
-  folds: { alias: 'k', type: 'number', describe: 'Number of folds (default: 3 in the quick profile, 5 in full)', coerce: intIn('folds', 2, 100), requiresArg: true },
+  folds: { alias: 'k', type: 'number', describe: 'Number of folds (default: 3 in the quick profile, 5 in full)', requiresArg: true },
 };
 
 export const TRANSFER_OPTIONS: Record<string, Options> = {
   variants: { type: 'array', string: true, choices: ['vgg16', 'vgg19'], describe: 'Which bases to run (default both)' },
-  'input-size': { type: 'number', describe: 'Images are resized to this many pixels square (≥ 32)', coerce: intIn('input-size', 32, 224), requiresArg: true },
+  'input-size': { type: 'number', describe: 'Images are resized to this many pixels square (≥ 32)', requiresArg: true },
   'vgg16-weights': { type: 'string', describe: 'VGG16 weights: Keras notop .h5 or tfjs model.json ($FMNIST_VGG16_WEIGHTS)', requiresArg: true },
   'vgg19-weights': { type: 'string', describe: 'VGG19 weights: Keras notop .h5 or tfjs model.json ($FMNIST_VGG19_WEIGHTS)', requiresArg: true },
   'fine-tune': { type: 'boolean', describe: 'Extra, off by default: also fine-tune the last VGG block with the head (labelled as such in the results)' },
