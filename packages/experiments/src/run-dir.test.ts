@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileAtomic, writeJsonAtomic } from './atomic';
 import { runIdFor } from './config-hash';
-import { acquireLock } from './lock';
 import { openRun } from './run-dir';
 
 let dir: string;
@@ -59,46 +57,6 @@ describe('atomic writes', () => {
     await reader;
     expect(torn).toBe(0);
     expect(JSON.parse(await readFile(p, 'utf8')).i).toBe(10);
-  });
-});
-
-describe('locks', () => {
-  it('a second holder fails with a message naming the holder', async () => {
-    const p = join(dir, 'lock');
-    const l = await acquireLock(p);
-    await expect(acquireLock(p, { pid: process.pid + 1 })).rejects.toThrow(
-      new RegExp(`held by pid ${process.pid} on ${hostname()}`),
-    );
-    await l.release();
-    const l2 = await acquireLock(p, { pid: process.pid });
-    await l2.release();
-  });
-
-  it('a live process in another OS process holds the run dir against us', async () => {
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
-    try {
-      const p = join(dir, 'lock');
-      await writeFile(p, JSON.stringify({ pid: child.pid, hostname: hostname(), startedAt: 'then' }));
-      await expect(acquireLock(p)).rejects.toThrow(`held by pid ${child.pid}`);
-    } finally {
-      child.kill('SIGKILL');
-    }
-  });
-
-  it('a stale lock (dead pid on this host) is taken over', async () => {
-    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
-    await new Promise((r) => child.on('exit', r));
-    const p = join(dir, 'lock');
-    await writeFile(p, JSON.stringify({ pid: child.pid, hostname: hostname(), startedAt: 'then' }));
-    const l = await acquireLock(p);
-    expect(JSON.parse(await readFile(p, 'utf8')).pid).toBe(process.pid);
-    await l.release();
-  });
-
-  it('a lock from another host is never taken over', async () => {
-    const p = join(dir, 'lock');
-    await writeFile(p, JSON.stringify({ pid: 1, hostname: 'elsewhere.example', startedAt: 'then' }));
-    await expect(acquireLock(p)).rejects.toThrow(/held by pid 1 on elsewhere.example/);
   });
 });
 
