@@ -1,4 +1,4 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +89,16 @@ describe('locks', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it('a FIFO planted as the lock does not block: it is unparsable, and replaced once old', async () => {
+    const p = join(dir, 'lock');
+    expect(spawnSync('mkfifo', [p]).status).toBe(0);
+    await ago(p, 60);
+    const l = await acquireLock(p);
+    expect(l.tookOver).toBe(true);
+    expect((await stat(p)).isFile()).toBe(true);
+    await l.release();
   });
 
   it('a lock from another host is recovered once its heartbeat is older than the timeout, and not before', async () => {

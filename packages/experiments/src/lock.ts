@@ -3,6 +3,7 @@
 // or not at all), and a stale lock is replaced by rename(2) under a per-holder takeover lock, so
 // two processes can never both believe they hold it.
 import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { link, open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -41,7 +42,8 @@ export const DEFAULT_LOCK_STALE_SECONDS = 600;
 export const LOCK_STALE_ENV = 'FMNIST_LOCK_STALE_SECONDS';
 /** An unparsable lock younger than this may be an old-format lock being written: wait for it. */
 const UNREADABLE_GRACE_MS = 5000;
-const MAX_ATTEMPTS = 200;
+/** How long to keep retrying while others release or take over the lock (never while it is held live). */
+const RACE_BUDGET_MS = 10_000;
 
 /** Tokens of the locks this process holds (a lock naming our pid but not listed is an earlier process's). */
 const heldHere = new Set<string>();
@@ -104,10 +106,12 @@ async function readHolder(path: string): Promise<Holder | 'gone'> {
   let raw: string;
   let mtimeMs: number;
   try {
-    const fh = await open(path, 'r');
+    // O_NONBLOCK: a FIFO planted as the lock must not block us; it is read as unparsable
+    const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
-      mtimeMs = (await fh.stat()).mtimeMs;
-      raw = await fh.readFile('utf8');
+      const st = await fh.stat();
+      mtimeMs = st.mtimeMs;
+      raw = st.isFile() && st.size < 64 * 1024 ? await fh.readFile('utf8') : '';
     } finally {
       await fh.close();
     }
@@ -269,7 +273,7 @@ export async function acquireLock(path: string, o: LockOptions = {}): Promise<Lo
   const j: Judge = { host: o.host ?? hostname(), staleMs: staleSeconds * 1000 };
   const info: LockInfo = { pid: o.pid ?? process.pid, hostname: j.host, startedAt: new Date().toISOString(), token: newToken() };
   const started = Date.now();
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  while (Date.now() - started < RACE_BUDGET_MS) {
     const c = await claim(path, info, j, 0);
     if (c.ok) {
       // while we hold the lock (never after: a takeover lock could then guard a live token)
@@ -277,7 +281,6 @@ export async function acquireLock(path: string, o: LockOptions = {}): Promise<Lo
       return held(path, info, c.tookOver, j);
     }
     if (c.verdict?.kind === 'live') throw inUse(path, c.holder!, j, info);
-    if (c.verdict?.kind === 'wait' && Date.now() - started > UNREADABLE_GRACE_MS * 2) break;
     // lost a race (the lock was released, or another process is taking over a stale lock): look again
     if (c.holder) await sleep(c.verdict?.kind === 'wait' ? 100 : 2 + Math.random() * 10);
   }

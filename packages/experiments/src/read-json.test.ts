@@ -19,7 +19,7 @@ describe('reading run files back', () => {
     expect(await readJsonFile(join(dir, 'none.json'))).toBeNull();
     const p = join(dir, 'result.json');
     await writeFile(p, '{"a": 1,');
-    const e = await readJsonFile(p, { hint: 'delete it to train that unit again' }).catch((x) => x);
+    const e = (await readJsonFile(p, { hint: 'delete it to train that unit again' }).catch((x) => x)) as ExperimentError;
     expect(e).toBeInstanceOf(ExperimentError);
     expect(e).toMatchObject({ file: p, hint: 'fix: delete it to train that unit again' });
     expect(e.message.split('\n')[0]).toMatch(new RegExp(`^${p} is not valid JSON \\(.+\\)$`));
