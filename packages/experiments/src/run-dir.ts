@@ -234,7 +234,9 @@ async function openLocked(o: OpenRunOptions, dir: string, runId: string, resumed
       const msg = error instanceof Error ? error.message : String(error);
       try {
         await run.log(`${status}: ${msg}`).catch(() => {});
-        await finish(status, msg);
+        // the caller rethrows the original error, which says more than a failed manifest write;
+        // an attempt left 'running' is marked interrupted by the next process
+        await finish(status, msg).catch(() => {});
       } finally {
         await run.release();
       }
