@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { readJsonFile } from './read-json';
 import { stratifiedSubset } from './stratify';
 import { FmnistError, locateDataset, readIdxSplit, readPrepared, SYSTEM_DATA_DIR, type IdxFiles, type Split } from '@fmnist/data';
 
@@ -21,8 +22,8 @@ const exists = (p: string) => stat(p).then(() => true, () => false);
 export async function resolveData(dir?: string, env: Record<string, string | undefined> = process.env): Promise<DataRef> {
   const prepared = dir ? resolve(dir) : (await exists(resolve('runs/data/train.arrow'))) ? resolve('runs/data') : null;
   if (prepared && (await exists(join(prepared, 'train.arrow')))) {
-    const summary = JSON.parse(await readFile(join(prepared, 'summary.json'), 'utf8').catch(() => '{}'));
-    if (!summary.inputKey) {
+    const summary = await readJsonFile<{ inputKey?: unknown }>(join(prepared, 'summary.json'), { hint: `re-run \`fmnist data prepare --out ${prepared}\`` });
+    if (!summary?.inputKey) {
       throw new FmnistError(`${join(prepared, 'summary.json')} is missing or has no inputKey`, {
         file: join(prepared, 'summary.json'),
         hint: `re-run \`fmnist data prepare --out ${prepared}\``,

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileAtomic, writeJsonAtomic } from './atomic';
 import { runIdFor } from './config-hash';
-import { acquireLock } from './lock';
+import { ExperimentError } from './errors';
 import { openRun } from './run-dir';
 
 let dir: string;
@@ -62,46 +62,6 @@ describe('atomic writes', () => {
   });
 });
 
-describe('locks', () => {
-  it('a second holder fails with a message naming the holder', async () => {
-    const p = join(dir, 'lock');
-    const l = await acquireLock(p);
-    await expect(acquireLock(p, { pid: process.pid + 1 })).rejects.toThrow(
-      new RegExp(`held by pid ${process.pid} on ${hostname()}`),
-    );
-    await l.release();
-    const l2 = await acquireLock(p, { pid: process.pid });
-    await l2.release();
-  });
-
-  it('a live process in another OS process holds the run dir against us', async () => {
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
-    try {
-      const p = join(dir, 'lock');
-      await writeFile(p, JSON.stringify({ pid: child.pid, hostname: hostname(), startedAt: 'then' }));
-      await expect(acquireLock(p)).rejects.toThrow(`held by pid ${child.pid}`);
-    } finally {
-      child.kill('SIGKILL');
-    }
-  });
-
-  it('a stale lock (dead pid on this host) is taken over', async () => {
-    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
-    await new Promise((r) => child.on('exit', r));
-    const p = join(dir, 'lock');
-    await writeFile(p, JSON.stringify({ pid: child.pid, hostname: hostname(), startedAt: 'then' }));
-    const l = await acquireLock(p);
-    expect(JSON.parse(await readFile(p, 'utf8')).pid).toBe(process.pid);
-    await l.release();
-  });
-
-  it('a lock from another host is never taken over', async () => {
-    const p = join(dir, 'lock');
-    await writeFile(p, JSON.stringify({ pid: 1, hostname: 'elsewhere.example', startedAt: 'then' }));
-    await expect(acquireLock(p)).rejects.toThrow(/held by pid 1 on elsewhere.example/);
-  });
-});
-
 describe('run directories', () => {
   it('write the contract layout, resume the same id, and are read-only once complete', async () => {
     const cfg = { k: 3 };
@@ -131,5 +91,103 @@ describe('run directories', () => {
 
     const r3 = await openRun({ ...base, runsDir: dir, config: cfg });
     expect(r3.completedResults).toEqual({ technique: 'kfold', ok: true });
+  });
+});
+
+describe('corrupt files in a run directory', () => {
+  const cfg = { k: 3 };
+  const runDir = () => join(dir, 'kfold', runIdFor('quick', cfg));
+
+  it('a corrupt manifest.json or results.json is an error naming the file and the fix', async () => {
+    await mkdir(runDir(), { recursive: true });
+    await writeFile(join(runDir(), 'manifest.json'), '{"status": "compl');
+    await expect(openRun({ ...base, runsDir: dir, config: cfg })).rejects.toThrow(
+      new RegExp(`^${join(runDir(), 'manifest.json')} is not valid JSON \\(Unterminated string in JSON at position 17\\)\\nfix: delete ${runDir()} to start that run over, or restore the file$`),
+    );
+    await writeFile(join(runDir(), 'manifest.json'), '[1, 2]');
+    await expect(openRun({ ...base, runsDir: dir, config: cfg })).rejects.toThrow(/manifest.json is not a run manifest/);
+    await writeFile(join(runDir(), 'manifest.json'), JSON.stringify({ status: 'complete', attempts: [] }));
+    await writeFile(join(runDir(), 'results.json'), '{');
+    const e = await openRun({ ...base, runsDir: dir, config: cfg }).catch((x) => x);
+    expect(e).toBeInstanceOf(ExperimentError);
+    expect(e.file).toBe(join(runDir(), 'results.json'));
+    expect(await readdir(runDir())).not.toContain('lock');
+  });
+
+  it('garbage inside metrics.jsonl is an error naming the line, and the lock is released', async () => {
+    const r = await openRun({ ...base, runsDir: dir, config: cfg });
+    await r.metric({ scope: 'fold', id: '0', epoch: 1, loss: 1, accuracy: 0.5, seconds: 1, imagesPerSecond: 10 });
+    await r.fail(new Error('killed'), 'interrupted');
+    const metrics = join(r.dir, 'metrics.jsonl');
+    const good = await readFile(metrics, 'utf8');
+    await writeFile(metrics, `${good}{oops\n${good}`);
+    for (let i = 0; i < 2; i++) {
+      // the same error twice: the first attempt did not leave the run locked
+      await expect(openRun({ ...base, runsDir: dir, config: cfg })).rejects.toThrow(`${metrics} is not valid JSON (line 2: `);
+    }
+    expect(await readdir(r.dir)).not.toContain('lock');
+  });
+
+  it('a truncated last line of metrics.jsonl (a crash mid-append) is dropped with a warning', async () => {
+    const r = await openRun({ ...base, runsDir: dir, config: cfg });
+    await r.metric({ scope: 'fold', id: '0', epoch: 1, loss: 1, accuracy: 0.5, seconds: 1, imagesPerSecond: 10 });
+    await r.fail(new Error('killed'), 'interrupted');
+    const metrics = join(r.dir, 'metrics.jsonl');
+    await writeFile(metrics, `${await readFile(metrics, 'utf8')}{"scope":"fold","id":"0","epo`);
+    const lines: string[] = [];
+    const r2 = await openRun({ ...base, runsDir: dir, config: cfg, log: (l) => lines.push(l) });
+    expect(lines).toEqual([`${metrics}: ignoring a truncated last line (29 characters; an interrupted write)`]);
+    await r2.metric({ scope: 'fold', id: '0', epoch: 2, loss: 0.5, accuracy: 0.7, seconds: 1, imagesPerSecond: 10 });
+    await r2.release();
+    expect((await readFile(metrics, 'utf8')).trim().split('\n').map((l) => JSON.parse(l).epoch)).toEqual([1, 2]);
+  });
+});
+
+describe('the run log', () => {
+  it('is never written through a symbolic link planted as log.txt', async () => {
+    const cfg = { k: 4 };
+    const r = await openRun({ ...base, runsDir: dir, config: cfg });
+    const target = join(dir, 'bashrc');
+    await writeFile(target, 'export PATH=/usr/bin\n');
+    await symlink(target, join(r.dir, 'log.txt'));
+    await expect(r.log('hello')).rejects.toThrow(`${join(r.dir, 'log.txt')} is a symbolic link; the run log is not written through it`);
+    await r.fail(new Error('boom'));
+    expect(await readFile(target, 'utf8')).toBe('export PATH=/usr/bin\n');
+    expect(await readdir(r.dir)).not.toContain('lock');
+
+    // nor into a file hard-linked there
+    await rm(join(r.dir, 'log.txt'));
+    await link(target, join(r.dir, 'log.txt'));
+    const r2 = await openRun({ ...base, runsDir: dir, config: cfg });
+    await expect(r2.log('hello')).rejects.toThrow(/is a hard link to another file/);
+    await r2.release();
+    expect(await readFile(target, 'utf8')).toBe('export PATH=/usr/bin\n');
+  });
+});
+
+describe('attempts of killed processes', () => {
+  it('are marked interrupted when the next process takes the run', async () => {
+    const cfg = { k: 5 };
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    await new Promise((res) => child.on('exit', res));
+    const r = await openRun({ ...base, runsDir: dir, config: cfg });
+    await r.release(); // as if killed: manifest still says running, lock left by the dead pid
+    const manifest = join(r.dir, 'manifest.json');
+    const m0 = JSON.parse(await readFile(manifest, 'utf8'));
+    m0.attempts[0].pid = child.pid;
+    await writeFile(manifest, JSON.stringify(m0));
+    await writeFile(join(r.dir, 'lock'), JSON.stringify({ pid: child.pid, hostname: hostname(), startedAt: m0.attempts[0].startedAt }));
+
+    const r2 = await openRun({ ...base, runsDir: dir, config: cfg });
+    const m = JSON.parse(await readFile(manifest, 'utf8'));
+    expect(m.status).toBe('running');
+    expect(m.attempts.map((a: { pid: number; status: string; endedAt: string | null }) => [a.pid, a.status, a.endedAt])).toEqual([
+      [child.pid, 'interrupted', null],
+      [process.pid, 'running', null],
+    ]);
+    expect(await readFile(join(r2.dir, 'log.txt'), 'utf8')).toContain(`the attempt of pid ${child.pid} started ${m0.attempts[0].startedAt} ended without finishing (its lock was stale: pid ${child.pid} on ${hostname()}); marked interrupted`);
+    await r2.complete({ ok: true });
+    const done = JSON.parse(await readFile(manifest, 'utf8'));
+    expect(done.attempts.map((a: { status: string }) => a.status)).toEqual(['interrupted', 'complete']);
   });
 });

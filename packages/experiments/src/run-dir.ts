@@ -1,8 +1,11 @@
-import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from './atomic';
+import { ExperimentError } from './errors';
 import { acquireLock, type Lock } from './lock';
 import { runIdFor } from './config-hash';
+import { readJsonFile, readJsonLines } from './read-json';
 import { gitRevision } from './git-revision';
 import type { BackendInfoLike, EpochMetricsLike, Technique } from './types';
 import pkg from '../package.json' with { type: 'json' };
@@ -60,16 +63,64 @@ export interface Run {
   release(): Promise<void>;
 }
 
-export async function readJsonFile<T>(path: string): Promise<T | null> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
+const exists = (p: string) => stat(p).then(() => true, () => false);
+
+/** manifest.json of a run directory, checked to be one (null when there is none yet). */
+export async function readManifest(path: string): Promise<Manifest | null> {
+  const m = await readJsonFile<Manifest>(path);
+  if (m === null) return null;
+  if (typeof m !== 'object' || Array.isArray(m) || (m.attempts !== undefined && !Array.isArray(m.attempts))) {
+    throw new ExperimentError(`${path} is not a run manifest (expected an object with an attempts list)`, {
+      file: path,
+      hint: `delete ${join(path, '..')} to start that run over, or restore the file`,
+    });
   }
+  return m;
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+/**
+ * Attempts still marked running when a process has just taken the run's lock were killed (their
+ * lock was released without a finish, or was stale and taken over): they become interrupted,
+ * their end time unknown.
+ */
+export function closeDeadAttempts(attempts: Manifest['attempts']): { attempts: Manifest['attempts']; closed: Manifest['attempts'] } {
+  const closed = attempts.filter((a) => a.status === 'running');
+  return { attempts: attempts.map((a) => (a.status === 'running' ? { ...a, status: 'interrupted' as const, endedAt: null } : a)), closed };
+}
+
+/**
+ * Append a line to `path` without following a symbolic link (or writing into a file with other
+ * hard links) that someone put there: the run log must never write into a file outside the run.
+ */
+export async function appendLine(path: string, line: string): Promise<void> {
+  let fh;
+  try {
+    // O_NONBLOCK: a FIFO under the name fails (ENXIO) instead of blocking
+    fh = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') {
+      throw new ExperimentError(`${path} is a symbolic link; the run log is not written through it`, {
+        file: path,
+        hint: `delete the link ${path} (its target is left alone) and re-run`,
+        cause: e,
+      });
+    }
+    throw new ExperimentError(`cannot write ${path} (${code ?? (e as Error).message})`, { file: path, hint: `delete ${path} and re-run`, cause: e });
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.nlink > 1) {
+      throw new ExperimentError(`${path} is ${st.isFile() ? 'a hard link to another file' : 'not a regular file'}; the run log is not written into it`, {
+        file: path,
+        hint: `delete ${path} and re-run`,
+      });
+    }
+    await fh.write(line);
+  } finally {
+    await fh.close();
+  }
+}
 
 /**
  * Open (create or resume) `<runsDir>/<technique>/<runId>/`, holding its lock until complete,
@@ -78,15 +129,36 @@ const exists = (p: string) => stat(p).then(() => true, () => false);
 export async function openRun(o: OpenRunOptions): Promise<Run> {
   const runId = runIdFor(o.profile, o.config);
   const dir = join(o.runsDir, o.technique, runId);
-  const manifestPath = join(dir, 'manifest.json');
-  const old = await readJsonFile<Manifest>(manifestPath);
-  if (old?.status === 'complete') {
-    const results = await readJsonFile<unknown>(join(dir, 'results.json'));
-    if (results && (o.isFinal?.(results) ?? true)) return finishedRun(dir, runId, o.technique, results);
-  }
+  const done = await completedRun(dir, runId, o);
+  if (done) return done;
   const resumed = await exists(dir);
   await mkdir(dir, { recursive: true });
   const lock: Lock = await acquireLock(join(dir, 'lock'));
+  try {
+    // read again under the lock: another process may have finished the run meanwhile
+    const again = await completedRun(dir, runId, o);
+    if (again) {
+      await lock.release();
+      return again;
+    }
+    return await openLocked(o, dir, runId, resumed, lock);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+}
+
+async function completedRun(dir: string, runId: string, o: OpenRunOptions): Promise<Run | null> {
+  const old = await readManifest(join(dir, 'manifest.json'));
+  if (old?.status !== 'complete') return null;
+  const results = await readJsonFile<unknown>(join(dir, 'results.json'));
+  return results && (o.isFinal?.(results) ?? true) ? finishedRun(dir, runId, o.technique, results) : null;
+}
+
+async function openLocked(o: OpenRunOptions, dir: string, runId: string, resumed: boolean, lock: Lock): Promise<Run> {
+  const manifestPath = join(dir, 'manifest.json');
+  const old = await readManifest(manifestPath);
+  const { attempts, closed } = closeDeadAttempts(old?.attempts ?? []);
   const t0 = Date.now();
   const now = new Date(t0).toISOString();
   const manifest: Manifest = {
@@ -103,23 +175,17 @@ export async function openRun(o: OpenRunOptions): Promise<Run> {
     startedAt: old?.startedAt ?? now,
     endedAt: null,
     durationSeconds: old?.durationSeconds ?? 0,
-    attempts: [...(old?.attempts ?? []), { pid: process.pid, startedAt: now, endedAt: null, status: 'running' }],
+    attempts: [...attempts, { pid: process.pid, startedAt: now, endedAt: null, status: 'running' }],
   };
-  await writeJsonAtomic(manifestPath, manifest);
-
   // metrics.jsonl is rewritten atomically from this map; an epoch re-run after a crash replaces
   // its old line instead of duplicating it.
   const metrics = new Map<string, MetricLine>();
   const metricsPath = join(dir, 'metrics.jsonl');
-  try {
-    for (const l of (await readFile(metricsPath, 'utf8')).split('\n')) {
-      if (!l.trim()) continue;
-      const m = JSON.parse(l) as MetricLine;
-      metrics.set(`${m.scope}\0${m.id}\0${m.epoch}`, m);
-    }
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  for (const m of (await readJsonLines<MetricLine>(metricsPath, { warn: o.log })) ?? []) {
+    metrics.set(`${m.scope}\0${m.id}\0${m.epoch}`, m);
   }
+  await writeJsonAtomic(manifestPath, manifest);
+
   let metricsWrite = Promise.resolve();
   let released = false;
 
@@ -145,7 +211,7 @@ export async function openRun(o: OpenRunOptions): Promise<Run> {
     async log(line) {
       const stamped = `${new Date().toISOString()} ${line}`;
       o.log?.(line);
-      await appendFile(join(dir, 'log.txt'), stamped + '\n');
+      await appendLine(join(dir, 'log.txt'), stamped + '\n');
     },
     metric(line) {
       metrics.set(`${line.scope}\0${line.id}\0${line.epoch}`, line);
@@ -166,9 +232,14 @@ export async function openRun(o: OpenRunOptions): Promise<Run> {
     },
     async fail(error, status = 'failed') {
       const msg = error instanceof Error ? error.message : String(error);
-      await run.log(`${status}: ${msg}`).catch(() => {});
-      await finish(status, msg);
-      await run.release();
+      try {
+        await run.log(`${status}: ${msg}`).catch(() => {});
+        // the caller rethrows the original error, which says more than a failed manifest write;
+        // an attempt left 'running' is marked interrupted by the next process
+        await finish(status, msg).catch(() => {});
+      } finally {
+        await run.release();
+      }
     },
     async release() {
       if (released) return;
@@ -176,6 +247,10 @@ export async function openRun(o: OpenRunOptions): Promise<Run> {
       await lock.release();
     },
   };
+  for (const a of closed) {
+    const how = lock.tookOver ? `its lock was stale: ${lock.previous ? `pid ${lock.previous.pid} on ${lock.previous.hostname}` : 'unreadable'}` : 'its lock was gone';
+    await run.log(`${runId}: the attempt of pid ${a.pid} started ${a.startedAt} ended without finishing (${how}); marked interrupted`);
+  }
   return run;
 }
 

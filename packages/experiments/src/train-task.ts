@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { writeFloat32Atomic, writeJsonAtomic } from './atomic';
-import { readJsonFile } from './run-dir';
+import { readJsonFile } from './read-json';
 import { subset, take, type DataRef, type LoadedData, type RawSplit } from './dataset';
 import { toTrainData, type Engine } from './engine';
 import { stratifiedKFold, stratifiedSplit } from './stratify';
@@ -77,7 +77,7 @@ export async function runTrainTask(
   t: TrainTask,
   hooks: TaskHooks = {},
 ): Promise<TaskResult | null> {
-  const done = await readJsonFile<TaskResult>(t.resultFile);
+  const done = await readJsonFile<TaskResult>(t.resultFile, { hint: `delete ${t.resultFile} to train that unit again` });
   if (done) return done;
   const d = unitData(await load(t.source), t);
   const train = toTrainData(d.train);

@@ -5,7 +5,8 @@ import { writeFloat32Atomic, writeJsonAtomic } from './atomic';
 import { createContext, type Context, type ExperimentOptions } from './context';
 import { createDataCache, subset } from './dataset';
 import { weightsHowTo, type Model, type VggVariant } from './engine';
-import { openRun, readJsonFile, type Run } from './run-dir';
+import { readJsonFile } from './read-json';
+import { openRun, type Run } from './run-dir';
 import { createEta, formatEpochLine } from './progress';
 import { deriveSeed } from './rng';
 import { readFloat32 } from './train-task';
@@ -93,7 +94,7 @@ async function transferIn(c: Context, run: Run, cfg: ReturnType<typeof transferC
   const models: TransferModelResult[] = [];
   for (const variant of t.variants) {
     if (c.o.signal?.aborted) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
-    const done = await readJsonFile<TransferModelResult>(run.path(variant, 'result.json'));
+    const done = await readJsonFile<TransferModelResult>(run.path(variant, 'result.json'), { hint: `delete ${run.path(variant, 'result.json')} to train that model again` });
     if (done) {
       models.push(done);
       continue;

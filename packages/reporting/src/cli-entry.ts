@@ -28,6 +28,7 @@ async function main(): Promise<number> {
   try {
     const r = await generateReport({ dataDir: values['data-dir']!, runsDir: values['runs-dir']!, outDir: values.out! });
     for (const m of r.missing) process.stderr.write(`not in the report: ${m}\n`);
+    for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
     process.stdout.write(`${r.htmlPath}\n${r.markdownPath}\n`);
     return 0;
   } catch (e) {

@@ -31,6 +31,8 @@ export interface GenerateReportResult {
   figures: string[];
   /** One line per input the report could not show (missing data files, techniques without runs). */
   missing: string[];
+  /** One line per malformed run file passed over (the run was skipped, the next candidate used). */
+  warnings: string[];
 }
 
 /** Builds the report document (no I/O): the six sections from the loaded inputs. */
@@ -85,5 +87,6 @@ export async function generateReport(o: GenerateReportOptions): Promise<Generate
     htmlPath: resolve(o.outDir, 'report.html'),
     figures: files.map((f) => `figures/${f.file}`),
     missing,
+    warnings: TECHNIQUES.flatMap((t) => runs[t].warnings ?? []),
   };
 }

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonIfExists, readJsonLinesIfExists } from './read-json.js';
+import { ReportError } from './report-error.js';
 
 export const TECHNIQUES = ['tune', 'holdout', 'kfold', 'transfer'] as const;
 export type Technique = (typeof TECHNIQUES)[number];
@@ -37,6 +38,8 @@ export interface RunLookup {
   run?: SelectedRun;
   /** Why there is no usable run, when there is none. */
   problem?: string;
+  /** Unreadable files passed over on the way (a malformed run is skipped, not fatal), one line each. */
+  warnings?: string[];
 }
 
 async function listDirs(dir: string): Promise<string[]> {
@@ -48,49 +51,90 @@ async function listDirs(dir: string): Promise<string[]> {
   }
 }
 
+const firstLine = (e: Error) => e.message.split('\n')[0];
+
+/** The run's files, or a ReportError naming the one that is malformed. */
+async function loadRun(dir: string, warn: (w: string) => void): Promise<{ manifest?: Manifest; results?: any; metrics?: any[] }> {
+  const manifest = await readJsonIfExists<Manifest>(join(dir, 'manifest.json'));
+  if (manifest !== undefined && (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest))) {
+    throw new ReportError(`${join(dir, 'manifest.json')} is not a run manifest (not a JSON object)`, { file: join(dir, 'manifest.json') });
+  }
+  const results = await readJsonIfExists(join(dir, 'results.json'));
+  if (results !== undefined && (typeof results !== 'object' || results === null || Array.isArray(results))) {
+    throw new ReportError(`${join(dir, 'results.json')} is not a results object`, { file: join(dir, 'results.json') });
+  }
+  const metrics = await readJsonLinesIfExists(join(dir, 'metrics.jsonl'), warn);
+  return { manifest, results, metrics };
+}
+
 /**
  * The run of a technique the report shows: `<runsDir>/<technique>/latest.json` if present, else
  * the newest directory whose manifest says 'complete' (by endedAt, then startedAt, then run id).
+ * A malformed run (a file that is not valid JSON) is skipped with a warning and the next
+ * candidate is used.
  */
 export async function selectRun(runsDir: string, technique: Technique): Promise<RunLookup> {
   const base = join(runsDir, technique);
-  const latest = await readJsonIfExists<{ runId?: string }>(join(base, 'latest.json'));
-  let runId: string | undefined;
-  let selectedBy: SelectedRun['selectedBy'] = 'latest.json';
+  const warnings: string[] = [];
+  const warn = (w: string) => warnings.push(w);
+  const skipped: string[] = [];
+  /** f(), or undefined after a warning when it meets a malformed file */
+  async function orSkip<T>(runId: string, f: () => Promise<T>, why = ''): Promise<T | undefined> {
+    try {
+      return await f();
+    } catch (e) {
+      if (!(e instanceof ReportError)) throw e;
+      warn(`${firstLine(e)}; skipped ${technique} run ${runId}${why}`);
+      skipped.push(runId);
+      return undefined;
+    }
+  }
+
+  let latest: { runId?: unknown } | undefined;
+  try {
+    latest = await readJsonIfExists<{ runId?: unknown }>(join(base, 'latest.json'));
+  } catch (e) {
+    if (!(e instanceof ReportError)) throw e;
+    warn(`${firstLine(e)}; using the newest complete ${technique} run instead`);
+  }
   if (latest && typeof latest.runId === 'string' && latest.runId) {
-    runId = latest.runId;
-    if (runId.includes('/') || runId.includes('\\') || runId === '..') {
-      return { technique, problem: `${join(base, 'latest.json')} names an invalid run id` };
+    const runId = latest.runId;
+    if (runId.includes('/') || runId.includes('\\') || runId === '..' || runId === '.') {
+      return { technique, problem: `${join(base, 'latest.json')} names an invalid run id`, warnings };
     }
-  } else {
-    selectedBy = 'newest complete';
-    const candidates: { runId: string; key: string }[] = [];
-    const statuses: string[] = [];
-    for (const name of await listDirs(base)) {
-      const m = await readJsonIfExists<Manifest>(join(base, name, 'manifest.json'));
-      if (!m) continue;
-      statuses.push(`${name}: ${m.status ?? 'unknown'}`);
-      if (m.status === 'complete') candidates.push({ runId: name, key: `${m.endedAt ?? ''}\u0000${m.startedAt ?? ''}\u0000${name}` });
-    }
-    candidates.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    runId = candidates.at(-1)?.runId;
-    if (!runId) {
-      return {
-        technique,
-        problem: statuses.length
-          ? `no completed ${technique} run in ${base} (found ${statuses.join(', ')})`
-          : `no ${technique} run found in ${base}`,
-      };
+    const dir = join(base, runId);
+    const files = await orSkip(runId, () => loadRun(dir, warn), ' (named by latest.json)');
+    if (files) {
+      if (!files.results) return { technique, problem: `run ${dir} has no results.json (status: ${files.manifest?.status ?? 'no manifest'})`, warnings };
+      return { technique, run: { technique, runId, dir, selectedBy: 'latest.json', ...files }, warnings };
     }
   }
-  const dir = join(base, runId);
-  const manifest = await readJsonIfExists<Manifest>(join(dir, 'manifest.json'));
-  const results = await readJsonIfExists(join(dir, 'results.json'));
-  const metrics = await readJsonLinesIfExists(join(dir, 'metrics.jsonl'));
-  if (!results) {
-    return { technique, problem: `run ${dir} has no results.json (status: ${manifest?.status ?? 'no manifest'})` };
+
+  const candidates: { runId: string; key: string }[] = [];
+  const statuses: string[] = [];
+  for (const name of await listDirs(base)) {
+    if (skipped.includes(name)) continue;
+    const m = await orSkip(name, () => readJsonIfExists<Manifest>(join(base, name, 'manifest.json')));
+    if (!m || typeof m !== 'object') continue;
+    statuses.push(`${name}: ${m.status ?? 'unknown'}`);
+    if (m.status === 'complete') candidates.push({ runId: name, key: `${m.endedAt ?? ''}\u0000${m.startedAt ?? ''}\u0000${name}` });
   }
-  return { technique, run: { technique, runId, dir, selectedBy, manifest, results, metrics } };
+  candidates.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+  for (const { runId } of candidates) {
+    const dir = join(base, runId);
+    const files = await orSkip(runId, () => loadRun(dir, warn));
+    if (!files) continue;
+    if (!files.results) return { technique, problem: `run ${dir} has no results.json (status: ${files.manifest?.status ?? 'no manifest'})`, warnings };
+    return { technique, run: { technique, runId, dir, selectedBy: 'newest complete', ...files }, warnings };
+  }
+  if (skipped.length) {
+    return { technique, problem: `no usable ${technique} run in ${base}: ${skipped.join(', ')} skipped as malformed (see the warnings)`, warnings };
+  }
+  return {
+    technique,
+    problem: statuses.length ? `no completed ${technique} run in ${base} (found ${statuses.join(', ')})` : `no ${technique} run found in ${base}`,
+    warnings,
+  };
 }
 
 export async function loadRuns(runsDir: string): Promise<Record<Technique, RunLookup>> {

@@ -24,12 +24,15 @@ export async function writeReportFiles(ctx: CommandContext, o: { dataDir: string
   ctx.progress.stop();
   const missing = Array.isArray(r.missing) ? (r.missing as string[]) : [];
   for (const m of missing) ctx.out.log(`report: ${m}`);
+  const warnings = Array.isArray(r.warnings) ? (r.warnings as string[]) : [];
+  for (const w of warnings) ctx.out.log(`report: warning: ${w}`);
   return {
     outDir: o.outDir,
     markdown: String(r.markdownPath ?? join(o.outDir, 'report.md')),
     html: String(r.htmlPath ?? join(o.outDir, 'report.html')),
     figures: Array.isArray(r.figures) ? r.figures.length : 0,
     missing,
+    warnings,
   };
 }
 

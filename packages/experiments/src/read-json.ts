@@ -1,0 +1,82 @@
+// Reading back the JSON the experiments wrote (manifest.json, results.json, metrics.jsonl, unit
+// results, summary.json): one place that names the file and the fix when it is corrupt, instead
+// of a bare "Unexpected token" from JSON.parse.
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ExperimentError } from './errors';
+
+/** Larger JSON files are refused before reading (the project writes a few MB at most). */
+export const MAX_JSON_BYTES = 256 * 1024 * 1024;
+
+export interface ReadJsonOptions {
+  /** what to do when the file is corrupt; default: delete the directory holding it (the run) or restore the file */
+  hint?: string;
+}
+
+const defaultHint = (path: string) => `delete ${dirname(path)} to start that run over, or restore the file`;
+
+/** The text of a regular file, or null when it does not exist. */
+async function readText(path: string, o: ReadJsonOptions): Promise<string | null> {
+  let fh;
+  try {
+    // O_NONBLOCK: a FIFO planted under the name must not block the open
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw new ExperimentError(`${path} cannot be read (${code ?? (e as Error).message})`, { file: path, hint: o.hint ?? defaultHint(path), cause: e });
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      throw new ExperimentError(`${path} is not a regular file (it is a ${st.isDirectory() ? 'directory' : 'special file'})`, { file: path, hint: o.hint ?? defaultHint(path) });
+    }
+    if (st.size > MAX_JSON_BYTES) {
+      throw new ExperimentError(`${path} is ${st.size} bytes, more than the ${MAX_JSON_BYTES} a run file can be`, { file: path, hint: o.hint ?? defaultHint(path) });
+    }
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+function corrupt(path: string, detail: string, o: ReadJsonOptions, cause?: unknown): ExperimentError {
+  return new ExperimentError(`${path} is not valid JSON (${detail})`, { file: path, hint: o.hint ?? defaultHint(path), cause });
+}
+
+/** A JSON file's value, or null when the file does not exist; corrupt content is an ExperimentError naming it. */
+export async function readJsonFile<T>(path: string, o: ReadJsonOptions = {}): Promise<T | null> {
+  const text = await readText(path, o);
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw corrupt(path, (e as Error).message, o, e);
+  }
+}
+
+/**
+ * The values of a JSON-lines file, or null when it does not exist. A torn last line (a crash
+ * while appending) is dropped with a warning; a bad line before the last is an error.
+ */
+export async function readJsonLines<T>(path: string, o: ReadJsonOptions & { warn?: (line: string) => void } = {}): Promise<T[] | null> {
+  const text = await readText(path, o);
+  if (text === null) return null;
+  const lines = text.split('\n');
+  const last = lines.findLastIndex((l) => l.trim() !== '');
+  const out: T[] = [];
+  for (let i = 0; i <= last; i++) {
+    if (!lines[i].trim()) continue;
+    try {
+      out.push(JSON.parse(lines[i]) as T);
+    } catch (e) {
+      if (i === last && !text.endsWith('\n')) {
+        o.warn?.(`${path}: ignoring a truncated last line (${lines[i].length} characters; an interrupted write)`);
+        break;
+      }
+      throw corrupt(path, `line ${i + 1}: ${(e as Error).message}`, o, e);
+    }
+  }
+  return out;
+}
