@@ -4,7 +4,3 @@ export type { BackendInfo, BackendName, BackendRequest, InitBackendOptions } fro
 export { resolveWasmDir, WASM_BINARY } from './wasm-paths';
 export { registerAllKernels } from '../kernels/register-all-kernels';
 export { registerAllGradients } from '../gradients/register-all-gradients';
-// The benchmark (`fmnist bench`, `nx run models:bench`). Importing it also arms its worker-thread
-// side: a worker started with `workerUrl` = a bundle that loads this package runs one training.
-export { runModelsBenchmark, buildReferenceCnn, randomBatch } from '../bench';
-export type { BenchResult, TrainBenchResult, VggBenchResult, SkippedBenchResult, ModelsBenchOptions } from '../bench';
