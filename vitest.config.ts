@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // and `nx affected -t test` run them per project with the same per-project configs.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*'],
+    projects: ['packages/*', 'apps/*', 'tools'],
   },
 });

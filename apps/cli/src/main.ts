@@ -5,7 +5,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { hideBin } from 'yargs/helpers';
-import { loadModels } from './packages';
 import { buildCli } from './cli';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, formatError, UsageError } from './errors';
 import { ChildFailedError } from './child-run';
@@ -67,10 +66,10 @@ export async function main(argv: string[]): Promise<number> {
 const args = hideBin(process.argv);
 if (typeof FMNIST_VERSION === 'string') setBundleFile(fileURLToPath(import.meta.url));
 if (!isMainThread) {
-  // A worker thread started from the bundle (e.g. by the models benchmark): loading the package
-  // runs its worker side, which talks to the parent through parentPort.
+  // A worker thread started from the bundle by the models benchmark (`fmnist bench`): it runs
+  // the training job it was given and talks to the parent through parentPort.
   pointAtBundledWasm();
-  await loadModels();
+  (await import('@fmnist/models/bench')).runBenchWorker();
 } else if (args[0] === WORKER_COMMAND) {
   // A worker process forked by @fmnist/experiments: it lives on its IPC channel. Ctrl-C reaches
   // the whole process group; the parent forwards the abort over IPC so that the worker stops

@@ -33,7 +33,6 @@ export interface TfModel {
 export interface ModelsApi {
   initBackend(requested?: string, o?: Record<string, unknown>): Promise<{ name: string; reason: string; threads: number; version: string }>;
   loadModel(dir: string): Promise<TfModel>;
-  runModelsBenchmark(o: Record<string, unknown>): Promise<unknown>;
   [name: string]: unknown;
 }
 

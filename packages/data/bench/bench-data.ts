@@ -1,6 +1,12 @@
 // Data benchmark: load IDX, load the Arrow cache, Pearson 785x785 on the training set, next to
 // numpy (/usr/bin/python3) doing the same work. Prints JSON lines, then a table.
-//   npx nx run data:bench [-- --data-dir DIR --repeats N --threads T]
+//   npx nx run data:bench
+// Options (environment variables, never argv: only the CLI parses a command line):
+//   FMNIST_DATA_DIR=DIR          the dataset, found as everywhere else when unset
+//   FMNIST_BENCH_REPEATS=3       runs per task (the best counts)
+//   FMNIST_BENCH_THREADS=T       worker threads of the parallel correlation (default: the cores)
+//   FMNIST_BENCH_PYTHON=PATH     the numpy peer's interpreter (default /usr/bin/python3)
+// e.g. FMNIST_BENCH_REPEATS=1 npx nx run data:bench
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
@@ -8,14 +14,19 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COLUMN_NAMES, locateDataset, pearson, pearsonParallel, prepare, readCsv, readIdxSplit, readPrepared } from '../src/index.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+/** A positive integer from the environment; a bad value stops the benchmark with one line (exit 2). */
+function envCount(name: string, fallback: number): number {
+  const v = process.env[name]?.trim();
+  if (!v) return fallback;
+  const n = Number(v);
+  if (Number.isInteger(n) && n >= 1 && n <= 1024) return n;
+  process.stderr.write(`error: ${name}=${v}: expected an integer from 1 to 1024\n`);
+  process.exit(2);
 }
 
-const repeats = Number(arg('repeats', '3'));
-const threads = Number(arg('threads', String(availableParallelism())));
-const python = arg('python', '/usr/bin/python3');
+const repeats = envCount('FMNIST_BENCH_REPEATS', 3);
+const threads = envCount('FMNIST_BENCH_THREADS', availableParallelism());
+const python = process.env.FMNIST_BENCH_PYTHON?.trim() || '/usr/bin/python3';
 
 async function best(fn: () => Promise<unknown> | unknown, n = repeats): Promise<number> {
   let b = Infinity;
@@ -32,7 +43,7 @@ function emit(task: string, impl: string, seconds: number, extra: Record<string,
   console.log(JSON.stringify({ bench: 'data', task, impl, seconds: Number(seconds.toFixed(4)), ...extra }));
 }
 
-const loc = await locateDataset({ dataDir: process.argv.includes('--data-dir') ? arg('data-dir', '') : undefined });
+const loc = await locateDataset();
 if (loc.kind !== 'idx') throw new Error(`the benchmark needs the IDX files; ${loc.dir} holds CSVs`);
 const f = loc.files;
 

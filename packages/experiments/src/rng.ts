@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-
-/** A seeded 32-bit PRNG (mulberry32, the one the models package shuffles and drops out with). */
-export { mulberry32 as createRng } from '@fmnist/models';
+// Seeded randomness for the experiments: the models package's generator and its one seed
+// derivation (a child seed from a parent seed and a path of names, e.g. ("fold", 3)).
+export { mulberry32 as createRng, deriveSeed } from '@fmnist/models';
 
 /** Fisher-Yates shuffle in place with a seeded generator. */
 export function shuffleInPlace<T>(a: T[] | Uint32Array, rng: () => number): void {
@@ -11,13 +10,4 @@ export function shuffleInPlace<T>(a: T[] | Uint32Array, rng: () => number): void
     a[i] = a[j];
     a[j] = t;
   }
-}
-
-/**
- * A child seed derived from a parent seed and a path of names ("fold", 3): independent of the
- * order in which units run, so concurrency never changes results.
- */
-export function deriveSeed(seed: number, ...parts: (string | number)[]): number {
-  const h = createHash('sha256').update(JSON.stringify([seed, ...parts])).digest();
-  return h.readUInt32LE(0) & 0x7fffffff;
 }

@@ -1,25 +1,28 @@
 // `npx nx run models:bench`: one JSON line per backend (training the reference CNN, batch 500)
 // and per VGG19 input size (conv-base forward). Compare with the PyTorch peer, run right after:
 //   /usr/bin/python3 ../shared/bench/torch_cnn.py
-// Options: --backends wasm,cpu  --steps N  --warmup N  --workers N  --cpu-steps N  --cpu-batch N  --vgg 32,48|none
-import { runModelsBenchmark } from '../src/bench';
-import type { BackendName } from '../src/backend/init-backend';
+// Options (environment variables; `fmnist bench` takes the same as flags):
+//   FMNIST_BENCH_BACKENDS=wasm,cpu    backends to measure (default tensorflow,wasm,cpu)
+//   FMNIST_BENCH_STEPS=10             timed steps        FMNIST_BENCH_WARMUP=3   untimed steps first
+//   FMNIST_BENCH_WORKERS=N            concurrent trainings for the all-cores figure (default: cores)
+//   FMNIST_BENCH_CPU_STEPS=1          steps on the slow cpu backend (0 skips it)
+//   FMNIST_BENCH_CPU_BATCH=20         batch on the cpu backend
+//   FMNIST_BENCH_VGG=32,48|none       VGG19 forward input sizes
+// e.g. FMNIST_BENCH_BACKENDS=wasm FMNIST_BENCH_VGG=none npx nx run models:bench
+import { envInt, envList } from './bench-env';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const num = (name: string) => (arg(name) === undefined ? undefined : Number(arg(name)));
-const vgg = arg('vgg');
+const vgg = process.env.FMNIST_BENCH_VGG?.trim();
+const vggSizes = !vgg ? undefined : vgg === 'none' ? [] : vgg.split(',').map((s) => envInt('FMNIST_BENCH_VGG', 32, 224, { FMNIST_BENCH_VGG: s }) as number);
 
-await runModelsBenchmark({
-  backends: arg('backends')?.split(',') as BackendName[] | undefined,
-  steps: num('steps'),
-  warmup: num('warmup'),
-  workers: num('workers'),
-  cpuSteps: num('cpu-steps'),
-  cpuBatch: num('cpu-batch'),
-  vggSizes: vgg === undefined ? undefined : vgg === 'none' ? [] : vgg.split(',').map(Number),
-  workerUrl: new URL('../src/bench.ts', import.meta.url),
-  onResult: (r) => console.log(JSON.stringify(r)),
-});
+const options = {
+  backends: envList('FMNIST_BENCH_BACKENDS', ['tensorflow', 'wasm', 'cpu'] as const),
+  steps: envInt('FMNIST_BENCH_STEPS', 1, 10_000),
+  warmup: envInt('FMNIST_BENCH_WARMUP', 0, 1000),
+  workers: envInt('FMNIST_BENCH_WORKERS', 1, 256),
+  cpuSteps: envInt('FMNIST_BENCH_CPU_STEPS', 0, 10_000),
+  cpuBatch: envInt('FMNIST_BENCH_CPU_BATCH', 1, 10_000),
+  vggSizes,
+};
+// Imported after the options are read, so that a bad one fails before TensorFlow.js loads.
+const { runModelsBenchmark } = await import('./models-bench');
+await runModelsBenchmark({ ...options, onResult: (r) => console.log(JSON.stringify(r)) });

@@ -1,11 +1,13 @@
 // Runs the wasm training benchmark and the PyTorch peer one right after the other, several
 // rounds, and prints the ratios (the figure to quote: absolute numbers drift with the load).
-// Run: node --import tsx/esm packages/models/bench/compare-torch.ts [rounds=3]
+// Run: node --import tsx/esm packages/models/bench/compare-torch.ts
 //   (needs /usr/bin/python3 with torch: apt-get install -y python3-torch)
+// Options (environment variables): FMNIST_BENCH_ROUNDS=3, the rounds to run.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { envInt } from './bench-env';
 
-const rounds = Number(process.argv[2] ?? 3);
+const rounds = envInt('FMNIST_BENCH_ROUNDS', 1, 100) ?? 3;
 const torchScript = fileURLToPath(new URL('../../../../shared/bench/torch_cnn.py', import.meta.url));
 const benchScript = fileURLToPath(new URL('./bench-models.ts', import.meta.url));
 
@@ -21,8 +23,9 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 const ratios: number[] = [];
 const singleRatios: number[] = [];
 for (let r = 1; r <= rounds; r++) {
-  const out = execFileSync(process.execPath, ['--import', 'tsx/esm', benchScript, '--backends', 'wasm', '--vgg', 'none'], {
+  const out = execFileSync(process.execPath, ['--import', 'tsx/esm', benchScript], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, FMNIST_BENCH_BACKENDS: 'wasm', FMNIST_BENCH_VGG: 'none' },
   });
   const wasm = jsonLines(out).find((l) => l.kind === 'train-reference-cnn');
   if (!wasm) throw new Error(`no wasm result in:\n${out}`);

@@ -1,18 +1,22 @@
 // Per-kernel time of one training step of the reference CNN (batch 500) on a backend.
-// Run: node --import tsx/esm packages/models/bench/profile-training.ts [wasm|cpu|tensorflow] [batch] [reference|strong]
-// ('strong' = the models team's STRONG_CNN from createCnn: relu, batch norm, dropout, 'same').
+// Run: node --import tsx/esm packages/models/bench/profile-training.ts
+// Options (environment variables):
+//   FMNIST_BENCH_BACKEND=wasm|cpu|tensorflow   (default wasm)
+//   FMNIST_BENCH_BATCH=500
+//   FMNIST_BENCH_MODEL=reference|strong        ('strong' = the models team's STRONG_CNN from
+//                                               createCnn: relu, batch norm, dropout, 'same')
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index';
-import { buildReferenceCnn, randomBatch } from '../src/bench';
+import { createCnn, STRONG_CNN } from '../src/cnn';
+import { envChoice, envInt } from './bench-env';
+import { buildReferenceCnn, randomBatch } from './models-bench';
 
-const backendName = (process.argv[2] ?? 'wasm') as 'wasm';
-const batch = Number(process.argv[3] ?? 500);
+const backendName = envChoice('FMNIST_BENCH_BACKEND', ['wasm', 'cpu', 'tensorflow'] as const, 'wasm');
+const batch = envInt('FMNIST_BENCH_BATCH', 1, 100_000) ?? 500;
+const which = envChoice('FMNIST_BENCH_MODEL', ['reference', 'strong'] as const, 'reference');
 const info = await initBackend(backendName);
 console.log(info.reason);
-const which = process.argv[4] ?? 'reference';
-const model = which === 'strong'
-  ? (await import('../src/cnn')).createCnn((await import('../src/cnn')).STRONG_CNN)
-  : buildReferenceCnn(0);
+const model = which === 'strong' ? createCnn(STRONG_CNN) : buildReferenceCnn(0);
 const { x, y } = randomBatch(batch, 1);
 for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y);
 const t0 = performance.now();

@@ -2,26 +2,20 @@
 // Dense(128), Adam 0.001, batch 500) on all 60,000 training images and scores it on the 10,000
 // test images after every epoch. One JSON line per epoch, then a final line.
 //
-//   node --import tsx/esm packages/models/bench/reference-accuracy.ts [--epochs 15] [--seed 1] [--backend auto]
+//   node --import tsx/esm packages/models/bench/reference-accuracy.ts
+// Options (environment variables): FMNIST_BENCH_EPOCHS=15, FMNIST_BENCH_SEED=1,
+// FMNIST_BENCH_BACKEND=auto|tensorflow|wasm|cpu; the data is found as everywhere (FMNIST_DATA_DIR, ...).
 //
 // Takes tens of minutes on 2 cores: it is a benchmark, not a test.
-import { parseArgs } from 'node:util';
 import { encodeForCnn, locateDataset, readIdxSplit } from '@fmnist/data';
 import { createCnn, evaluate, initBackend, REFERENCE_CNN, train } from '../src/index';
+import { envChoice, envInt } from './bench-env';
 
-const { values } = parseArgs({
-  options: {
-    epochs: { type: 'string', default: '15' },
-    seed: { type: 'string', default: '1' },
-    backend: { type: 'string', default: 'auto' },
-    'data-dir': { type: 'string' },
-  },
-});
-const epochs = Number(values.epochs);
-const seed = Number(values.seed);
+const epochs = envInt('FMNIST_BENCH_EPOCHS', 1, 1000) ?? 15;
+const seed = envInt('FMNIST_BENCH_SEED', 0, 2 ** 31 - 1) ?? 1;
 
-const backend = await initBackend(values.backend as 'auto');
-const location = await locateDataset({ dataDir: values['data-dir'] });
+const backend = await initBackend(envChoice('FMNIST_BENCH_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const, 'auto'));
+const location = await locateDataset();
 if (location.kind !== 'idx') throw new Error(`reference-accuracy reads IDX files; found ${location.kind} files in ${location.dir}`);
 const trainSplit = await readIdxSplit(location.files.trainImages, location.files.trainLabels);
 const testSplit = await readIdxSplit(location.files.testImages, location.files.testLabels);

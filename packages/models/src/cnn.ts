@@ -1,6 +1,6 @@
 // The CNN factory: the original study's network and stronger variants from hyperparameters.
 import * as tf from '@tensorflow/tfjs';
-import { mixSeed } from './rng';
+import { deriveSeed } from './rng';
 import { fastBatchNormalization } from './fast-batch-norm';
 import { SeededDropout } from './seeded-dropout';
 import { createOptimizer } from './optimizer';
@@ -86,7 +86,7 @@ export function resolveCnnOptions(o: Partial<CnnOptions> = {}, base: Readonly<Cn
 
 /** Glorot-uniform initialiser seeded per layer, so the same seed gives the same weights. */
 export function seededGlorot(seed: number, layerIndex: number): ReturnType<typeof tf.initializers.glorotUniform> {
-  return tf.initializers.glorotUniform({ seed: mixSeed(seed, layerIndex) });
+  return tf.initializers.glorotUniform({ seed: deriveSeed(seed, layerIndex) });
 }
 
 /** Compiles with categorical cross-entropy and accuracy, the loss the study reports. */
@@ -125,7 +125,7 @@ export function createCnn(options: Partial<CnnOptions> = {}): tf.LayersModel {
       }
     }
     model.add(tf.layers.maxPooling2d({ name: `pool${b + 1}`, poolSize: 2 }));
-    if (o.dropout > 0) model.add(new SeededDropout({ name: `drop${b + 1}`, rate: o.dropout, seed: mixSeed(o.seed, 1000 + b) }));
+    if (o.dropout > 0) model.add(new SeededDropout({ name: `drop${b + 1}`, rate: o.dropout, seed: deriveSeed(o.seed, 1000 + b) }));
   });
   model.add(tf.layers.flatten({ name: 'flatten' }));
   if (o.denseUnits > 0) {
@@ -142,7 +142,7 @@ export function createCnn(options: Partial<CnnOptions> = {}): tf.LayersModel {
       model.add(fastBatchNormalization({ name: 'dense1_bn', momentum: o.batchNormMomentum ?? DEFAULT_BATCH_NORM_MOMENTUM }));
       model.add(tf.layers.activation({ name: 'dense1_act', activation: o.activation }));
     }
-    if (o.dropout > 0) model.add(new SeededDropout({ name: 'dense1_drop', rate: o.dropout, seed: mixSeed(o.seed, 2000) }));
+    if (o.dropout > 0) model.add(new SeededDropout({ name: 'dense1_drop', rate: o.dropout, seed: deriveSeed(o.seed, 2000) }));
   }
   model.add(tf.layers.dense({ name: 'output', units: NUM_CLASSES, activation: 'softmax', kernelInitializer: seededGlorot(o.seed, li++) }));
   compileClassifier(model, o);

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FastBatchNormalization, fastBatchNormalization } from './fast-batch-norm';
-import { FMNIST_CHANNEL_AFFINE2 } from './kernels/channel-affine2';
+import { FMNIST_CHANNEL_AFFINE2 } from './kernels/fmnist-channel-affine2';
 import { maxAbs, maxAbsDiff, seededArray, useBackend } from './kernels/kernel-test-utils';
 
 beforeAll(async () => {

@@ -12,8 +12,8 @@
 // kernels do not cover (other backends, channels % 4 != 0, no centre/scale, another axis) run
 // the stock code.
 import * as tf from '@tensorflow/tfjs';
-import { FMNIST_BN_GRAD_SUMS } from './kernels/batch-norm-grad-sums';
-import { FMNIST_CHANNEL_AFFINE2 } from './kernels/channel-affine2';
+import { FMNIST_BN_GRAD_SUMS } from './kernels/fmnist-batch-norm-grad-sums';
+import { FMNIST_CHANNEL_AFFINE2 } from './kernels/fmnist-channel-affine2';
 
 type BatchNormArgs = Parameters<typeof tf.layers.batchNormalization>[0];
 

@@ -1,7 +1,7 @@
 // The new classification head trained on frozen VGG features.
 import * as tf from '@tensorflow/tfjs';
 import { ACTIVATIONS, NUM_CLASSES, compileClassifier, seededGlorot, type CnnOptions } from './cnn';
-import { mixSeed } from './rng';
+import { deriveSeed } from './rng';
 import { SeededDropout } from './seeded-dropout';
 
 export type HeadOptions = Pick<CnnOptions, 'activation' | 'denseUnits' | 'dropout' | 'optimizer' | 'learningRate' | 'momentum' | 'seed'>;
@@ -26,7 +26,7 @@ export function createHead(featureDim: number, options: Partial<CnnOptions> = {}
   if (o.denseUnits > 0) {
     x = tf.layers.dense({ name: 'head_dense', units: o.denseUnits, activation: o.activation, kernelInitializer: seededGlorot(o.seed, 0) }).apply(x) as tf.SymbolicTensor;
   }
-  if (o.dropout > 0) x = new SeededDropout({ name: 'head_drop', rate: o.dropout, seed: mixSeed(o.seed, 2000) }).apply(x) as tf.SymbolicTensor;
+  if (o.dropout > 0) x = new SeededDropout({ name: 'head_drop', rate: o.dropout, seed: deriveSeed(o.seed, 2000) }).apply(x) as tf.SymbolicTensor;
   const out = tf.layers
     .dense({ name: 'predictions', units: NUM_CLASSES, activation: 'softmax', kernelInitializer: seededGlorot(o.seed, 1) })
     .apply(x) as tf.SymbolicTensor;

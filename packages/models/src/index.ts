@@ -13,7 +13,7 @@ export { VGG19_SPEC, createVgg19Base } from './vgg19';
 export { preprocessCaffe, vggFeatureDim, vggConvLayerNames, IMAGENET_MEAN_BGR, MIN_VGG_INPUT, DEFAULT_VGG_INPUT } from './vgg-base';
 export type { VggVariant, VggSpec } from './vgg-base';
 export { SeededDropout, registerCustomLayers } from './seeded-dropout';
-export { mulberry32, mixSeed, permutation } from './rng';
+export { mulberry32, deriveSeed, permutation } from './rng';
 export { CNN_LIMITS, TRAIN_LIMITS, VGG_INPUT_LIMITS, PADDINGS, inRange, describeRange, checkRange, cnnShapeProblem } from './limits';
 export type { Range, Padding } from './limits';
 export { ModelsError } from './errors';

@@ -15,13 +15,17 @@ export function mulberry32(seed: number): () => number {
 }
 
 /**
- * Mixes integers into one non-zero 32-bit seed (murmur3 finaliser per part). Non-zero because
- * tfjs treats a seed of 0 as "no seed" and falls back to Math.random.
+ * The workspace's one seed derivation: a child seed from a parent seed and a path of parts,
+ * numbers or names (`deriveSeed(seed, 'fold', 3)`, `deriveSeed(seed, layerIndex)`). A pure
+ * function of its arguments, so a unit's seed never depends on the order units run in. Integers
+ * go in as they are (floored, mod 2^32), names as a 32-bit hash of their UTF-16 code units; each
+ * part is mixed with the murmur3 finaliser. The result is a non-zero 32-bit integer, because tfjs
+ * treats a seed of 0 as "no seed" and falls back to Math.random.
  */
-export function mixSeed(...parts: number[]): number {
+export function deriveSeed(seed: number, ...parts: (string | number)[]): number {
   let h = 0x9e3779b9;
-  for (const p of parts) {
-    let k = Math.floor(p) >>> 0;
+  for (const p of [seed, ...parts]) {
+    let k = typeof p === 'string' ? hashName(p) : Math.floor(p) >>> 0;
     k = Math.imul(k ^ (k >>> 16), 0x85ebca6b);
     k = Math.imul(k ^ (k >>> 13), 0xc2b2ae35);
     k ^= k >>> 16;
@@ -29,6 +33,13 @@ export function mixSeed(...parts: number[]): number {
     h ^= h >>> 15;
   }
   return h === 0 ? 1 : h >>> 0;
+}
+
+/** FNV-1a over the UTF-16 code units, started from the length (so "a" and "a\0" differ). */
+function hashName(s: string): number {
+  let h = (0x811c9dc5 ^ s.length) >>> 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 /** A uniformly random permutation of 0..n-1 (Fisher-Yates) determined by the seed. */

@@ -4,7 +4,7 @@
 // so a resumed run draws exactly the masks an uninterrupted run would.
 import * as tf from '@tensorflow/tfjs';
 import { CNN_LIMITS, checkRange } from './limits';
-import { mixSeed, mulberry32 } from './rng';
+import { deriveSeed, mulberry32 } from './rng';
 
 export interface SeededDropoutArgs {
   rate: number;
@@ -34,7 +34,7 @@ export class SeededDropout extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!kwargs?.training || this.rate === 0) return x;
-    const rnd = mulberry32(mixSeed(this.seed, this.step++));
+    const rnd = mulberry32(deriveSeed(this.seed, this.step++));
     const keep = 1 / (1 - this.rate);
     const mask = new Float32Array(x.size);
     for (let i = 0; i < mask.length; i++) mask[i] = rnd() < this.rate ? 0 : keep;

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readCheckpointFile, restoreCheckpoint, writeCheckpoint } from './checkpoint';
 import { ModelsError } from './errors';
 import { lossAndAccuracy, predictProbabilities } from './evaluate';
-import { mixSeed, permutation } from './rng';
+import { deriveSeed, permutation } from './rng';
 import { setNoiseStep } from './seeded-dropout';
 import { checkTrainData, gatherBatch, type TrainData } from './train-data';
 import { TRAIN_LIMITS, checkRange } from './limits';
@@ -87,7 +87,7 @@ function setLearningRate(opt: tf.Optimizer, lr: number): void {
 
 /** Shuffling order of an epoch: a pure function of (seed, epoch), so resuming needs no RNG state. */
 export function epochOrder(n: number, seed: number, epoch: number): Uint32Array {
-  return permutation(n, mixSeed(seed, 0x5eed, epoch));
+  return permutation(n, deriveSeed(seed, 0x5eed, epoch));
 }
 
 const nextTick = () => new Promise<void>((r) => setImmediate(r));

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { cpus } from 'node:os';
+import { registerAllGradients } from '../gradients/register-all-gradients';
 import { registerAllKernels } from '../kernels/register-all-kernels';
 import { resolveWasmDir } from './wasm-paths';
 
@@ -77,6 +78,7 @@ async function tryWasm(o: InitBackendOptions): Promise<{ ok: true; info: Backend
       setWasmPaths(where.dir.endsWith('/') ? where.dir : `${where.dir}/`);
     }
     const kernels = registerAllKernels();
+    registerAllGradients();
     if (!(await tf.setBackend('wasm'))) return { ok: false, why: `the WASM backend failed to initialise from ${where.dir}` };
     await tf.ready();
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;

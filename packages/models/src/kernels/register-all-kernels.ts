@@ -1,24 +1,22 @@
 // Registers the fmnist training kernels for the wasm backend, replacing upstream ones where
-// they are slower, and the Tanh gradient that uses FmnistTanhGrad on wasm. Idempotent; returns
-// the kernel names.
+// they are slower (the gradients that call the fmnist kernels: gradients/register-all-gradients.ts).
+// One kernel per file, each exporting `<kernelName>Config: KernelConfig`. Idempotent; returns the
+// kernel names.
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-mat-mul';
-import { batchNormGradSumsConfig } from './batch-norm-grad-sums';
 import { castConfig } from './cast';
-import { channelAffine2Config } from './channel-affine2';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { fmnistBatchNormGradSumsConfig } from './fmnist-batch-norm-grad-sums';
+import { fmnistChannelAffine2Config } from './fmnist-channel-affine2';
+import { fmnistReluGradConfig } from './fmnist-relu-grad';
+import { fmnistTanhGradConfig } from './fmnist-tanh-grad';
 import { fusedBatchNormConfig } from './fused-batch-norm';
-import { fusedBatchNormGradientConfig } from './fused-batch-norm-gradient';
 import { identityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { meanConfig } from './mean';
-import { reluGradConfig } from './relu-grad';
-import { reluGradientConfig } from './relu-gradient';
 import { sumConfig } from './sum';
 import { tanhConfig } from './tanh';
-import { tanhGradConfig } from './tanh-grad';
-import { tanhGradientConfig } from './tanh-gradient';
 import { tileConfig } from './tile';
 import { upstreamKernels } from './wasm-kernel-utils';
 
@@ -28,16 +26,16 @@ export const FMNIST_WASM_KERNELS: readonly tf.KernelConfig[] = [
   maxPoolGradConfig,
   batchMatMulConfig,
   tanhConfig,
-  tanhGradConfig,
+  fmnistTanhGradConfig,
   sumConfig,
   identityConfig,
   meanConfig,
   tileConfig,
   fusedBatchNormConfig,
   castConfig,
-  batchNormGradSumsConfig,
-  reluGradConfig,
-  channelAffine2Config,
+  fmnistBatchNormGradSumsConfig,
+  fmnistReluGradConfig,
+  fmnistChannelAffine2Config,
 ];
 
 const registered = new Set<string>();
@@ -62,13 +60,6 @@ export function registerAllKernels(): string[] {
     }
     tf.registerKernel(config);
     registered.add(k.kernelName);
-  }
-  if (!registered.has('gradients')) {
-    // Gradients are global (all backends); these switch to the fused kernels on wasm only.
-    tf.registerGradient(tanhGradientConfig);
-    tf.registerGradient(fusedBatchNormGradientConfig);
-    tf.registerGradient(reluGradientConfig);
-    registered.add('gradients');
   }
   return FMNIST_WASM_KERNELS.map((k) => k.kernelName);
 }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { buildReferenceCnn } from '../bench';
+import { buildReferenceCnn } from '../../bench/models-bench';
 import { useBackend } from './kernel-test-utils';
 
 const DATA = '/usr/share/datasets/fashion-mnist';

@@ -4,10 +4,14 @@
 // "imagesPerSecond" is what a user gets with every core busy: `workers` independent trainings
 // (one per core, in worker threads, as k-fold folds / tuning trials run) started together,
 // total images over wall time. `singleProcessImagesPerSecond` is one training alone.
+//
+// Not part of the library's surface: `@fmnist/models/bench` (bench/index.ts) exports it, for
+// `fmnist bench` and `nx run models:bench`. Importing it has no side effect; a worker thread runs
+// its training when its entry calls runBenchWorker() (bench-worker.ts, or the CLI bundle).
 import * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { initBackend, type BackendInfo, type BackendName } from './backend/init-backend';
+import { initBackend, type BackendInfo, type BackendName } from '../src/backend/index';
 
 export interface TrainBenchResult {
   kind: 'train-reference-cnn';
@@ -53,6 +57,11 @@ export interface ModelsBenchOptions {
   vggSizes?: number[];
   vggBatch?: number;       // 32
   onResult?: (r: BenchResult) => void;
+  /**
+   * The module each worker thread starts, which must call runBenchWorker(): by default
+   * bench-worker.ts (TypeScript, through tsx); a bundle passes itself.
+   */
+  workerUrl?: URL;
 }
 
 /** The reference CNN, exactly as torch_cnn.py: conv(32,3,tanh) pool conv(64,3,tanh) pool dense(128,tanh) dense(10). */
@@ -107,10 +116,15 @@ async function trainJob(job: TrainJob, waitForGo?: () => Promise<void>): Promise
   return { info, images: job.batch * job.steps, seconds: (end - start) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, start, end };
 }
 
-// Worker side: warm up, report ready, wait for 'go', train, report.
-if (!isMainThread && (workerData as { fmnistBenchJob?: TrainJob } | null)?.fmnistBenchJob && parentPort) {
+/**
+ * The worker side of the concurrent measurement: in a worker thread started by
+ * runModelsBenchmark, warm up, report ready, wait for 'go', train, report. Returns false (and
+ * does nothing) anywhere else, so an entry file may call it unconditionally.
+ */
+export function runBenchWorker(): boolean {
+  const job = (workerData as { fmnistBenchJob?: TrainJob } | null)?.fmnistBenchJob;
+  if (isMainThread || !job || !parentPort) return false;
   const port = parentPort;
-  const job = (workerData as { fmnistBenchJob: TrainJob }).fmnistBenchJob;
   trainJob(job, () => new Promise<void>((resolve) => {
     port.once('message', () => resolve());
     port.postMessage({ ready: true });
@@ -118,6 +132,7 @@ if (!isMainThread && (workerData as { fmnistBenchJob?: TrainJob } | null)?.fmnis
     (r) => port.postMessage({ result: r }),
     (e: unknown) => port.postMessage({ error: e instanceof Error ? e.message : String(e) }),
   );
+  return true;
 }
 
 /** A worker running `url`; TypeScript sources (dev, tests) go through tsx's loader. */
@@ -196,7 +211,7 @@ function round(v: number): number {
 }
 
 /** Runs the benchmark; returns (and reports through onResult) one result per backend and VGG size. */
-export async function runModelsBenchmark(o: ModelsBenchOptions & { workerUrl?: URL } = {}): Promise<BenchResult[]> {
+export async function runModelsBenchmark(o: ModelsBenchOptions = {}): Promise<BenchResult[]> {
   const backends = o.backends ?? ['tensorflow', 'wasm', 'cpu'];
   const batch = o.batch ?? 500;
   const warmup = o.warmup ?? 3;
@@ -206,7 +221,7 @@ export async function runModelsBenchmark(o: ModelsBenchOptions & { workerUrl?: U
   const cpuBatch = o.cpuBatch ?? 20;
   const vggSizes = o.vggSizes ?? [32, 48];
   const vggBatch = o.vggBatch ?? 32;
-  const workerUrl = o.workerUrl ?? new URL(import.meta.url);
+  const workerUrl = o.workerUrl ?? new URL('./bench-worker.ts', import.meta.url);
   const out: BenchResult[] = [];
   const emit = (r: BenchResult) => {
     out.push(r);

@@ -1,9 +1,9 @@
 // Gradient of Tanh: on the wasm backend one FmnistTanhGrad kernel, elsewhere tfjs's own
 // formula dy * (1 - y^2). Gradients are registered for all backends, hence the switch.
 import * as tf from '@tensorflow/tfjs';
-import { FMNIST_TANH_GRAD } from './tanh-grad';
+import { FMNIST_TANH_GRAD } from '../kernels/fmnist-tanh-grad';
 
-export const tanhGradientConfig: tf.GradConfig = {
+export const tanhGradConfig: tf.GradConfig = {
   kernelName: tf.Tanh,
   outputsToSave: [true],
   gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {

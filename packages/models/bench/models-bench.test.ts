@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runModelsBenchmark, type BenchResult } from './bench';
+import { runModelsBenchmark, type BenchResult } from './models-bench';
 
 describe('runModelsBenchmark', () => {
   it('trains on wasm alone and in concurrent worker threads, and reports unavailable backends', async () => {

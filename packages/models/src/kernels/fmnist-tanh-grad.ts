@@ -1,5 +1,5 @@
 // FmnistTanhGrad: dx = dy * (1 - y^2) in one SIMD pass instead of three tensor ops (Square,
-// Sub, Mul). Registered for wasm; the Tanh gradient (tanh-gradient.ts) calls it on wasm only.
+// Sub, Mul). Registered for wasm; the Tanh gradient (gradients/tanh-grad.ts) calls it on wasm only.
 import * as tf from '@tensorflow/tfjs';
 import { fmnistSimd, offsetOf } from './fmnist-simd';
 import type { WasmBackendLike } from './wasm-kernel-utils';
@@ -16,7 +16,7 @@ function tanhGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf
   return out;
 }
 
-export const tanhGradConfig: tf.KernelConfig = {
+export const fmnistTanhGradConfig: tf.KernelConfig = {
   kernelName: FMNIST_TANH_GRAD,
   backendName: 'wasm',
   kernelFunc: tanhGrad as unknown as tf.KernelFunc,

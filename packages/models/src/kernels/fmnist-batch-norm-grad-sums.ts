@@ -1,6 +1,6 @@
 // FmnistBatchNormGradSums: the per-channel reductions a batch-norm gradient needs, in one SIMD
 // pass over x and dy: [sum(dy), sum(dy * (x - mean))] as a [2, C] tensor. Used by
-// fused-batch-norm-gradient.ts on wasm; C % 4 == 0 (callers check).
+// gradients/fused-batch-norm-grad.ts on wasm; C % 4 == 0 (callers check).
 import * as tf from '@tensorflow/tfjs';
 import { fmnistSimd, offsetOf } from './fmnist-simd';
 import type { WasmBackendLike } from './wasm-kernel-utils';
@@ -20,7 +20,7 @@ function batchNormGradSums(args: { inputs: tf.NamedTensorInfoMap; backend: unkno
   return out;
 }
 
-export const batchNormGradSumsConfig: tf.KernelConfig = {
+export const fmnistBatchNormGradSumsConfig: tf.KernelConfig = {
   kernelName: FMNIST_BN_GRAD_SUMS,
   backendName: 'wasm',
   kernelFunc: batchNormGradSums as unknown as tf.KernelFunc,

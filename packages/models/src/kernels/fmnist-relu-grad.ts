@@ -1,5 +1,5 @@
 // FmnistReluGrad: dx = dy * step(x) in one SIMD pass instead of Step, Cast and Multiply.
-// Registered for wasm; the Relu gradient (relu-gradient.ts) calls it on wasm only.
+// Registered for wasm; the Relu gradient (gradients/relu-grad.ts) calls it on wasm only.
 import * as tf from '@tensorflow/tfjs';
 import { fmnistSimd, offsetOf } from './fmnist-simd';
 import type { WasmBackendLike } from './wasm-kernel-utils';
@@ -15,7 +15,7 @@ function reluGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf
   return out;
 }
 
-export const reluGradConfig: tf.KernelConfig = {
+export const fmnistReluGradConfig: tf.KernelConfig = {
   kernelName: FMNIST_RELU_GRAD,
   backendName: 'wasm',
   kernelFunc: reluGrad as unknown as tf.KernelFunc,

@@ -25,7 +25,7 @@ function channelAffine2(args: { inputs: tf.NamedTensorInfoMap; backend: unknown 
   return out;
 }
 
-export const channelAffine2Config: tf.KernelConfig = {
+export const fmnistChannelAffine2Config: tf.KernelConfig = {
   kernelName: FMNIST_CHANNEL_AFFINE2,
   backendName: 'wasm',
   kernelFunc: channelAffine2 as unknown as tf.KernelFunc,

@@ -1,9 +1,9 @@
 // Gradient of Relu: on the wasm backend one FmnistReluGrad kernel, elsewhere tfjs's own formula
 // dy * float32(step(x)). Gradients are registered for all backends, hence the switch.
 import * as tf from '@tensorflow/tfjs';
-import { FMNIST_RELU_GRAD } from './relu-grad';
+import { FMNIST_RELU_GRAD } from '../kernels/fmnist-relu-grad';
 
-export const reluGradientConfig: tf.GradConfig = {
+export const reluGradConfig: tf.GradConfig = {
   kernelName: tf.Relu,
   inputsToSave: ['x'],
   gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {

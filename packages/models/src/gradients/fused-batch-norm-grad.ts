@@ -4,11 +4,11 @@
 // (FmnistBatchNormGradSums) for the mean, variance, scale and offset gradients together.
 // Elsewhere: tfjs's formulas.
 import * as tf from '@tensorflow/tfjs';
-import { FMNIST_BN_GRAD_SUMS } from './batch-norm-grad-sums';
+import { FMNIST_BN_GRAD_SUMS } from '../kernels/fmnist-batch-norm-grad-sums';
 
 type Saved = [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
 
-export const fusedBatchNormGradientConfig: tf.GradConfig = {
+export const fusedBatchNormGradConfig: tf.GradConfig = {
   kernelName: tf.FusedBatchNorm,
   inputsToSave: ['x', 'mean', 'variance', 'scale'],
   gradFunc: (dyIn: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs?: tf.NamedAttrMap) => {
