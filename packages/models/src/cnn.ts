@@ -4,9 +4,9 @@ import { mixSeed } from './rng';
 import { fastBatchNormalization } from './fast-batch-norm';
 import { SeededDropout } from './seeded-dropout';
 import { createOptimizer, type OptimizerName } from './optimizer';
+import { IMAGE_SIDE, NUM_CLASSES } from '@fmnist/core';
 
-export const NUM_CLASSES = 10;
-export const IMAGE_SIDE = 28;
+export { IMAGE_SIDE, NUM_CLASSES };
 
 export type Activation = 'relu' | 'tanh' | 'elu' | 'selu' | 'sigmoid';
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'elu', 'selu', 'sigmoid'];
