@@ -159,7 +159,11 @@ export function runWorker(): void {
   const runTask = createTaskRunner(engine);
   let ready: Promise<unknown> | null = null;
   const controllers = new Map<number, AbortController>();
-  const send = (m: FromChild) => process.send!(m);
+  // The parent may have closed the pool already (another task failed first): a message it can no
+  // longer receive is dropped, instead of crashing this process with EPIPE on stderr.
+  const send = (m: FromChild) => {
+    if (process.connected) process.send!(m, undefined, undefined, () => {});
+  };
   process.on('message', async (msg: ToChild) => {
     if (msg.type === 'abort') {
       controllers.get(msg.taskId)?.abort();
