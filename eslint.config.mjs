@@ -14,20 +14,21 @@ export default [
     files: ['**/src/**/*.ts', '**/test/**/*.ts', '**/bench/**/*.ts'],
     plugins: { '@nx': nx },
     rules: {
-      // Imports flow one way: data and reporting import no sibling; models may import data;
-      // experiments imports data and models; the CLI imports anything.
+      // Imports flow one way: core imports nothing; data and reporting import core; models may
+      // import core and data; experiments imports core, data and models; the CLI imports anything.
       '@nx/enforce-module-boundaries': [
         'error',
         {
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:reporting', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:models', onlyDependOnLibsWithTags: ['scope:data'] },
-            { sourceTag: 'scope:experiments', onlyDependOnLibsWithTags: ['scope:data', 'scope:models'] },
-            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:data', 'scope:models', 'scope:experiments', 'scope:reporting'] },
-            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:data', 'scope:models', 'scope:experiments', 'scope:reporting'] },
+            { sourceTag: 'scope:core', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: ['scope:core'] },
+            { sourceTag: 'scope:reporting', onlyDependOnLibsWithTags: ['scope:core'] },
+            { sourceTag: 'scope:models', onlyDependOnLibsWithTags: ['scope:core', 'scope:data'] },
+            { sourceTag: 'scope:experiments', onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:models'] },
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:models', 'scope:experiments', 'scope:reporting'] },
+            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:models', 'scope:experiments', 'scope:reporting'] },
           ],
         },
       ],

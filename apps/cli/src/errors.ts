@@ -1,4 +1,5 @@
 // Exit codes and the error types the CLI maps onto them.
+import { isFmnistError } from '@fmnist/core';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -39,17 +40,11 @@ export class NotAvailableError extends CliError {
 
 /**
  * True for errors whose message is written for users (no stack trace needed): FmnistError and
- * its subclasses from @fmnist/data, the packages' own error classes of the same shape (a `file`
- * or `hint` property), and the CLI's own.
+ * its subclasses from every package (recognised by @fmnist/core's brand, which holds across
+ * bundles and for errors rebuilt after a worker), and the CLI's own.
  */
 export function isUserError(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  if (e instanceof CliError) return true;
-  if ('hint' in e || 'file' in e) return true;
-  for (let p: object | null = Object.getPrototypeOf(e); p; p = Object.getPrototypeOf(p)) {
-    if ((p as { constructor?: { name?: string } }).constructor?.name === 'FmnistError') return true;
-  }
-  return /^(Fmnist|Experiment|Backend\w*|Report|Model|Weights|Data)\w*Error$/.test(e.name);
+  return e instanceof CliError || isFmnistError(e);
 }
 
 /** The text printed for a failure: the message, the hint if it is not already part of it. */

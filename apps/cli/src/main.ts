@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { hideBin } from 'yargs/helpers';
+import { isFmnistError } from '@fmnist/core';
 import { buildCli } from './cli';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, formatError, UsageError } from './errors';
 import { ChildFailedError } from './child-run';
@@ -57,7 +58,8 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     process.stderr.write(`${formatError(e, verbose)}\n`);
-    return EXIT_FAILURE;
+    // a package's FmnistError may be a usage error (a bad setting): exit 2
+    return isFmnistError(e) && e.exitCode === EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE;
   } finally {
     session.dispose();
   }

@@ -1,20 +1,9 @@
 /** Fashion-MNIST format facts, named once. */
-export const CLASS_NAMES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-] as const;
+import { PIXELS } from '@fmnist/core';
 
-export const IMAGE_SIDE = 28;
-export const PIXELS = IMAGE_SIDE * IMAGE_SIDE; // 784
-export const NUM_CLASSES = 10;
+// Class names, image side, pixels and classes are shared by every package (@fmnist/core).
+export { CLASS_NAMES, IMAGE_SIDE, PIXELS, NUM_CLASSES } from '@fmnist/core';
+
 /** label + pixel1..pixel784 */
 export const NUM_VARIABLES = PIXELS + 1;
 

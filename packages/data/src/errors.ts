@@ -1,18 +1,8 @@
-/**
- * An error the user can fix. The message names the file and the fix; `file` and `hint` carry
- * them separately for tools. The CLI prints the message and exits 1.
- */
-export class FmnistError extends Error {
-  readonly file?: string;
-  readonly hint?: string;
+// The data package's errors. FmnistError itself lives in @fmnist/core (shared by every package)
+// and is re-exported here for the package's users.
+import { FmnistError } from '@fmnist/core';
 
-  constructor(message: string, o: { file?: string; hint?: string; cause?: unknown } = {}) {
-    super(o.hint ? `${message}\n${o.hint}` : message, o.cause === undefined ? undefined : { cause: o.cause });
-    this.name = 'FmnistError';
-    this.file = o.file;
-    this.hint = o.hint;
-  }
-}
+export { FmnistError };
 
 /** No dataset in any of the searched places. */
 export class DatasetNotFoundError extends FmnistError {

@@ -1,13 +1,9 @@
 import { COLUMN_NAMES, PIXELS } from './constants.js';
 import type { Split } from './types.js';
 
-export interface ColumnStats {
-  count: number;
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-}
+import type { ColumnStats } from '@fmnist/core';
+
+export type { ColumnStats };
 
 /** First `k` rows as [label, pixel1..pixel784]. */
 export function headRows(s: Split, k = 5): number[][] {

@@ -1,6 +1,7 @@
 import { NUM_VARIABLES, PIXELS } from './constants.js';
 import { GRAM_STRIDE, ONES_VARIABLE, gram, gramParallel, type GramKernelName } from './gram.js';
 import type { OnProgress, Split } from './types.js';
+import type { PixelCorrelation } from '@fmnist/core';
 
 /**
  * Pearson correlation matrix from the exact integer Gram matrix:
@@ -49,13 +50,7 @@ export async function pearsonParallel(
   return correlationFromGram(await gramParallel(s, o), s.n);
 }
 
-export interface PixelCorrelation {
-  /** 1-based pixel number: column `pixel<k>`. */
-  pixel: number;
-  row: number;
-  col: number;
-  r: number;
-}
+export type { PixelCorrelation };
 
 /** The pixels most correlated with the label, by |r| (NaN excluded). */
 export function topCorrelatedPixels(R: Float64Array, k = 20): PixelCorrelation[] {

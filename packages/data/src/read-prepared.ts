@@ -2,31 +2,10 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { arrowToMatrix, arrowToSplit } from './arrow-io.js';
 import { FmnistError } from './errors.js';
-import type { ColumnStats } from './explore.js';
-import type { PixelCorrelation } from './pearson.js';
 import { PREPARED_FILES } from './prepared-files.js';
-import type { BalanceReport, CleaningReport, DataSource, Split } from './types.js';
+import type { PreparedData, PreparedSummary } from '@fmnist/core';
 
-export interface PreparedSummary {
-  source: DataSource;
-  inputKey: string;
-  formatVersion: number;
-  rows: { train: number; test: number };
-  head: { train: number[][]; test: number[][] };
-  describe: { train: Record<string, ColumnStats>; test: Record<string, ColumnStats> };
-  topCorrelated: { train: PixelCorrelation[]; test: PixelCorrelation[] };
-  createdAt: string;
-}
-
-export interface PreparedData {
-  dir: string;
-  train: Split;
-  test: Split;
-  cleaning: { train: CleaningReport; test: CleaningReport };
-  balance: { train: BalanceReport; test: BalanceReport };
-  source: DataSource;
-  summary: PreparedSummary;
-}
+export type { PreparedSummary, PreparedData };
 
 const hint = (dir: string) => `Run \`fmnist data prepare --out ${dir}\` first.`;
 

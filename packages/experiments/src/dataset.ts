@@ -3,10 +3,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readJsonFile } from './read-json';
 import { stratifiedSubset } from './stratify';
-import { FmnistError, locateDataset, readIdxSplit, readPrepared, SYSTEM_DATA_DIR, type IdxFiles, type Split } from '@fmnist/data';
+import { FmnistError, PIXELS } from '@fmnist/core';
+import { locateDataset, readIdxSplit, readPrepared, SYSTEM_DATA_DIR, type IdxFiles, type Split } from '@fmnist/data';
 
 export const DEBIAN_DATA_DIR = SYSTEM_DATA_DIR;
-export const PIXELS = 784;
+export { PIXELS };
 export type RawSplit = Split;
 
 export interface DataRef { dir: string; kind: 'prepared' | 'idx'; inputKey: string; files?: IdxFiles }

@@ -1,4 +1,4 @@
-import { FmnistError } from '@fmnist/data';
+import { FmnistError } from '@fmnist/core';
 
 /**
  * A problem the user can fix: the message names the file and the fix. A FmnistError, so the

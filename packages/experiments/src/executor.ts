@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { fromErrorData, toErrorData, type ErrorData } from '@fmnist/core';
 import { createDataCache } from './dataset';
 import { createEngine, type Engine } from './engine';
-import { ExperimentError } from './errors';
 import { runTrainTask, type TaskHooks, type TaskResult, type TrainTask } from './train-task';
 import { createBaseCache, runFeatureTask, type FeatureResult, type FeatureTask } from './feature-task';
 import type { BackendInfoLike, EpochMetricsLike, OnProgress } from './types';
@@ -60,7 +60,8 @@ export type FromChild =
   | { type: 'epoch'; taskId: number; metrics: EpochMetricsLike }
   | { type: 'progress'; taskId: number; p: Parameters<OnProgress>[0] }
   | { type: 'done'; taskId: number; result: TaskResult | FeatureResult | null }
-  | { type: 'error'; taskId: number; message: string; name: string; file?: string; hint?: string; stack?: string };
+  // the task's error as data: IPC's structured clone would drop a FmnistError's file, hint, exit code and class
+  | { type: 'error'; taskId: number; error: ErrorData };
 
 interface Pending { task: Task; hooks: TaskHooks; resolve: (r: any) => void; reject: (e: unknown) => void }
 
@@ -88,11 +89,7 @@ export function createPoolExecutor(o: { size: number; backend: string; worker?: 
       else {
         busy.delete(child);
         if (msg.type === 'done') cur.p.resolve(msg.result);
-        else {
-          const e = msg.name === 'Error' ? new Error(msg.message) : new ExperimentError(msg.message, {});
-          if (msg.stack) e.stack = msg.stack;
-          cur.p.reject(e);
-        }
+        else cur.p.reject(fromErrorData(msg.error));
         idle.push(child);
         pump();
       }
@@ -162,7 +159,11 @@ export function runWorker(): void {
   const runTask = createTaskRunner(engine);
   let ready: Promise<unknown> | null = null;
   const controllers = new Map<number, AbortController>();
-  const send = (m: FromChild) => process.send!(m);
+  // The parent may have closed the pool already (another task failed first): a message it can no
+  // longer receive is dropped, instead of crashing this process with EPIPE on stderr.
+  const send = (m: FromChild) => {
+    if (process.connected) process.send!(m, undefined, undefined, () => {});
+  };
   process.on('message', async (msg: ToChild) => {
     if (msg.type === 'abort') {
       controllers.get(msg.taskId)?.abort();
@@ -185,8 +186,7 @@ export function runWorker(): void {
       });
       send({ type: 'done', taskId: msg.taskId, result });
     } catch (e) {
-      const err = e as Error & { file?: string; hint?: string };
-      send({ type: 'error', taskId: msg.taskId, message: err.message, name: err.name, file: err.file, hint: err.hint, stack: err.stack });
+      send({ type: 'error', taskId: msg.taskId, error: toErrorData(e) });
     } finally {
       controllers.delete(msg.taskId);
     }

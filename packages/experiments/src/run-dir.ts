@@ -7,30 +7,13 @@ import { acquireLock, type Lock } from './lock';
 import { runIdFor } from './config-hash';
 import { readJsonFile, readJsonLines } from './read-json';
 import { gitRevision } from './git-revision';
-import type { BackendInfoLike, EpochMetricsLike, Technique } from './types';
+import type { MetricLine, RunManifest, RunStatus } from '@fmnist/core';
+import type { BackendInfoLike, Technique } from './types';
 import pkg from '../package.json' with { type: 'json' };
 
-export type RunStatus = 'running' | 'complete' | 'failed' | 'interrupted';
-
-export interface Manifest {
-  technique: Technique;
-  runId: string;
-  status: RunStatus;
-  profile: string;
-  config: unknown;
-  seed: number;
-  backend: BackendInfoLike | null;
-  versions: { node: string; fmnist: string; tfjs: string | null };
-  gitRevision: string | null;
-  data: { dir: string; inputKey: string };
-  startedAt: string;
-  endedAt: string | null;
-  durationSeconds: number;
-  /** One entry per process that worked on this run (a resumed run has several). */
-  attempts: { pid: number; startedAt: string; endedAt: string | null; status: RunStatus; error?: string }[];
-}
-
-export type MetricLine = EpochMetricsLike & { scope: 'trial' | 'fold' | 'final' | 'head'; id: string };
+// manifest.json and metrics.jsonl lines: shapes of docs/contracts.md, in @fmnist/core.
+export type { RunStatus, MetricLine };
+export type Manifest = RunManifest;
 
 export interface OpenRunOptions {
   runsDir: string;

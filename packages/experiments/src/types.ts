@@ -1,19 +1,17 @@
-// Shapes shared across this package. They mirror docs/contracts.md; the engine adapter maps
-// @fmnist/models' types onto them.
-import type { CnnOptions, EpochMetrics } from '@fmnist/models';
+// Shapes shared across this package. Those of docs/contracts.md come from @fmnist/core; the
+// engine adapter maps @fmnist/models' types onto them.
+import type { BackendInfo, EpochMetrics, EvaluationSummary, PerClassMetrics } from '@fmnist/core';
+import type { CnnOptions } from '@fmnist/models';
 
-export type Technique = 'tune' | 'holdout' | 'kfold' | 'transfer';
-export type { OnProgress } from '@fmnist/data';
+export type { Technique, OnProgress, Score } from '@fmnist/core';
 
-export interface BackendInfoLike { name: string; reason: string; threads: number; version: string }
+export type BackendInfoLike = BackendInfo;
 
 /** One epoch's metrics as the models package reports them. */
 export type EpochMetricsLike = EpochMetrics;
 
-export interface Score { accuracy: number; loss: number }
-
-export interface PerClass { label: number; name: string; precision: number; recall: number; f1: number; support: number }
-export interface EvaluationLike { accuracy: number; loss: number; confusion: number[][]; perClass: PerClass[] }
+export type PerClass = PerClassMetrics;
+export type EvaluationLike = EvaluationSummary;
 
 export type { Activation, OptimizerName } from '@fmnist/models';
 

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { initBackend, type BackendInfo, type BackendName } from '../src/backend/index';
+import { fromErrorData, toErrorData, type ErrorData } from '@fmnist/core';
 
 export interface TrainBenchResult {
   kind: 'train-reference-cnn';
@@ -130,7 +131,7 @@ export function runBenchWorker(): boolean {
     port.postMessage({ ready: true });
   })).then(
     (r) => port.postMessage({ result: r }),
-    (e: unknown) => port.postMessage({ error: e instanceof Error ? e.message : String(e) }),
+    (e: unknown) => port.postMessage({ error: toErrorData(e) }),
   );
   return true;
 }
@@ -147,16 +148,16 @@ async function concurrentTraining(job: TrainJob, workers: number, workerUrl: URL
   try {
     const ready = ws.map((w) => new Promise<void>((resolve, reject) => {
       w.once('error', reject);
-      w.on('message', (m: { ready?: boolean; error?: string }) => {
+      w.on('message', (m: { ready?: boolean; error?: ErrorData }) => {
         if (m.ready) resolve();
-        if (m.error) reject(new Error(m.error));
+        if (m.error) reject(fromErrorData(m.error));
       });
     }));
     await Promise.all(ready);
     const done = ws.map((w) => new Promise<TrainJobResult>((resolve, reject) => {
-      w.on('message', (m: { result?: TrainJobResult; error?: string }) => {
+      w.on('message', (m: { result?: TrainJobResult; error?: ErrorData }) => {
         if (m.result) resolve(m.result);
-        if (m.error) reject(new Error(m.error));
+        if (m.error) reject(fromErrorData(m.error));
       });
       w.once('error', reject);
     }));

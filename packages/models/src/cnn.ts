@@ -4,10 +4,10 @@ import { deriveSeed } from './rng';
 import { fastBatchNormalization } from './fast-batch-norm';
 import { SeededDropout } from './seeded-dropout';
 import { createOptimizer } from './optimizer';
-import { ACTIVATIONS, CNN_LIMITS, IMAGE_SIDE, checkRange, cnnShapeProblem, type Activation, type OptimizerName } from './limits';
+import { ACTIVATIONS, CNN_LIMITS, checkRange, cnnShapeProblem, type Activation, type OptimizerName } from './limits';
+import { IMAGE_SIDE, NUM_CLASSES } from '@fmnist/core';
 
-export { ACTIVATIONS, IMAGE_SIDE, type Activation };
-export const NUM_CLASSES = 10;
+export { ACTIVATIONS, IMAGE_SIDE, NUM_CLASSES, type Activation };
 
 export interface CnnOptions {
   activation: Activation;

@@ -1,6 +1,6 @@
 // Evaluation: accuracy, loss, confusion matrix and per-class precision/recall/F1.
 import * as tf from '@tensorflow/tfjs';
-import { CLASS_NAMES } from '@fmnist/data';
+import { CLASS_NAMES } from '@fmnist/core';
 import { NUM_CLASSES } from './cnn';
 import { checkTrainData, exampleSize, sliceInputs, type TrainData } from './train-data';
 

@@ -4,6 +4,8 @@
 // the same numbers. No TensorFlow.js here: settings are validated (`@fmnist/models/limits`)
 // before any engine is loaded.
 
+import { IMAGE_SIDE } from '@fmnist/core';
+
 /** A numeric range; absent bounds are open. Values must also be finite (no NaN, no ±Infinity). */
 export interface Range {
   /** whole numbers only (safe integers) */
@@ -47,7 +49,6 @@ export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 export const PADDINGS = ['valid', 'same'] as const;
 export type Padding = (typeof PADDINGS)[number];
 
-export const IMAGE_SIDE = 28;
 
 /** The CNN's options (CnnOptions) and the head's. */
 export const CNN_LIMITS = {

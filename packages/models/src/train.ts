@@ -9,21 +9,9 @@ import { setNoiseStep } from './seeded-dropout';
 import { checkTrainData, gatherBatch, type TrainData } from './train-data';
 import { TRAIN_LIMITS, checkRange } from './limits';
 
-import type { OnProgress } from '@fmnist/data';
+import type { EpochMetrics, OnProgress } from '@fmnist/core';
 
-export type { OnProgress };
-
-export interface EpochMetrics {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  seconds: number;
-  imagesPerSecond: number;
-  /** Learning rate used during this epoch. */
-  learningRate?: number;
-}
+export type { EpochMetrics, OnProgress };
 
 export interface TrainOptions {
   epochs: number;

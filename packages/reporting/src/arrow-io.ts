@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { tableFromIPC, type Table } from 'apache-arrow';
+import { IMAGE_SIDE, PIXELS } from '@fmnist/core';
 import { ReportError } from './report-error.js';
 
-export const IMAGE_SIDE = 28;
-export const PIXELS = IMAGE_SIDE * IMAGE_SIDE;
+export { IMAGE_SIDE, PIXELS };
 export const VARIABLES = PIXELS + 1; // label, pixel1..pixel784
 
 /** Columns of a prepared train.arrow / test.arrow file, one typed array per column. */

@@ -8,7 +8,7 @@ import { generateReport } from './generate-report.js';
 import { decodePng } from './png.js';
 import { ReportError } from './report-error.js';
 import { selectRun } from './run-inputs.js';
-import { CLASS_NAMES } from './study-constants.js';
+import { CLASS_NAMES, isFmnistError } from '@fmnist/core';
 import { writePreparedDir, writeRunsDir, XSS_LABEL, type PreparedFixture, type RunsFixture } from './testing/fixtures.js';
 
 let root: string;
@@ -243,6 +243,8 @@ describe('generateReport with missing inputs', () => {
     const dest = join(root, 'out-bad');
     const err = await generateReport({ dataDir: data, runsDir: join(root, 'runs'), outDir: dest }).catch((e) => e);
     expect(err).toBeInstanceOf(ReportError);
+    expect(isFmnistError(err)).toBe(true); // the CLI prints it as a fixable error, exit 1
+    expect(err.file).toBe(join(data, 'train.arrow'));
     expect(err.message).toContain(join(data, 'train.arrow'));
     expect(err.message).toContain('fmnist data prepare');
     await expect(stat(join(dest, 'report.md'))).rejects.toThrow();

@@ -1,15 +1,12 @@
-/**
- * An error the user can fix: the message names the file and says what to do. Same shape as
- * `FmnistError` in @fmnist/data (reporting imports no sibling package, see docs/contracts.md).
- */
-export class ReportError extends Error {
-  readonly file?: string;
-  readonly hint?: string;
+import { FmnistError, type FmnistErrorOptions } from '@fmnist/core';
 
-  constructor(message: string, o: { file?: string; hint?: string; cause?: unknown } = {}) {
-    super(o.hint ? `${message}\n  ${o.hint}` : message, { cause: o.cause });
+/**
+ * An input file of the report is unreadable (corrupt Arrow or JSON): the message names the file
+ * and says what to do. A FmnistError, so the CLI prints it and exits 1.
+ */
+export class ReportError extends FmnistError {
+  constructor(message: string, o: FmnistErrorOptions = {}) {
+    super(message, o);
     this.name = 'ReportError';
-    this.file = o.file;
-    this.hint = o.hint;
   }
 }

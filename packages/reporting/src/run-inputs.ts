@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TECHNIQUES, type Technique } from '@fmnist/core';
 import { readJsonIfExists, readJsonLinesIfExists } from './read-json.js';
 import { ReportError } from './report-error.js';
 
-export const TECHNIQUES = ['tune', 'holdout', 'kfold', 'transfer'] as const;
-export type Technique = (typeof TECHNIQUES)[number];
+export { TECHNIQUES, type Technique };
 
 export interface Manifest {
   technique?: string;

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { CLASS_NAMES, PIXELS } from '@fmnist/core';
 import type { CommandSpec } from '../command';
 import { CliError } from '../errors';
 import { decodeImage, sniffImage } from '../image/decode-image';
@@ -12,8 +13,6 @@ import { fn, loadData, loadModels, maybeFn } from '../packages';
 import { requireFile, runsDir } from '../paths';
 import type { CommandContext } from '../session';
 
-const PIXELS = 784;
-export const FALLBACK_CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 /** Images to classify, with where each came from and its true label when the file has one. */
 export interface Batch {
@@ -207,8 +206,7 @@ export const predictCommand: CommandSpec = {
       );
     }
     const batch = await readInputs(ctx, argv.inputs as string[], argv.limit);
-    const data = await loadData();
-    const names = (data.CLASS_NAMES as readonly string[] | undefined) ?? FALLBACK_CLASS_NAMES;
+    const names: readonly string[] = CLASS_NAMES;
     const x = new Float32Array(batch.n * PIXELS);
     for (let i = 0; i < x.length; i++) x[i] = batch.images[i] / 255;
     const known = batch.labels.every((l) => l !== undefined);

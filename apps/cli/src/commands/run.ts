@@ -1,4 +1,5 @@
 // fmnist run: the main job. Data (found, or fetched), preparation, the three techniques, the report.
+import { ORIGINAL_STUDY } from '@fmnist/core';
 import type { CommandSpec } from '../command';
 import { TRAINING_OPTIONS } from '../options';
 import { reportDir } from '../paths';
@@ -65,11 +66,11 @@ const pct = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? `${(x
 function headline(o: TechniqueOutcome): string {
   const r = o.results;
   const name = o.technique.padEnd(8);
-  if (o.technique === 'holdout') return `${name} test accuracy ${pct(r.test?.accuracy)} (original 89.58%)`;
+  if (o.technique === 'holdout') return `${name} test accuracy ${pct(r.test?.accuracy)} (original ${pct(ORIGINAL_STUDY.holdout.test)})`;
   if (o.technique === 'kfold') {
     const s = r.summary ?? {};
-    return `${name} validation ${pct(s.validationAccuracy?.mean)} ± ${pct(s.validationAccuracy?.std)}, test ${pct(s.testAccuracy?.mean)}, ensemble test ${pct(r.ensemble?.test?.accuracy)} (original 87.25%)`;
+    return `${name} validation ${pct(s.validationAccuracy?.mean)} ± ${pct(s.validationAccuracy?.std)}, test ${pct(s.testAccuracy?.mean)}, ensemble test ${pct(r.ensemble?.test?.accuracy)} (original ${pct(ORIGINAL_STUDY.kfold.test)})`;
   }
   const models = ((r.models ?? []) as any[]).map((m) => (m.status === 'complete' ? `${m.variant} test ${pct(m.test?.accuracy)}` : `${m.variant} ${m.status}`));
-  return `${name} ${models.join(', ') || 'no models'} (original 82.68% / 82.94%)`;
+  return `${name} ${models.join(', ') || 'no models'} (original ${pct(ORIGINAL_STUDY.vgg16.test)} / ${pct(ORIGINAL_STUDY.vgg19.test)})`;
 }

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Options } from 'yargs';
+import { ORIGINAL_STUDY } from '@fmnist/core';
 import type { CommandSpec } from '../command';
 import { fn, loadData, loadExperiments } from '../packages';
 import { DATA_DIR_FIX, isPrepared, preparedDir, requireDir, runsDir } from '../paths';
@@ -117,12 +118,12 @@ export function summarize(o: TechniqueOutcome): string {
       return lines.join('\n');
     }
     case 'holdout':
-      return `${head}: train ${pct(r.train?.accuracy)}, validation ${pct(r.validation?.accuracy)}, test ${pct(r.test?.accuracy)} (original study: 89.58%)`;
+      return `${head}: train ${pct(r.train?.accuracy)}, validation ${pct(r.validation?.accuracy)}, test ${pct(r.test?.accuracy)} (original study: ${pct(ORIGINAL_STUDY.holdout.test)})`;
     case 'kfold': {
       const s = r.summary ?? {};
       const lines = [`${head}: ${r.k ?? (r.folds ?? []).length}-fold`];
       for (const f of (r.folds ?? []) as any[]) lines.push(`  fold ${f.fold}: train ${pct(f.train?.accuracy)}, validation ${pct(f.validation?.accuracy)}, test ${pct(f.test?.accuracy)}`);
-      lines.push(`  mean: train ${ms(s.trainAccuracy)}, validation ${ms(s.validationAccuracy)}, test ${ms(s.testAccuracy)}; ensemble test ${pct(r.ensemble?.test?.accuracy)} (original: 88.17% / 87.25%)`);
+      lines.push(`  mean: train ${ms(s.trainAccuracy)}, validation ${ms(s.validationAccuracy)}, test ${ms(s.testAccuracy)}; ensemble test ${pct(r.ensemble?.test?.accuracy)} (original: ${pct(ORIGINAL_STUDY.kfold.train)} / ${pct(ORIGINAL_STUDY.kfold.test)})`);
       return lines.join('\n');
     }
     case 'transfer': {
@@ -130,7 +131,7 @@ export function summarize(o: TechniqueOutcome): string {
       for (const m of (r.models ?? []) as any[]) {
         lines.push(m.status === 'complete' ? `  ${m.variant}: train ${pct(m.train?.accuracy)}, test ${pct(m.test?.accuracy)} (input ${m.inputSize}px)` : `  ${m.variant}: ${m.status}${m.reason ? ` (${String(m.reason).split('\n')[0]})` : ''}`);
       }
-      lines.push('  original study: VGG16 82.68%, VGG19 82.94%');
+      lines.push(`  original study: VGG16 ${pct(ORIGINAL_STUDY.vgg16.test)}, VGG19 ${pct(ORIGINAL_STUDY.vgg19.test)}`);
       return lines.join('\n');
     }
   }

@@ -5,9 +5,10 @@
 // 8-bit grayscale. Differences: resizing averages areas instead of skipping pixels (less
 // aliasing), no sharpening, and images that already have a dark background are not negated.
 import type { RgbaImage } from './decode-image';
+import { IMAGE_SIDE } from '@fmnist/core';
 import { resizeArea } from './resize-area';
 
-export const SIDE = 28;
+export const SIDE = IMAGE_SIDE;
 /** Trim threshold: 5% of the largest RGB distance, as in the dataset's pipeline. */
 const TRIM_FRACTION = 0.05;
 

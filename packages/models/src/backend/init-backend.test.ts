@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isFmnistError } from '@fmnist/core';
 import { BackendUnavailableError, initBackend } from './init-backend';
 import { resolveWasmDir } from './wasm-paths';
 
@@ -45,6 +46,11 @@ describe('initBackend', () => {
   it('throws a fixable error for an unknown or unavailable forced backend', async () => {
     await expect(initBackend('gpu' as never)).rejects.toThrow(/Unknown backend "gpu".*auto, tensorflow, wasm, cpu/);
     await expect(initBackend(undefined, { env: { FMNIST_BACKEND: 'tpu' } })).rejects.toThrow(/FMNIST_BACKEND/);
+    // a FmnistError, so the CLI prints it as a fixable error; the hint stays on the message's line
+    const unknown = await initBackend('gpu' as never).catch((e: unknown) => e);
+    expect(isFmnistError(unknown)).toBe(true);
+    expect((unknown as Error).message).toBe('Unknown backend "gpu". Use one of auto, tensorflow, wasm, cpu.');
+    expect((unknown as { hint?: string }).hint).toBe('Use one of auto, tensorflow, wasm, cpu.');
     let hasTfjsNode = true;
     try {
       const spec = '@tensorflow/tfjs-node';

@@ -3,22 +3,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { cpus } from 'node:os';
+import { FmnistError, type BackendInfo, type BackendName } from '@fmnist/core';
 import { registerAllGradients } from '../gradients/register-all-gradients';
 import { registerAllKernels } from '../kernels/register-all-kernels';
 import { resolveWasmDir } from './wasm-paths';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+// BackendInfo (name, why it was chosen, threads one training process uses, tfjs version) is
+// recorded in run manifests, so its shape lives in @fmnist/core.
+export type { BackendInfo, BackendName };
 export type BackendRequest = 'auto' | BackendName;
-
-export interface BackendInfo {
-  name: BackendName;
-  /** Why this backend was chosen, including why the better ones were not. */
-  reason: string;
-  /** Threads one training process uses. */
-  threads: number;
-  /** Version of the tfjs runtime behind the backend. */
-  version: string;
-}
 
 export interface InitBackendOptions {
   /** Directory holding tfjs-backend-wasm*.wasm (else FMNIST_WASM_DIR, beside the module, node_modules). */
@@ -27,9 +20,9 @@ export interface InitBackendOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** A backend that was asked for by name and cannot run here. */
-export class BackendUnavailableError extends Error {
-  readonly hint: string;
+/** A backend that was asked for by name and cannot run here (a FmnistError; the hint on the same line). */
+export class BackendUnavailableError extends FmnistError {
+  override readonly hint: string;
   constructor(message: string, hint: string) {
     super(`${message} ${hint}`);
     this.name = 'BackendUnavailableError';

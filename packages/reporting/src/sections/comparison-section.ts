@@ -2,7 +2,7 @@ import { comparisonChart, confusionChart, perClassChart } from '../charts.js';
 import { note, p, type Section } from '../document.js';
 import { DASH, fixed, int, isNum, mean, pct } from '../format.js';
 import type { RunLookup, Technique } from '../run-inputs.js';
-import { CLASS_NAMES, ORIGINAL } from '../study-constants.js';
+import { CLASS_NAMES, ORIGINAL_STUDY } from '@fmnist/core';
 import { transferModels } from './transfer-section.js';
 
 interface Evaluation {
@@ -24,7 +24,7 @@ export interface Row {
 export function techniqueRows(runs: Record<Technique, RunLookup>): Row[] {
   const rows: Row[] = [];
   const h = runs.holdout.run?.results;
-  if (h) rows.push({ technique: h.tuning ? 'Holdout (tuned CNN)' : 'Holdout (untuned CNN)', train: h.train?.accuracy, test: h.test?.accuracy, originalTest: ORIGINAL.holdout.test, evaluation: h.test });
+  if (h) rows.push({ technique: h.tuning ? 'Holdout (tuned CNN)' : 'Holdout (untuned CNN)', train: h.train?.accuracy, test: h.test?.accuracy, originalTest: ORIGINAL_STUDY.holdout.test, evaluation: h.test });
   const k = runs.kfold.run?.results;
   if (k) {
     const folds: any[] = Array.isArray(k.folds) ? k.folds : [];
@@ -34,11 +34,11 @@ export function techniqueRows(runs: Record<Technique, RunLookup>): Row[] {
     };
     const train = isNum(k.summary?.trainAccuracy?.mean) ? k.summary.trainAccuracy.mean : avg(folds.map((f) => f.train?.accuracy));
     const test = isNum(k.summary?.testAccuracy?.mean) ? k.summary.testAccuracy.mean : avg(folds.map((f) => f.test?.accuracy));
-    rows.push({ technique: `${k.k ?? folds.length}-fold CV (mean of folds)`, train, test, originalTrain: ORIGINAL.kfold.train, originalTest: ORIGINAL.kfold.test });
+    rows.push({ technique: `${k.k ?? folds.length}-fold CV (mean of folds)`, train, test, originalTrain: ORIGINAL_STUDY.kfold.train, originalTest: ORIGINAL_STUDY.kfold.test });
     if (k.ensemble?.test) rows.push({ technique: `${k.k ?? folds.length}-fold CV ensemble`, test: k.ensemble.test.accuracy, evaluation: k.ensemble.test });
   }
   for (const m of transferModels(runs.transfer)) {
-    const original = m.variant === 'vgg16' ? ORIGINAL.vgg16.test : m.variant === 'vgg19' ? ORIGINAL.vgg19.test : undefined;
+    const original = m.variant === 'vgg16' ? ORIGINAL_STUDY.vgg16.test : m.variant === 'vgg19' ? ORIGINAL_STUDY.vgg19.test : undefined;
     const ran = m.status === 'complete';
     rows.push({
       technique: `${m.variant.toUpperCase()} transfer${ran ? '' : ` (${m.status ?? 'not run'})`}`,
@@ -62,7 +62,7 @@ export function comparisonSection(runs: Record<Technique, RunLookup>): Section {
   const b = section.blocks;
   const rows = techniqueRows(runs);
   if (!rows.length) {
-    b.push(note('Nothing to compare yet: no holdout, k-fold or transfer run has results. The original study\u2019s numbers, for reference: holdout ', pct(ORIGINAL.holdout.test), ' test; 5-fold ', pct(ORIGINAL.kfold.train), ' train / ', pct(ORIGINAL.kfold.test), ' test; VGG16 ', pct(ORIGINAL.vgg16.test), '; VGG19 ', pct(ORIGINAL.vgg19.test), '.'));
+    b.push(note('Nothing to compare yet: no holdout, k-fold or transfer run has results. The original study\u2019s numbers, for reference: holdout ', pct(ORIGINAL_STUDY.holdout.test), ' test; 5-fold ', pct(ORIGINAL_STUDY.kfold.train), ' train / ', pct(ORIGINAL_STUDY.kfold.test), ' test; VGG16 ', pct(ORIGINAL_STUDY.vgg16.test), '; VGG19 ', pct(ORIGINAL_STUDY.vgg19.test), '.'));
     return section;
   }
   b.push({

@@ -6,7 +6,7 @@ import { note, p, type Block, type Section } from '../document.js';
 import { fixed, int, value } from '../format.js';
 import { sampleGrid } from '../image-grid.js';
 import { dataUri, encodeRgbPng } from '../png.js';
-import { CLASS_NAMES } from '../study-constants.js';
+import { CLASS_NAMES } from '@fmnist/core';
 
 const SPLIT_TITLE: Record<SplitName, string> = { train: 'Training set', test: 'Test set' };
 const HEAD_ROWS = 5;

@@ -2,7 +2,7 @@ import { barChart, curvesChart } from '../charts.js';
 import { note, p, type Block, type Section } from '../document.js';
 import { count, fixed, isNum, pct, value } from '../format.js';
 import type { RunLookup } from '../run-inputs.js';
-import { ORIGINAL } from '../study-constants.js';
+import { ORIGINAL_STUDY } from '@fmnist/core';
 import { historyOf, historyPoints, learningRatePoints } from './history.js';
 import { runLine } from './run-label.js';
 import { scheduleSentence, trainedSentence } from './schedule.js';
@@ -92,7 +92,7 @@ export function holdoutSection(tune: RunLookup, holdout: RunLookup): Section {
   b.push(
     p(
       'The training set is split into training and validation parts (stratified); hyperparameters are chosen on the validation part, the best configuration is trained and then scored once on the test set. ',
-      `The original study reached ${pct(ORIGINAL.holdout.test)} test accuracy with ${ORIGINAL.holdout.params}.`,
+      `The original study reached ${pct(ORIGINAL_STUDY.holdout.test)} test accuracy with ${ORIGINAL_STUDY.holdout.params}.`,
     ),
   );
   b.push({ kind: 'heading', text: 'Tuning' });
@@ -166,7 +166,7 @@ export function holdoutSection(tune: RunLookup, holdout: RunLookup): Section {
       ['train', pct(r.train?.accuracy), fixed(r.train?.loss)],
       ['validation', pct(r.validation?.accuracy), fixed(r.validation?.loss)],
       ['test', pct(r.test?.accuracy), fixed(r.test?.loss)],
-      ['test, original study', pct(ORIGINAL.holdout.test), '—'],
+      ['test, original study', pct(ORIGINAL_STUDY.holdout.test), '—'],
     ],
   });
   return section;

@@ -2,7 +2,7 @@ import { barChart, curvesChart } from '../charts.js';
 import { note, p, type Section } from '../document.js';
 import { count, fixed, isNum, mean, pct, std } from '../format.js';
 import type { RunLookup } from '../run-inputs.js';
-import { ORIGINAL } from '../study-constants.js';
+import { ORIGINAL_STUDY } from '@fmnist/core';
 import { historyOf, historyPoints, learningRatePoints } from './history.js';
 import { scheduleSentence } from './schedule.js';
 import { runLine } from './run-label.js';
@@ -31,7 +31,7 @@ export function kfoldSection(kfold: RunLookup): Section {
   b.push(
     p(
       'Stratified k-fold cross-validation on the training set: each fold trains on k−1 parts and validates on the remaining one; each fold\u2019s model is also scored on the test set, and the folds\u2019 averaged predictions form an ensemble. ',
-      `The original study averaged ${pct(ORIGINAL.kfold.train)} train and ${pct(ORIGINAL.kfold.test)} test accuracy over 5 folds.`,
+      `The original study averaged ${pct(ORIGINAL_STUDY.kfold.train)} train and ${pct(ORIGINAL_STUDY.kfold.test)} test accuracy over 5 folds.`,
     ),
   );
   if (!kfold.run) {
@@ -103,7 +103,7 @@ export function kfoldSection(kfold: RunLookup): Section {
       label,
       isPct ? pct(v.mean) : fixed(v.mean),
       isPct ? pct(v.std) : fixed(v.std),
-      label === 'train accuracy' ? pct(ORIGINAL.kfold.train) : label === 'test accuracy' ? pct(ORIGINAL.kfold.test) : '—',
+      label === 'train accuracy' ? pct(ORIGINAL_STUDY.kfold.train) : label === 'test accuracy' ? pct(ORIGINAL_STUDY.kfold.test) : '—',
     ]),
   });
   b.push({

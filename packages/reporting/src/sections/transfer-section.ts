@@ -2,7 +2,7 @@ import { curvesChart } from '../charts.js';
 import { note, p, type Section } from '../document.js';
 import { DASH, count, pct, shortHash, value } from '../format.js';
 import type { RunLookup } from '../run-inputs.js';
-import { ORIGINAL } from '../study-constants.js';
+import { ORIGINAL_STUDY } from '@fmnist/core';
 import { historyOf, historyPoints } from './history.js';
 import { runLine } from './run-label.js';
 
@@ -28,7 +28,7 @@ export function transferModels(lookup: RunLookup): TransferModel[] {
 }
 
 function originalTest(variant: string): number | undefined {
-  return variant === 'vgg16' ? ORIGINAL.vgg16.test : variant === 'vgg19' ? ORIGINAL.vgg19.test : undefined;
+  return variant === 'vgg16' ? ORIGINAL_STUDY.vgg16.test : variant === 'vgg19' ? ORIGINAL_STUDY.vgg19.test : undefined;
 }
 
 export function transferSection(transfer: RunLookup): Section {
@@ -37,7 +37,7 @@ export function transferSection(transfer: RunLookup): Section {
   b.push(
     p(
       'ImageNet-pretrained VGG16 and VGG19 convolutional bases, frozen, with a new classification head trained on Fashion-MNIST (images resized and replicated to RGB). ',
-      `The original study reached ${pct(ORIGINAL.vgg16.test)} (VGG16) and ${pct(ORIGINAL.vgg19.test)} (VGG19) test accuracy.`,
+      `The original study reached ${pct(ORIGINAL_STUDY.vgg16.test)} (VGG16) and ${pct(ORIGINAL_STUDY.vgg19.test)} (VGG19) test accuracy.`,
     ),
   );
   if (!transfer.run) {

@@ -8,10 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
-import { CLASS_NAMES } from '../study-constants.js';
+import { CLASS_NAMES, PIXELS } from '@fmnist/core';
 
 export const DATASET_DIR = process.env.FMNIST_TEST_DATASET_DIR ?? '/usr/share/datasets/fashion-mnist';
-const PIXELS = 784;
 
 export interface Subset {
   n: number;
