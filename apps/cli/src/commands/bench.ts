@@ -2,7 +2,8 @@
 import type { CommandSpec } from '../command';
 import { intIn } from '../options';
 import { bundleFileUrl } from '../entry';
-import { fn, loadModels } from '../packages';
+import { loadModels } from '../packages';
+import type { BackendName } from '@fmnist/models';
 
 function sizes(v: unknown): number[] | undefined {
   if (v === undefined) return undefined;
@@ -29,30 +30,20 @@ export const benchCommand: CommandSpec = {
   epilogue:
     'Prints one JSON line per measurement on stdout (at least backend and imagesPerSecond); --concurrency sets how many trainings run at once for the all-cores figure. To compare with PyTorch, train the same network with it on the same machine right before or after (the README says how); absolute numbers drift, ratios hold.',
   async run(ctx, argv) {
-    const models = await loadModels();
-    const bench = fn<(o: Record<string, unknown>) => Promise<unknown>>(models, '@fmnist/models', 'The models benchmark', 'runModelsBenchmark');
-    let printed = 0;
-    const emit = (line: unknown) => {
-      printed++;
-      ctx.out.jsonLine(line);
-    };
+    const { runModelsBenchmark } = await loadModels();
     const bundle = bundleFileUrl();
     ctx.out.log('benchmarking (the reference CNN at batch 500 on each backend, then the VGG19 conv base forward pass); this takes a minute or two');
-    const r = await bench({
-      backends: argv.backends,
+    await runModelsBenchmark({
+      backends: argv.backends as BackendName[] | undefined,
       steps: argv.steps,
       warmup: argv.warmup,
       vggSizes: argv.vgg === false ? [] : argv.vggSizes,
       workers: ctx.args.concurrency,
-      onResult: emit,
+      // One JSON line per result as it is measured.
+      onResult: (line) => ctx.out.jsonLine(line),
       // Inside the bundle, worker threads start the bundle itself (main.ts hands them to @fmnist/models).
       ...(bundle ? { workerUrl: bundle } : {}),
     });
     ctx.progress.stop();
-    // If the benchmark returned its lines instead of streaming them, print them now.
-    if (printed === 0 && r !== undefined) {
-      const lines = Array.isArray(r) ? r : Array.isArray((r as { lines?: unknown[] }).lines) ? (r as { lines: unknown[] }).lines : [r];
-      for (const l of lines) emit(l);
-    }
   },
 };

@@ -3,7 +3,7 @@ import type { CommandSpec } from '../command';
 import { TRAINING_OPTIONS } from '../options';
 import { reportDir } from '../paths';
 import { writeReportFiles } from './report';
-import { checkOverrides, ensureData, HOLDOUT_OPTIONS, KFOLD_OPTIONS, runTechnique, TRANSFER_OPTIONS, TUNE_OPTIONS, summarize, toOverrides, type Technique, type TechniqueOutcome } from './techniques';
+import { checkOverrides, ensureData, HOLDOUT_OPTIONS, KFOLD_OPTIONS, runTechnique, TRANSFER_OPTIONS, TUNE_OPTIONS, summarize, toOverrides, type Technique, type TechniqueResult } from './techniques';
 
 export const runCommand: CommandSpec = {
   command: 'run',
@@ -28,16 +28,16 @@ export const runCommand: CommandSpec = {
     const extra = toOverrides(argv);
     await checkOverrides(ctx, extra);
     const dataDir = await ensureData(ctx, argv, { fetch: true });
-    const outcomes: TechniqueOutcome[] = [];
+    const outcomes: TechniqueResult[] = [];
     const failures: { technique: Technique; message: string }[] = [];
     for (const technique of ['holdout', 'kfold', 'transfer'] as const) {
       if (skip.has(technique)) continue;
       ctx.out.log(`== ${technique}`);
       try {
-        const o = await runTechnique(ctx, technique, dataDir, extra);
-        if (o.interrupted || ctx.signal.aborted) return;
-        outcomes.push(o);
-        ctx.out.log(summarize(o));
+        const r = await runTechnique(ctx, technique, dataDir, extra);
+        if (ctx.signal.aborted) return;
+        outcomes.push(r);
+        ctx.out.log(summarize(r));
       } catch (e) {
         if (ctx.signal.aborted) throw e;
         // Transfer needs downloadable weights; without them the study still has a report.
@@ -53,7 +53,7 @@ export const runCommand: CommandSpec = {
     lines.push(`report: ${report.html}`);
     ctx.out.result(lines.join('\n'), {
       report: { html: report.html, markdown: report.markdown },
-      runs: outcomes.map((o) => ({ technique: o.technique, runId: o.runId ?? null, runDir: o.runDir ?? null, results: o.results })),
+      runs: outcomes.map((r) => ({ technique: r.technique, runId: r.runId, runDir: r.runDir, results: r })),
       failures,
     });
   },
@@ -62,14 +62,20 @@ export const runCommand: CommandSpec = {
 const pct = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a');
 
 /** One line per technique for the end of the main job. */
-function headline(o: TechniqueOutcome): string {
-  const r = o.results;
-  const name = o.technique.padEnd(8);
-  if (o.technique === 'holdout') return `${name} test accuracy ${pct(r.test?.accuracy)} (original 89.58%)`;
-  if (o.technique === 'kfold') {
-    const s = r.summary ?? {};
-    return `${name} validation ${pct(s.validationAccuracy?.mean)} ± ${pct(s.validationAccuracy?.std)}, test ${pct(s.testAccuracy?.mean)}, ensemble test ${pct(r.ensemble?.test?.accuracy)} (original 87.25%)`;
+function headline(r: TechniqueResult): string {
+  const name = r.technique.padEnd(8);
+  switch (r.technique) {
+    case 'tune':
+      return `${name} ${r.trials.length} trials`;
+    case 'holdout':
+      return `${name} test accuracy ${pct(r.test.accuracy)} (original 89.58%)`;
+    case 'kfold': {
+      const s = r.summary;
+      return `${name} validation ${pct(s.validationAccuracy.mean)} ± ${pct(s.validationAccuracy.std)}, test ${pct(s.testAccuracy.mean)}, ensemble test ${pct(r.ensemble.test.accuracy)} (original 87.25%)`;
+    }
+    case 'transfer': {
+      const models = r.models.map((m) => (m.status === 'complete' ? `${m.variant} test ${pct(m.test?.accuracy)}` : `${m.variant} ${m.status}`));
+      return `${name} ${models.join(', ') || 'no models'} (original 82.68% / 82.94%)`;
+    }
   }
-  const models = ((r.models ?? []) as any[]).map((m) => (m.status === 'complete' ? `${m.variant} test ${pct(m.test?.accuracy)}` : `${m.variant} ${m.status}`));
-  return `${name} ${models.join(', ') || 'no models'} (original 82.68% / 82.94%)`;
 }
