@@ -4,8 +4,7 @@
 //
 // `node apps/cli/build.mjs` (also `nx run cli:build`, and the root `prepare` script, so that
 // `npm ci` leaves a working `npx fmnist`). Under `npm ci` a failure is reported as a warning and
-// does not fail the install; run directly, it exits non-zero. `--allow-broken` leaves a workspace
-// package that does not compile out of the bundle (with a warning) instead of failing.
+// does not fail the install; run directly, it exits non-zero.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -35,31 +34,6 @@ function fail(message) {
   }
   console.error(`cli build failed: ${message}`);
   process.exit(1);
-}
-
-/**
- * A workspace package whose entry file is missing (mid-development) becomes an empty module: the
- * CLI then says "not available yet" for the commands it backs instead of failing to build.
- */
-function missingWorkspacePackages(stubbed = new Set()) {
-  return {
-    name: 'missing-workspace-packages',
-    setup(build) {
-      build.onResolve({ filter: /^@fmnist\/(data|models|experiments|reporting)$/ }, (args) => {
-        const name = args.path.slice('@fmnist/'.length);
-        const entry = join(root, 'packages', name, 'src', 'index.ts');
-        if (stubbed.has(name)) return { path: args.path, namespace: 'fmnist-missing' };
-        try {
-          readFileSync(entry);
-          return { path: entry };
-        } catch {
-          console.warn(`warning: ${relative(root, entry)} is missing; commands backed by ${args.path} will report "not available yet"`);
-          return { path: args.path, namespace: 'fmnist-missing' };
-        }
-      });
-      build.onLoad({ filter: /.*/, namespace: 'fmnist-missing' }, () => ({ contents: 'export {};', loader: 'js' }));
-    },
-  };
 }
 
 /**
@@ -108,20 +82,8 @@ const tmp = join(here, `dist.tmp-${process.pid}`);
 rmSync(tmp, { recursive: true, force: true });
 mkdirSync(tmp, { recursive: true });
 
-const allowBroken = soft || process.argv.includes('--allow-broken');
-
-/** Workspace packages (by folder name) that an esbuild failure points into. */
-function brokenPackages(e) {
-  const names = new Set();
-  for (const x of e?.errors ?? []) {
-    const m = /^packages\/([^/]+)\//.exec(x.location?.file ?? '');
-    if (m) names.add(m[1]);
-  }
-  return names;
-}
-
-async function bundle(stubbed) {
-  return esbuild.build({
+try {
+  const result = await esbuild.build({
     absWorkingDir: root,
     entryPoints: { fmnist: join(here, 'src', 'main.ts') },
     outdir: tmp,
@@ -153,26 +115,12 @@ async function bundle(stubbed) {
         'const __fmnistDir = __fmnistDirname(__fmnistFilename);',
       ].join('\n'),
     },
-    plugins: [missingWorkspacePackages(stubbed), cjsNamedExports()],
+    plugins: [cjsNamedExports()],
     legalComments: 'linked',
     sourcemap: 'linked',
     logLevel: 'silent',
     metafile: true,
   });
-}
-
-try {
-  let result;
-  try {
-    result = await bundle(new Set());
-  } catch (e) {
-    // --allow-broken (and npm ci): a package that does not compile is left out with a loud
-    // warning, so that the rest of the CLI still works; its commands say "not available yet".
-    const broken = brokenPackages(e);
-    if (!allowBroken || broken.size === 0) throw e;
-    for (const name of broken) console.warn(`warning: packages/${name} does not build; left out of the bundle (its commands report "not available yet")`);
-    result = await bundle(broken);
-  }
   for (const w of result.warnings) {
     // Only warnings about our own sources matter; dependencies' are noise here.
     if (w.location && !w.location.file.includes('node_modules')) console.warn(`warning: ${w.location.file}:${w.location.line}: ${w.text}`);

@@ -30,14 +30,6 @@ export class CliError extends Error {
   }
 }
 
-/** A command whose backing package function has not been published yet. */
-export class NotAvailableError extends CliError {
-  constructor(what: string, pkg: string) {
-    super(`${what} is not available yet: ${pkg} does not export it in this build. Update the toolkit (git pull, then npm ci) and try again.`);
-    this.name = 'NotAvailableError';
-  }
-}
-
 /**
  * True for errors whose message is written for users (no stack trace needed): FmnistError and
  * its subclasses from every package (recognised by @fmnist/core's brand, which holds across

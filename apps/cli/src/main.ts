@@ -8,7 +8,6 @@ import { hideBin } from 'yargs/helpers';
 import { isFmnistError } from '@fmnist/core';
 import { buildCli } from './cli';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, formatError, UsageError } from './errors';
-import { ChildFailedError } from './child-run';
 import { createSession } from './session';
 import { runWorkerEntry, WORKER_COMMAND } from './commands/worker';
 import { setBundleFile } from './entry';
@@ -52,7 +51,6 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write('interrupted; re-run the same command to resume\n');
       return EXIT_INTERRUPTED;
     }
-    if (e instanceof ChildFailedError) return e.exitCode === EXIT_INTERRUPTED ? EXIT_INTERRUPTED : EXIT_FAILURE;
     if (e instanceof UsageError || (e instanceof Error && e.name === 'YError')) {
       process.stderr.write(`error: ${e.message}\nRun "fmnist --help" (or "fmnist <command> --help") for usage.\n`);
       return EXIT_USAGE;

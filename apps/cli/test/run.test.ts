@@ -1,6 +1,6 @@
 // `fmnist run`, the main job, on a small subset of real images: data preparation, the three
 // techniques, the report, its path on stdout; a second run finds its finished runs again.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRealSplit, removeTempDirs, runCli, tempDir, writeKaggleCsv } from './helpers';
@@ -9,6 +9,26 @@ afterAll(removeTempDirs);
 
 let cwd: string;
 const ENV = { FMNIST_VGG16_WEIGHTS: '/nonexistent/vgg16.h5', FMNIST_VGG19_WEIGHTS: '/nonexistent/vgg19/model.json' };
+
+/**
+ * Every Node process the run starts records itself (pid, parent, arguments) through a preloaded
+ * script, so the test sees which processes really ran.
+ */
+function recordProcesses(dir: string): { env: Record<string, string>; read(): { pid: number; ppid: number; argv: string[] }[] } {
+  const script = join(dir, 'record-process.cjs');
+  const log = join(dir, 'processes.jsonl');
+  writeFileSync(
+    script,
+    `const { isMainThread } = require('node:worker_threads');
+if (isMainThread) require('node:fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify({ pid: process.pid, ppid: process.ppid, argv: process.argv.slice(1) }) + '\\n');
+`,
+  );
+  writeFileSync(log, '');
+  return {
+    env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${script}`.trim() },
+    read: () => readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)),
+  };
+}
 
 beforeAll(() => {
   cwd = tempDir();
@@ -20,8 +40,17 @@ beforeAll(() => {
 describe('run', () => {
   it('prepares the data, runs holdout, k-fold and transfer, writes the report and prints its path', async () => {
     const args = ['run', '--data-dir', '.', '--train-size', '400', '--test-size', '200', '--epochs', '1', '--folds', '2', '--set', 'tune.configs=2', '--set', 'tune.maxTrials=2'];
-    const r = await runCli(args, { cwd, env: ENV, timeoutMs: 300_000 });
+    const processes = recordProcesses(tempDir());
+    const r = await runCli(args, { cwd, env: { ...ENV, ...processes.env }, timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(0);
+    // The data is prepared in the CLI's own process: every other process is a training worker.
+    const started = processes.read();
+    const cli = started.find((p) => p.argv[1] === 'run');
+    expect(cli, JSON.stringify(started)).toBeDefined();
+    expect(started.filter((p) => p.pid !== cli!.pid && !p.argv.includes('__worker'))).toEqual([]);
+    expect(r.stderr).toContain('preparing data from');
+    // One TensorFlow.js in the process that prepares (danfojs) and trains: no kernel or backend registered twice.
+    expect(r.stderr).not.toMatch(/already (been )?registered|has already been set/i);
     const html = join(cwd, 'runs', 'report', 'report.html');
     expect(r.stdout.trim().split('\n').at(-1)).toBe(`report: ${html}`);
     expect(r.stdout).toMatch(/^holdout +test accuracy \d+\.\d\d% \(original 89\.58%\)$/m);

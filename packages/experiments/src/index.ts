@@ -8,8 +8,6 @@ export { runHoldout } from './holdout';
 export type { HoldoutResult } from './holdout';
 export { runTransfer } from './transfer';
 export type { TransferResult } from './transfer';
-export { runAll } from './all';
-export type { AllResult } from './all';
 export { runWorker, defaultWorkerCommand } from './executor';
 export type { WorkerCommand } from './executor';
 export { PROFILES, ORIGINAL_PARAMS, STRONG_PARAMS, resolveSettings, mergeLayers } from './profiles';

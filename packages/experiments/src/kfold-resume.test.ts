@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKFold } from './kfold';
 import type { KFoldResult } from './kfold';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const KFOLD = fileURLToPath(new URL('./kfold.ts', import.meta.url));
 // Small real subset, tiny CNN: a few seconds per run on 2 cores.
-const SETS = ['kfold.subset=900', 'data.testSubset=300', 'kfold.params.filters=[4]', 'kfold.params.denseUnits=16', 'kfold.params.batchSize=50', 'kfold.params.epochs=3', 'kfold.params.dropout=0.2'];
+const OVERRIDES = { data: { testSubset: 300 }, kfold: { subset: 900, params: { filters: [4], denseUnits: 16, batchSize: 50, epochs: 3, dropout: 0.2 } } };
 
 let root: string;
 beforeAll(async () => {
@@ -20,9 +20,11 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/** runKFold in a process of its own (so that it can be killed), its log lines on stdout. */
 function startKFold(runsDir: string) {
-  const args = ['--import', 'tsx/esm', MAIN, 'kfold', '--runs-dir', runsDir, '--concurrency', '1', ...SETS.flatMap((s) => ['--set', s])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const options = { runsDir, concurrency: 1, overrides: OVERRIDES };
+  const code = `import { runKFold } from ${JSON.stringify(KFOLD)};\nawait runKFold({ ...${JSON.stringify(options)}, log: (line) => console.log(line) });`;
+  const child = spawn(process.execPath, ['--import', 'tsx/esm', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -68,11 +70,7 @@ describe('k-fold run killed with SIGKILL mid-fold', () => {
 
     // Uninterrupted run with the same seed elsewhere, its folds in 3 worker processes at once:
     // neither the kill nor the concurrency changes a number.
-    const clean = await runKFold({
-      runsDir: join(root, 'clean'),
-      concurrency: 3,
-      overrides: { data: { testSubset: 300 }, kfold: { subset: 900, params: { filters: [4], denseUnits: 16, batchSize: 50, epochs: 3, dropout: 0.2 } } },
-    });
+    const clean = await runKFold({ runsDir: join(root, 'clean'), concurrency: 3, overrides: OVERRIDES });
     expect(clean.runId).toBe(resumed.runId);
     expect(numbers(resumed)).toEqual(numbers(clean));
     expect(resumed.folds).toHaveLength(3);
@@ -85,11 +83,7 @@ describe('k-fold run killed with SIGKILL mid-fold', () => {
     expect(lines).toHaveLength(3 * 3);
 
     // A third run recomputes nothing.
-    const again = await runKFold({
-      runsDir: killedDir,
-      concurrency: 1,
-      overrides: { data: { testSubset: 300 }, kfold: { subset: 900, params: { filters: [4], denseUnits: 16, batchSize: 50, epochs: 3, dropout: 0.2 } } },
-    });
+    const again = await runKFold({ runsDir: killedDir, concurrency: 1, overrides: OVERRIDES });
     expect(again).toEqual(resumed);
   });
 });

@@ -2,6 +2,7 @@
 import type { CommandSpec } from '../command';
 import { intIn } from '../options';
 import { bundleFileUrl } from '../entry';
+import type { BackendName } from '@fmnist/core';
 
 function sizes(v: unknown): number[] | undefined {
   if (v === undefined) return undefined;
@@ -33,11 +34,12 @@ export const benchCommand: CommandSpec = {
     const bundle = bundleFileUrl();
     ctx.out.log('benchmarking (the reference CNN at batch 500 on each backend, then the VGG19 conv base forward pass); this takes a minute or two');
     await runModelsBenchmark({
-      backends: argv.backends as ('tensorflow' | 'wasm' | 'cpu')[] | undefined,
-      steps: argv.steps as number | undefined,
-      warmup: argv.warmup as number | undefined,
-      vggSizes: argv.vgg === false ? [] : (argv.vggSizes as number[] | undefined),
+      backends: argv.backends as BackendName[] | undefined,
+      steps: argv.steps,
+      warmup: argv.warmup,
+      vggSizes: argv.vgg === false ? [] : argv.vggSizes,
       workers: ctx.args.concurrency,
+      // One JSON line per result as it is measured.
       onResult: (line) => ctx.out.jsonLine(line),
       // Inside the bundle, worker threads start the bundle itself (main.ts runs their job).
       ...(bundle ? { workerUrl: bundle } : {}),

@@ -1,9 +1,9 @@
 // fmnist data fetch | prepare | info
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import type { DatasetLocation } from '@fmnist/data';
 import type { CommandSpec } from '../command';
 import { UsageError } from '../errors';
-import { fn, loadData, maybeFn } from '../packages';
+import { loadData } from '../packages';
 import { DATA_DIR_FIX, isPrepared, preparedDir, requireDir, requireFile } from '../paths';
 import type { CommandContext } from '../session';
 
@@ -16,13 +16,12 @@ export const dataFetch: CommandSpec = {
   ],
   epilogue: 'Files already present with the right MD5 are not downloaded again. A file whose MD5 does not match the published sum is deleted and the command fails.',
   async run(ctx) {
-    const data = await loadData();
-    const fetchDataset = fn(data, '@fmnist/data', 'Downloading the dataset', 'fetchDataset');
+    const { fetchDataset } = await loadData();
     const dir = ctx.args.out ? resolve(ctx.cwd, ctx.args.out) : undefined;
     // Aborting removes the partial download; Ctrl-C therefore stops it cleanly.
     const loc = await ctx.abortable(() => fetchDataset({ dir, onProgress: ctx.onProgress, signal: ctx.signal }));
     ctx.progress.stop();
-    ctx.out.result(`dataset ready in ${String((loc as { dir?: unknown }).dir ?? dir ?? '')}`, loc);
+    ctx.out.result(`dataset ready in ${loc.dir}`, loc);
   },
 };
 
@@ -43,10 +42,9 @@ export function rawSource(ctx: CommandContext, argv: Record<string, any>): { dat
 
 /** Runs `prepare` from @fmnist/data and returns its result. */
 export async function runPrepare(ctx: CommandContext, source: { dataDir?: string; trainCsv?: string; testCsv?: string }, outDir: string) {
-  const data = await loadData();
-  const prepare = fn(data, '@fmnist/data', 'Data preparation', 'prepare');
+  const { prepare } = await loadData();
   // prepare honours the signal between its stages and writes its outputs atomically.
-  const r: Record<string, any> = await ctx.abortable(() => prepare({ ...source, out: outDir, onProgress: ctx.onProgress, signal: ctx.signal }));
+  const r = await ctx.abortable(() => prepare({ ...source, out: outDir, onProgress: ctx.onProgress, signal: ctx.signal }));
   ctx.progress.stop();
   return r;
 }
@@ -69,10 +67,9 @@ export const dataPrepare: CommandSpec = {
     const source = rawSource(ctx, argv);
     const outDir = preparedDir(ctx, ctx.args.out);
     const r = await runPrepare(ctx, source, outDir);
-    const data = await loadData();
-    const format = maybeFn<(i: unknown) => string>(data, 'formatDataSummary');
-    ctx.out.result(format ? format(r) : prepareSummary(outDir, r), {
-      out: r.out ?? outDir,
+    const { formatDataSummary } = await loadData();
+    ctx.out.result(formatDataSummary(r), {
+      out: r.out,
       cached: r.cached,
       inputKey: r.inputKey,
       source: r.source,
@@ -83,32 +80,6 @@ export const dataPrepare: CommandSpec = {
     });
   },
 };
-
-function prepareSummary(outDir: string, r: Record<string, any>): string {
-  const lines = [`prepared data written to ${outDir}`];
-  const cleaning = r.cleaning ?? readJson(join(outDir, 'cleaning.json'));
-  const balance = r.balance ?? readJson(join(outDir, 'balance.json'));
-  for (const split of ['train', 'test'] as const) {
-    const c = cleaning?.[split];
-    if (c) {
-      lines.push(
-        `  ${split}: ${c.rowsRead} rows read, ${c.rowsKept} kept (duplicates ${c.duplicates}, empty cells ${c.emptyCells}, invalid ${c.invalid}, conflicting labels ${c.conflictingLabels ?? 0})`,
-      );
-    }
-    const b = balance?.[split];
-    if (b) lines.push(`  ${split} balance: ${b.verdict} (max/min ${Number(b.maxMinRatio).toFixed(3)})`);
-  }
-  if (r.reused === true || r.cached === true) lines.push('  (inputs unchanged: read back from the Arrow files)');
-  return lines.join('\n');
-}
-
-function readJson(path: string): any {
-  try {
-    return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export const dataInfo: CommandSpec = {
   command: 'info',
@@ -121,10 +92,9 @@ export const dataInfo: CommandSpec = {
     ['$0 data info --json', 'the same as JSON'],
   ],
   async run(ctx, argv) {
-    const data = await loadData();
-    const locateDataset = fn(data, '@fmnist/data', 'Dataset discovery', 'locateDataset');
+    const { locateDataset, dataInfo, formatDataSummary } = await loadData();
     if (ctx.args.dataDir) requireDir(resolve(ctx.cwd, ctx.args.dataDir), '--data-dir', DATA_DIR_FIX);
-    let location: Record<string, unknown> | undefined;
+    let location: DatasetLocation | undefined;
     let locationError: string | undefined;
     try {
       location = await locateDataset({ dataDir: ctx.args.dataDir ? resolve(ctx.cwd, ctx.args.dataDir) : undefined });
@@ -132,20 +102,13 @@ export const dataInfo: CommandSpec = {
       locationError = (e as Error).message;
     }
     const dir = preparedDir(ctx, argv.data);
-    const dataInfo = maybeFn<(d: string) => Promise<Record<string, any>>>(data, 'dataInfo');
-    const prepared: Record<string, any> | undefined = isPrepared(dir)
-      ? dataInfo
-        ? await dataInfo(dir)
-        : { dir, cleaning: readJson(join(dir, 'cleaning.json')), balance: readJson(join(dir, 'balance.json')) }
-      : undefined;
-    const format = maybeFn<(i: unknown) => string>(data, 'formatDataSummary');
+    const prepared = isPrepared(dir) ? await dataInfo(dir) : undefined;
     const lines: string[] = [];
     if (location) lines.push(`raw dataset: ${describeLocation(location)}`);
     else lines.push(`raw dataset: not found\n  ${locationError}`);
     if (prepared) {
-      lines.push(format && prepared.source ? format(prepared) : prepareSummary(dir, prepared).replace(/^prepared data written to/, 'prepared data in'));
-      const classes = prepared.balance?.train?.classes as { name: string; count: number }[] | undefined;
-      if (classes) lines.push(`  train classes: ${classes.map((c) => `${c.name} ${c.count}`).join(', ')}`);
+      lines.push(formatDataSummary(prepared));
+      lines.push(`  train classes: ${prepared.balance.train.classes.map((c) => `${c.name} ${c.count}`).join(', ')}`);
     } else {
       lines.push(`prepared data: none in ${dir} (run \`fmnist data prepare\`)`);
     }
@@ -154,10 +117,10 @@ export const dataInfo: CommandSpec = {
   },
 };
 
-function describeLocation(loc: Record<string, unknown>): string {
-  const via: Record<string, string> = { option: '--data-dir', env: '$FMNIST_DATA_DIR', cache: 'the user cache', system: 'the Debian package' };
+function describeLocation(loc: DatasetLocation): string {
+  const via: Record<DatasetLocation['source'], string> = { option: '--data-dir', env: '$FMNIST_DATA_DIR', cache: 'the user cache', system: 'the Debian package' };
   const kind = loc.kind === 'csv' ? 'Kaggle CSVs' : 'official IDX files';
-  return `${String(loc.dir)} (${kind}, found via ${via[String(loc.source)] ?? String(loc.source)})`;
+  return `${loc.dir} (${kind}, found via ${via[loc.source]})`;
 }
 
 export const dataCommand: CommandSpec = {

@@ -9,7 +9,7 @@ import { CliError } from '../errors';
 import { decodeImage, sniffImage } from '../image/decode-image';
 import { toFashionMnist } from '../image/to-fashion-mnist';
 import { intIn } from '../options';
-import { fn, loadData, loadModels, maybeFn } from '../packages';
+import { loadData, loadModels } from '../packages';
 import { requireFile, runsDir } from '../paths';
 import type { CommandContext } from '../session';
 
@@ -87,26 +87,17 @@ export async function readInputs(ctx: CommandContext, inputs: string[], limit: n
     const magicBytes = isGzip(head) ? gunzipHead(file) : head;
     const magic = idxMagic(magicBytes);
     if (magic === 0x0803) {
-      const data = await loadData();
-      const readIdxImages = fn<(f: string, p?: unknown) => Promise<{ n: number; images: Uint8Array }>>(data, '@fmnist/data', 'Reading IDX files', 'readIdxImages');
+      const { readIdxImages, readIdxLabels } = await loadData();
       const { n, images } = await readIdxImages(file, ctx.onProgress);
       const lf = siblingLabels(file);
-      const readIdxLabels = maybeFn<(f: string) => Promise<Uint8Array>>(data, 'readIdxLabels');
-      const lab = lf && readIdxLabels ? await readIdxLabels(lf) : undefined;
+      const lab = lf ? await readIdxLabels(lf) : undefined;
       if (lab && lab.length !== n) throw new CliError(`${lf} holds ${lab.length} labels but ${file} holds ${n} images. Use the labels file of the same split.`, { file: lf });
       take(images, n, file, lab);
       continue;
     }
     if (magic === 0x0801) throw new CliError(`${file} is an IDX labels file. Pass the images file (e.g. t10k-images-idx3-ubyte.gz); its labels are read from beside it.`, { file });
     if (/\.csv(\.gz)?$/i.test(file) || /^\s*"?label"?\s*,/.test(Buffer.from(head).toString('latin1'))) {
-      const data = await loadData();
-      const readCsv = fn<(f: string, p?: unknown) => Promise<{ split: { n: number; images: Uint8Array; labels: Uint8Array }; rowsRead: number }>>(
-        data,
-        '@fmnist/data',
-        'Reading Kaggle CSV files',
-        'readCsv',
-        'readKaggleCsv',
-      );
+      const { readCsv } = await loadData();
       const r = await readCsv(file, ctx.onProgress);
       if (r.split.n < r.rowsRead) ctx.out.warn(`${file}: ${r.rowsRead - r.split.n} of ${r.rowsRead} rows are invalid or incomplete and were skipped (see \`fmnist data prepare\` for the details)`);
       take(r.split.images, r.split.n, file, r.split.labels);
@@ -193,13 +184,11 @@ export const predictCommand: CommandSpec = {
     'Photos are converted the way Fashion-MNIST was made: grayscale, trimmed to the object, longest edge resized to 28 px (area averaging), centred, and negated when the background is light (the dataset has light objects on black). A 28×28 image is used as it is (negated if its background is light). With IDX/CSV inputs the true labels are known and the accuracy is printed.',
   async run(ctx, argv) {
     const modelDir = resolveModelDir(ctx, argv.model);
-    const models = await loadModels();
-    const initBackend = fn(models, '@fmnist/models', 'Backend selection', 'initBackend');
+    const { initBackend, loadModel, predictProbabilities } = await loadModels();
     const backend = await initBackend(ctx.args.backend);
-    const loadModel = fn<(d: string) => Promise<any>>(models, '@fmnist/models', 'Loading a model', 'loadModel');
     const model = await loadModel(modelDir);
-    const shape = (model as { inputs?: { shape?: (number | null)[] }[] }).inputs?.[0]?.shape;
-    if (shape && shape.slice(1).join(',') !== '28,28,1') {
+    const shape = model.inputs[0].shape;
+    if (shape.slice(1).join(',') !== '28,28,1') {
       throw new CliError(
         `${modelDir}: the model takes inputs of shape [${shape.map((d) => d ?? 'batch').join(', ')}], not 28×28×1 images. Use a CNN trained on Fashion-MNIST images: a holdout run's model/ or a k-fold run's fold-<i>/model/.`,
         { file: modelDir },
@@ -211,7 +200,6 @@ export const predictCommand: CommandSpec = {
     for (let i = 0; i < x.length; i++) x[i] = batch.images[i] / 255;
     const known = batch.labels.every((l) => l !== undefined);
     const labels = Uint8Array.from(batch.labels, (l) => l ?? 0);
-    const predictProbabilities = fn<(m: unknown, d: unknown, batchSize?: number) => Promise<Float32Array>>(models, '@fmnist/models', 'Model prediction', 'predictProbabilities');
     const probabilities = await predictProbabilities(model, { x, labels, n: batch.n }, 256);
     const predictions: Prediction[] = batch.sources.map((s, i) => ({
       input: s.input,

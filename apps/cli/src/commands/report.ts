@@ -1,7 +1,7 @@
 // fmnist report: the markdown and HTML report from prepared data and run directories.
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { CommandSpec } from '../command';
-import { fn, loadReporting } from '../packages';
+import { loadReporting } from '../packages';
 import { preparedDir, reportDir, runsDir } from '../paths';
 import type { CommandContext } from '../session';
 
@@ -9,31 +9,21 @@ export interface ReportOutcome {
   outDir: string;
   markdown: string;
   html: string;
-  [k: string]: unknown;
+  /** How many figures were written. */
+  figures: number;
+  /** The inputs the report could not show (printed as `report: …` lines). */
+  missing: string[];
+  /** Runs skipped as malformed (printed as `report: warning: …` lines). */
+  warnings: string[];
 }
 
 export async function writeReportFiles(ctx: CommandContext, o: { dataDir: string; outDir: string }): Promise<ReportOutcome> {
-  const reporting = await loadReporting();
-  const write = fn<(o: Record<string, unknown>) => Promise<Record<string, any> | undefined>>(
-    reporting,
-    '@fmnist/reporting',
-    'Writing the report',
-    'generateReport',
-  );
-  const r = (await write({ runsDir: runsDir(ctx), dataDir: o.dataDir, outDir: o.outDir })) ?? {};
+  const { generateReport } = await loadReporting();
+  const r = await generateReport({ runsDir: runsDir(ctx), dataDir: o.dataDir, outDir: o.outDir });
   ctx.progress.stop();
-  const missing = Array.isArray(r.missing) ? (r.missing as string[]) : [];
-  for (const m of missing) ctx.out.log(`report: ${m}`);
-  const warnings = Array.isArray(r.warnings) ? (r.warnings as string[]) : [];
-  for (const w of warnings) ctx.out.log(`report: warning: ${w}`);
-  return {
-    outDir: o.outDir,
-    markdown: String(r.markdownPath ?? join(o.outDir, 'report.md')),
-    html: String(r.htmlPath ?? join(o.outDir, 'report.html')),
-    figures: Array.isArray(r.figures) ? r.figures.length : 0,
-    missing,
-    warnings,
-  };
+  for (const m of r.missing) ctx.out.log(`report: ${m}`);
+  for (const w of r.warnings) ctx.out.log(`report: warning: ${w}`);
+  return { outDir: o.outDir, markdown: r.markdownPath, html: r.htmlPath, figures: r.figures.length, missing: r.missing, warnings: r.warnings };
 }
 
 export const reportCommand: CommandSpec = {

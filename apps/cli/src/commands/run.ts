@@ -5,7 +5,7 @@ import { TRAINING_OPTIONS } from '../options';
 import { reportDir } from '../paths';
 import { writeReportFiles } from './report';
 import { resolveOverrides } from '../settings-flags';
-import { ensureData, HOLDOUT_OPTIONS, KFOLD_OPTIONS, runTechnique, TRANSFER_OPTIONS, TUNE_OPTIONS, summarize, type Technique, type TechniqueOutcome } from './techniques';
+import { ensureData, HOLDOUT_OPTIONS, KFOLD_OPTIONS, runTechnique, TRANSFER_OPTIONS, TUNE_OPTIONS, summarize, type Technique, type TechniqueResult } from './techniques';
 
 export const runCommand: CommandSpec = {
   command: 'run',
@@ -29,16 +29,16 @@ export const runCommand: CommandSpec = {
     const skip = new Set<string>((argv.skip as string[] | undefined) ?? []);
     const extra = await resolveOverrides(ctx, argv);
     const dataDir = await ensureData(ctx, argv, { fetch: true });
-    const outcomes: TechniqueOutcome[] = [];
+    const outcomes: TechniqueResult[] = [];
     const failures: { technique: Technique; message: string }[] = [];
     for (const technique of ['holdout', 'kfold', 'transfer'] as const) {
       if (skip.has(technique)) continue;
       ctx.out.log(`== ${technique}`);
       try {
-        const o = await runTechnique(ctx, technique, dataDir, extra);
-        if (o.interrupted || ctx.signal.aborted) return;
-        outcomes.push(o);
-        ctx.out.log(summarize(o));
+        const r = await runTechnique(ctx, technique, dataDir, extra);
+        if (ctx.signal.aborted) return;
+        outcomes.push(r);
+        ctx.out.log(summarize(r));
       } catch (e) {
         if (ctx.signal.aborted) throw e;
         // Transfer needs downloadable weights; without them the study still has a report.
@@ -54,7 +54,7 @@ export const runCommand: CommandSpec = {
     lines.push(`report: ${report.html}`);
     ctx.out.result(lines.join('\n'), {
       report: { html: report.html, markdown: report.markdown },
-      runs: outcomes.map((o) => ({ technique: o.technique, runId: o.runId ?? null, runDir: o.runDir ?? null, results: o.results })),
+      runs: outcomes.map((r) => ({ technique: r.technique, runId: r.runId, runDir: r.runDir, results: r })),
       failures,
     });
   },
@@ -63,14 +63,20 @@ export const runCommand: CommandSpec = {
 const pct = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a');
 
 /** One line per technique for the end of the main job. */
-function headline(o: TechniqueOutcome): string {
-  const r = o.results;
-  const name = o.technique.padEnd(8);
-  if (o.technique === 'holdout') return `${name} test accuracy ${pct(r.test?.accuracy)} (original ${pct(ORIGINAL_STUDY.holdout.test)})`;
-  if (o.technique === 'kfold') {
-    const s = r.summary ?? {};
-    return `${name} validation ${pct(s.validationAccuracy?.mean)} ± ${pct(s.validationAccuracy?.std)}, test ${pct(s.testAccuracy?.mean)}, ensemble test ${pct(r.ensemble?.test?.accuracy)} (original ${pct(ORIGINAL_STUDY.kfold.test)})`;
+function headline(r: TechniqueResult): string {
+  const name = r.technique.padEnd(8);
+  switch (r.technique) {
+    case 'tune':
+      return `${name} ${r.trials.length} trials`;
+    case 'holdout':
+      return `${name} test accuracy ${pct(r.test.accuracy)} (original ${pct(ORIGINAL_STUDY.holdout.test)})`;
+    case 'kfold': {
+      const s = r.summary;
+      return `${name} validation ${pct(s.validationAccuracy.mean)} ± ${pct(s.validationAccuracy.std)}, test ${pct(s.testAccuracy.mean)}, ensemble test ${pct(r.ensemble.test.accuracy)} (original ${pct(ORIGINAL_STUDY.kfold.test)})`;
+    }
+    case 'transfer': {
+      const models = r.models.map((m) => (m.status === 'complete' ? `${m.variant} test ${pct(m.test?.accuracy)}` : `${m.variant} ${m.status}`));
+      return `${name} ${models.join(', ') || 'no models'} (original ${pct(ORIGINAL_STUDY.vgg16.test)} / ${pct(ORIGINAL_STUDY.vgg19.test)})`;
+    }
   }
-  const models = ((r.models ?? []) as any[]).map((m) => (m.status === 'complete' ? `${m.variant} test ${pct(m.test?.accuracy)}` : `${m.variant} ${m.status}`));
-  return `${name} ${models.join(', ') || 'no models'} (original ${pct(ORIGINAL_STUDY.vgg16.test)} / ${pct(ORIGINAL_STUDY.vgg19.test)})`;
 }

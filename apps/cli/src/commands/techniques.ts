@@ -1,20 +1,20 @@
 // fmnist tune | holdout | kfold | transfer: the three techniques of the study (@fmnist/experiments).
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Options } from 'yargs';
 import { ORIGINAL_STUDY } from '@fmnist/core';
+import type { ExperimentOptions, HoldoutResult, KFoldResult, Overrides, TransferResult, TuneResult } from '@fmnist/experiments';
 import type { CommandSpec } from '../command';
-import { fn, loadData, loadExperiments } from '../packages';
+import { loadData, loadExperiments } from '../packages';
 import { DATA_DIR_FIX, isPrepared, preparedDir, requireDir, runsDir } from '../paths';
 import type { CommandContext } from '../session';
 import { TRAINING_OPTIONS } from '../options';
 import { resolveOverrides } from '../settings-flags';
-import type { Overrides } from '@fmnist/experiments';
 import { runPrepare } from './data';
-import { bundleFile, workerCommand } from '../entry';
-import { runChild } from '../child-run';
+import { workerCommand } from '../entry';
 
 export type Technique = 'tune' | 'holdout' | 'kfold' | 'transfer';
+/** What a technique returns (also its run's results.json); `technique` tells them apart. */
+export type TechniqueResult = TuneResult | HoldoutResult | KFoldResult | TransferResult;
 
 /**
  * The data directory to train on. `--data DIR` is used as given (prepared or raw IDX). Otherwise
@@ -29,52 +29,27 @@ export async function ensureData(ctx: CommandContext, argv: Record<string, any>,
   if (ctx.args.dataDir) {
     dataDir = requireDir(resolve(ctx.cwd, ctx.args.dataDir), '--data-dir', DATA_DIR_FIX);
   } else {
-    const data = await loadData();
-    const locateDataset = fn(data, '@fmnist/data', 'Dataset discovery', 'locateDataset');
+    const { locateDataset, fetchDataset } = await loadData();
     try {
-      const loc = await locateDataset({});
-      dataDir = String(loc.dir ?? loc.path);
+      dataDir = (await locateDataset({})).dir;
     } catch (e) {
       if (!o.fetch) throw e;
       ctx.out.log(`no dataset found locally (${(e as Error).message.split('\n')[0]}); downloading the official files`);
-      const fetchDataset = fn(data, '@fmnist/data', 'Downloading the dataset', 'fetchDataset');
-      const loc: Record<string, unknown> = await ctx.abortable(() => fetchDataset({ onProgress: ctx.onProgress, signal: ctx.signal }));
-      dataDir = String(loc.dir ?? loc.path);
+      dataDir = (await ctx.abortable(() => fetchDataset({ onProgress: ctx.onProgress, signal: ctx.signal }))).dir;
     }
   }
   ctx.out.log(`preparing data from ${dataDir} into ${dir}`);
-  const bundle = bundleFile();
-  if (bundle) {
-    const flags = [...(ctx.args.quiet ? ['--quiet'] : []), ...(ctx.args.json ? ['--json'] : [])];
-    await runChild(bundle, ['data', 'prepare', '--data-dir', dataDir, '--out', dir, ...flags], { cwd: ctx.cwd, what: 'data preparation', signal: ctx.signal });
-  } else {
-    await runPrepare(ctx, { dataDir }, dir);
-  }
-  ctx.progress.stop();
+  // In this process: danfojs shares the project's one TensorFlow.js (root package.json `overrides`).
+  await runPrepare(ctx, { dataDir }, dir);
   return dir;
 }
 
-const EXPERIMENT_FUNCTIONS: Record<Technique, string[]> = {
-  tune: ['runTune'],
-  holdout: ['runHoldout'],
-  kfold: ['runKFold', 'runKfold'],
-  transfer: ['runTransfer'],
-};
-
-export interface TechniqueOutcome {
-  technique: Technique;
-  runDir?: string;
-  runId?: string;
-  results: Record<string, any>;
-  interrupted: boolean;
-}
-
-/** Runs one technique through @fmnist/experiments. */
-export async function runTechnique(ctx: CommandContext, technique: Technique, dataDir: string, overrides: Overrides | undefined): Promise<TechniqueOutcome> {
+/** Runs one technique through @fmnist/experiments (an interrupted run throws an AbortError). */
+export async function runTechnique(ctx: CommandContext, technique: Technique, dataDir: string, overrides: Overrides | undefined): Promise<TechniqueResult> {
   const exp = await loadExperiments();
-  const run = fn<(o: Record<string, unknown>) => Promise<Record<string, any>>>(exp, '@fmnist/experiments', `The ${technique} technique`, ...EXPERIMENT_FUNCTIONS[technique]);
+  const runs: Record<Technique, (o: ExperimentOptions) => Promise<TechniqueResult>> = { tune: exp.runTune, holdout: exp.runHoldout, kfold: exp.runKFold, transfer: exp.runTransfer };
   const a = ctx.args;
-  const r = await ctx.abortable(() => run({
+  const r = await ctx.abortable(() => runs[technique]({
     dataDir,
     runsDir: runsDir(ctx),
     profile: a.profile,
@@ -88,48 +63,36 @@ export async function runTechnique(ctx: CommandContext, technique: Technique, da
     log: (m: string) => ctx.out.log(m),
   }));
   ctx.progress.stop();
-  return normalizeOutcome(technique, r ?? {});
-}
-
-function normalizeOutcome(technique: Technique, r: Record<string, any>): TechniqueOutcome {
-  const runDir: string | undefined = r.runDir ?? r.dir;
-  let results: Record<string, any> | undefined = r.results ?? (r.technique ? r : undefined);
-  if (!results && runDir && existsSync(join(runDir, 'results.json'))) results = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8'));
-  const interrupted = r.interrupted === true || r.status === 'interrupted';
-  return { technique, runDir, runId: r.runId ?? (runDir ? runDir.split(/[\\/]/).pop() : undefined), results: results ?? {}, interrupted };
+  return r;
 }
 
 const pct = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a');
-const ms = (s: { mean?: number; std?: number } | undefined) => (s && typeof s.mean === 'number' ? `${pct(s.mean)} ± ${pct(s.std ?? 0)}` : 'n/a');
+const ms = (s: { mean: number; std: number }) => `${pct(s.mean)} ± ${pct(s.std)}`;
 
 /** A few lines a human reads after a technique finishes. */
-export function summarize(o: TechniqueOutcome): string {
-  const r = o.results;
-  const head = `${o.technique}${o.runId ? ` run ${o.runId}` : ''}${o.runDir ? ` (${o.runDir})` : ''}`;
-  switch (o.technique) {
+export function summarize(r: TechniqueResult): string {
+  const head = `${r.technique} run ${r.runId} (${r.runDir})`;
+  switch (r.technique) {
     case 'tune': {
-      const trials = (r.trials ?? []) as any[];
-      const best = trials.find((t) => t.rank === 1) ?? trials[0];
-      const lines = [`${head}: ${trials.length} trials (${r.method ?? 'search'})`];
-      for (const t of [...trials].sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0)).slice(0, 5)) {
-        lines.push(`  #${t.rank} val acc ${pct(t.valAccuracy)}  ${JSON.stringify(t.params)}`);
-      }
-      if (best) lines.push(`  best: ${JSON.stringify(r.best ?? best.params)}`);
+      const ranked = [...r.trials].sort((a, b) => a.rank - b.rank);
+      const lines = [`${head}: ${r.trials.length} trials (${r.method})`];
+      for (const t of ranked.slice(0, 5)) lines.push(`  #${t.rank} val acc ${pct(t.valAccuracy)}  ${JSON.stringify(t.params)}`);
+      lines.push(`  best: ${JSON.stringify(r.best)}`);
       return lines.join('\n');
     }
     case 'holdout':
-      return `${head}: train ${pct(r.train?.accuracy)}, validation ${pct(r.validation?.accuracy)}, test ${pct(r.test?.accuracy)} (original study: ${pct(ORIGINAL_STUDY.holdout.test)})`;
+      return `${head}: train ${pct(r.train.accuracy)}, validation ${pct(r.validation.accuracy)}, test ${pct(r.test.accuracy)} (original study: ${pct(ORIGINAL_STUDY.holdout.test)})`;
     case 'kfold': {
-      const s = r.summary ?? {};
-      const lines = [`${head}: ${r.k ?? (r.folds ?? []).length}-fold`];
-      for (const f of (r.folds ?? []) as any[]) lines.push(`  fold ${f.fold}: train ${pct(f.train?.accuracy)}, validation ${pct(f.validation?.accuracy)}, test ${pct(f.test?.accuracy)}`);
-      lines.push(`  mean: train ${ms(s.trainAccuracy)}, validation ${ms(s.validationAccuracy)}, test ${ms(s.testAccuracy)}; ensemble test ${pct(r.ensemble?.test?.accuracy)} (original: ${pct(ORIGINAL_STUDY.kfold.train)} / ${pct(ORIGINAL_STUDY.kfold.test)})`);
+      const s = r.summary;
+      const lines = [`${head}: ${r.k}-fold`];
+      for (const f of r.folds) lines.push(`  fold ${f.fold}: train ${pct(f.train.accuracy)}, validation ${pct(f.validation.accuracy)}, test ${pct(f.test.accuracy)}`);
+      lines.push(`  mean: train ${ms(s.trainAccuracy)}, validation ${ms(s.validationAccuracy)}, test ${ms(s.testAccuracy)}; ensemble test ${pct(r.ensemble.test.accuracy)} (original: ${pct(ORIGINAL_STUDY.kfold.train)} / ${pct(ORIGINAL_STUDY.kfold.test)})`);
       return lines.join('\n');
     }
     case 'transfer': {
       const lines = [`${head}:`];
-      for (const m of (r.models ?? []) as any[]) {
-        lines.push(m.status === 'complete' ? `  ${m.variant}: train ${pct(m.train?.accuracy)}, test ${pct(m.test?.accuracy)} (input ${m.inputSize}px)` : `  ${m.variant}: ${m.status}${m.reason ? ` (${String(m.reason).split('\n')[0]})` : ''}`);
+      for (const m of r.models) {
+        lines.push(m.status === 'complete' ? `  ${m.variant}: train ${pct(m.train?.accuracy)}, test ${pct(m.test?.accuracy)} (input ${m.inputSize}px)` : `  ${m.variant}: ${m.status}${m.reason ? ` (${m.reason.split('\n')[0]})` : ''}`);
       }
       lines.push(`  original study: VGG16 ${pct(ORIGINAL_STUDY.vgg16.test)}, VGG19 ${pct(ORIGINAL_STUDY.vgg19.test)}`);
       return lines.join('\n');
@@ -147,9 +110,8 @@ function techniqueCommand(technique: Technique, describe: string, options: Recor
     async run(ctx, argv) {
       const overrides = await resolveOverrides(ctx, argv);
       const dataDir = await ensureData(ctx, argv);
-      const outcome = await runTechnique(ctx, technique, dataDir, overrides);
-      if (outcome.interrupted) return;
-      ctx.out.result(summarize(outcome), { technique, runId: outcome.runId ?? null, runDir: outcome.runDir ?? null, results: outcome.results });
+      const r = await runTechnique(ctx, technique, dataDir, overrides);
+      ctx.out.result(summarize(r), { technique, runId: r.runId, runDir: r.runDir, results: r });
     },
   };
 }
