@@ -60,7 +60,7 @@ export type FromChild =
   | { type: 'epoch'; taskId: number; metrics: EpochMetricsLike }
   | { type: 'progress'; taskId: number; p: Parameters<OnProgress>[0] }
   | { type: 'done'; taskId: number; result: TaskResult | FeatureResult | null }
-  | { type: 'error'; taskId: number; message: string; name: string; file?: string; hint?: string; stack?: string };
+  | { type: 'error'; taskId: number; message: string; name: string; file?: string; hint?: string; stack?: string; system?: { code?: string; syscall?: string; path?: string; dest?: string } };
 
 interface Pending { task: Task; hooks: TaskHooks; resolve: (r: any) => void; reject: (e: unknown) => void }
 
@@ -91,6 +91,8 @@ export function createPoolExecutor(o: { size: number; backend: string; worker?: 
         else {
           const e = msg.name === 'Error' ? new Error(msg.message) : new ExperimentError(msg.message, {});
           if (msg.stack) e.stack = msg.stack;
+          // A system error (ENOSPC...) keeps its code and path, which the CLI turns into a sentence.
+          if (msg.system) Object.assign(e, msg.system);
           cur.p.reject(e);
         }
         idle.push(child);
@@ -185,8 +187,9 @@ export function runWorker(): void {
       });
       send({ type: 'done', taskId: msg.taskId, result });
     } catch (e) {
-      const err = e as Error & { file?: string; hint?: string };
-      send({ type: 'error', taskId: msg.taskId, message: err.message, name: err.name, file: err.file, hint: err.hint, stack: err.stack });
+      const err = e as Error & { file?: string; hint?: string; code?: unknown; syscall?: string; path?: string; dest?: string };
+      const system = typeof err.code === 'string' ? { code: err.code, syscall: err.syscall, path: err.path, dest: err.dest } : undefined;
+      send({ type: 'error', taskId: msg.taskId, message: err.message, name: err.name, file: err.file, hint: err.hint, stack: err.stack, system });
     } finally {
       controllers.delete(msg.taskId);
     }
