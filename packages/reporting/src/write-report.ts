@@ -164,7 +164,11 @@ export async function writeReport(outDir: string, files: ReportFiles, o: WriteRe
   try {
     const hashes: Record<string, string> = {};
     for (const [rel, bytes] of contents) {
-      await writeSynced(join(staging, rel), bytes);
+      await writeSynced(join(staging, rel), bytes).catch((e) => {
+        // A write through a file descriptor fails without a path (ENOSPC): name the report's file.
+        if (typeof e?.code === 'string' && e.path === undefined) e.path = join(outDir, rel);
+        throw e;
+      });
       hashes[rel] = sha256(bytes);
     }
     // The manifest first lists the old files and the new ones, so that a crash while they are

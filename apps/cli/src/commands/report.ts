@@ -1,7 +1,7 @@
 // fmnist report: the markdown and HTML report from prepared data and run directories.
 import { join, resolve } from 'node:path';
 import type { CommandSpec } from '../command';
-import { fn, loadReporting } from '../packages';
+import { fn, loadReporting, maybeFn } from '../packages';
 import { preparedDir, reportDir, runsDir } from '../paths';
 import type { CommandContext } from '../session';
 
@@ -12,7 +12,16 @@ export interface ReportOutcome {
   [k: string]: unknown;
 }
 
-export async function writeReportFiles(ctx: CommandContext, o: { dataDir: string; outDir: string }): Promise<ReportOutcome> {
+/**
+ * Fails early (before any training) when `outDir` holds a report.md or report.html that fmnist did
+ * not write; the report itself checks again, figures included.
+ */
+export async function checkReportOut(outDir: string, force = false): Promise<void> {
+  const check = maybeFn<(d: string, names?: string[], o?: { force?: boolean }) => Promise<unknown>>(await loadReporting(), 'checkReportDir');
+  await check?.(outDir, undefined, { force });
+}
+
+export async function writeReportFiles(ctx: CommandContext, o: { dataDir: string; outDir: string; force?: boolean }): Promise<ReportOutcome> {
   const reporting = await loadReporting();
   const write = fn<(o: Record<string, unknown>) => Promise<Record<string, any> | undefined>>(
     reporting,
@@ -20,7 +29,7 @@ export async function writeReportFiles(ctx: CommandContext, o: { dataDir: string
     'Writing the report',
     'generateReport',
   );
-  const r = (await write({ runsDir: runsDir(ctx), dataDir: o.dataDir, outDir: o.outDir })) ?? {};
+  const r = (await write({ runsDir: runsDir(ctx), dataDir: o.dataDir, outDir: o.outDir, force: o.force === true })) ?? {};
   ctx.progress.stop();
   const missing = Array.isArray(r.missing) ? (r.missing as string[]) : [];
   for (const m of missing) ctx.out.log(`report: ${m}`);
@@ -38,15 +47,17 @@ export const reportCommand: CommandSpec = {
   describe: 'Write report.md (with figures/) and a self-contained report.html from the runs',
   options: {
     data: { type: 'string', describe: 'Prepared data directory. Default: <runs-dir>/data', requiresArg: true },
+    force: { type: 'boolean', describe: "Overwrite files named like the report's (report.md, report.html, figures/*) that fmnist did not write", default: false },
   },
   examples: [
     ['$0 report', 'runs/report/report.md and runs/report/report.html'],
     ['$0 report --runs-dir my-runs --out site', 'from other runs, into ./site'],
   ],
-  epilogue: 'Never retrains: sections whose inputs are missing say so. --out defaults to <runs-dir>/report.',
+  epilogue:
+    "Never retrains: sections whose inputs are missing say so. --out defaults to <runs-dir>/report. Other files in --out are never touched: .fmnist-report.json lists the report's own files, and a report.md, report.html or figure of the same name that fmnist did not write stops the command unless --force.",
   async run(ctx, argv) {
     const outDir = reportDir(ctx, ctx.args.out);
-    const r = await writeReportFiles(ctx, { dataDir: argv.data ? resolve(ctx.cwd, argv.data) : preparedDir(ctx), outDir });
+    const r = await writeReportFiles(ctx, { dataDir: argv.data ? resolve(ctx.cwd, argv.data) : preparedDir(ctx), outDir, force: argv.force === true });
     ctx.out.result(`report written:\n  ${r.html}\n  ${r.markdown}`, r);
   },
 };

@@ -2,7 +2,7 @@
 import type { CommandSpec } from '../command';
 import { TRAINING_OPTIONS } from '../options';
 import { reportDir } from '../paths';
-import { writeReportFiles } from './report';
+import { checkReportOut, writeReportFiles } from './report';
 import { checkOverrides, ensureData, HOLDOUT_OPTIONS, KFOLD_OPTIONS, runTechnique, TRANSFER_OPTIONS, TUNE_OPTIONS, summarize, toOverrides, type Technique, type TechniqueOutcome } from './techniques';
 
 export const runCommand: CommandSpec = {
@@ -18,7 +18,7 @@ export const runCommand: CommandSpec = {
   },
   examples: [
     ['$0 run', 'quick profile (minutes on 2 cores) → runs/report/report.html'],
-    ['$0 run --profile full', "the original study's settings on the full data"],
+    ['$0 run --profile full', 'the full profile: all the data, longer training and a stronger CNN (hours)'],
     ['$0 run --skip transfer --json', 'without VGG; results as JSON'],
   ],
   epilogue:
@@ -27,6 +27,7 @@ export const runCommand: CommandSpec = {
     const skip = new Set<string>((argv.skip as string[] | undefined) ?? []);
     const extra = toOverrides(argv);
     await checkOverrides(ctx, extra);
+    await checkReportOut(reportDir(ctx, ctx.args.out));
     const dataDir = await ensureData(ctx, argv, { fetch: true });
     const outcomes: TechniqueOutcome[] = [];
     const failures: { technique: Technique; message: string }[] = [];
