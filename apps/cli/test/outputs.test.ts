@@ -57,6 +57,16 @@ describe('fmnist report --out', () => {
     expect(forced.code, forced.stderr).toBe(0);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/^# Fashion-MNIST study report/);
   });
+  it('fmnist run checks its report directory before any work', async () => {
+    const out = join(cwd, 'notes-run');
+    mkdirSync(out);
+    writeFileSync(join(out, 'report.html'), 'my page');
+    const r = await runCli(['run', '--runs-dir', 'runs-x', '--out', 'notes-run', '--data-dir', '/usr/share/datasets/fashion-mnist'], { cwd });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe(`error: ${join(out, 'report.html')} exists and was not written by fmnist report; not overwriting it`);
+    expect(readdirSync(cwd)).not.toContain('runs-x');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toBe('my page');
+  });
 });
 
 describe('system errors', () => {
