@@ -98,7 +98,7 @@ describe('system errors', () => {
       const r = await new Promise<CliResult>((res) => {
         const child = spawn(process.execPath, [BUNDLE, 'completion'], { cwd, stdio: ['ignore', fd, 'pipe'] });
         let stderr = '';
-        child.stderr.on('data', (d) => (stderr += d));
+        child.stderr!.on('data', (d) => (stderr += d));
         child.on('close', (code) => res({ code, stdout: '', stderr }));
       });
       expect(r.code).toBe(1);
