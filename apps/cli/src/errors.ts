@@ -1,5 +1,6 @@
 // Exit codes and the error types the CLI maps onto them.
 import { isFmnistError } from '@fmnist/core';
+import { describeSystemError } from './system-error';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -39,9 +40,14 @@ export function isUserError(e: unknown): boolean {
   return e instanceof CliError || isFmnistError(e);
 }
 
-/** The text printed for a failure: the message, the hint if it is not already part of it. */
+/**
+ * The text printed for a failure: a system error (ENOSPC, EACCES...) as one sentence with its fix,
+ * else the message and the hint if it is not already part of it.
+ */
 export function formatError(e: unknown, verbose: boolean): string {
   if (!(e instanceof Error)) return `error: ${String(e)}`;
+  const system = isUserError(e) ? undefined : describeSystemError(e);
+  if (system) return `error: ${system}${verbose && e.stack ? `\n${e.stack}` : ''}`;
   const hint = (e as { hint?: unknown }).hint;
   let text = `error: ${e.message}`;
   if (typeof hint === 'string' && hint && !e.message.includes(hint)) text += `\nhint: ${hint}`;

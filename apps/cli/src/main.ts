@@ -9,6 +9,7 @@ import { isFmnistError } from '@fmnist/core';
 import { buildCli } from './cli';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, formatError, UsageError } from './errors';
 import { createSession } from './session';
+import { handleStreamErrors } from './output';
 import { runWorkerEntry, WORKER_COMMAND } from './commands/worker';
 import { setBundleFile } from './entry';
 
@@ -78,6 +79,15 @@ if (!isMainThread) {
   pointAtBundledWasm();
   await runWorkerEntry();
 } else {
+  // stdout that cannot be written (`> /dev/full`, a full disk) is a failure; stderr is where it
+  // would be said, so a failing stderr only sets the exit code.
+  handleStreamErrors((e, stream) => {
+    if (stream === 'standard output') {
+      const reason = e.message.replace(/^E[A-Z0-9]+: ([^,]+),.*$/s, '$1');
+      process.stderr.write(`error: ${reason} while writing standard output: send the output elsewhere (a file on a disk with free space, or a pipe)\n`);
+    }
+    process.exit(EXIT_FAILURE);
+  });
   const code = await main(args);
   // Let stdout drain, then exit: tfjs and worker pools may keep handles open.
   process.exitCode = code;

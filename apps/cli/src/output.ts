@@ -57,3 +57,22 @@ function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return Number(value);
   return value;
 }
+
+/**
+ * Errors of the process's own stdout/stderr, which Node would otherwise throw as an uncaught
+ * exception with a stack trace. A reader that went away (`fmnist predict … | head -1`) is not a
+ * failure: the command stops at once with exit 0 and no message, as `yes | head` does (an
+ * interrupted training run resumes from its checkpoint). Any other write error (a full disk
+ * under `> file`) goes to `onError` with the stream's name.
+ */
+export function handleStreamErrors(onError: (e: Error, stream: 'standard output' | 'standard error') => void): void {
+  for (const [stream, name] of [
+    [process.stdout, 'standard output'],
+    [process.stderr, 'standard error'],
+  ] as const) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      onError(e, name);
+    });
+  }
+}

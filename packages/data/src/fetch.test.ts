@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -97,6 +97,11 @@ describe('fetchDataset', () => {
       expect(err.message).toContain(`got ${md5(corrupted)}`);
       expect(existsSync(join(dir, 't10k-labels-idx1-ubyte.gz'))).toBe(false);
       expect(readdirSync(dir).filter((n) => n.includes('.part'))).toEqual([]);
+      // A file already there (the user's, or an older copy) is not deleted by a bad download.
+      const kept = tempDir('fetch-bad-kept');
+      writeFileSync(join(kept, 't10k-labels-idx1-ubyte.gz'), 'my own copy');
+      expect(await fetchDataset({ dir: kept, baseUrl: m.url, checksums }).catch((e) => e)).toBeInstanceOf(ChecksumError);
+      expect(readFileSync(join(kept, 't10k-labels-idx1-ubyte.gz'), 'utf8')).toBe('my own copy');
       // with the published sums, the Debian repacks themselves do not verify either
       const err2 = await fetchDataset({ dir: tempDir('fetch-published'), baseUrl: m.url }).catch((e) => e);
       expect(err2).toBeInstanceOf(ChecksumError);

@@ -25,7 +25,8 @@ export interface FetchOptions {
 /**
  * Downloads the four official .gz files into the cache dir (or `dir`), verifying each against
  * its published MD5 sum. A file already there with the right sum is kept. Each download goes to
- * a temporary name first; a mismatch deletes it and throws ChecksumError.
+ * a temporary name first; a mismatch deletes it (never a file already at the destination) and
+ * throws ChecksumError.
  */
 export async function fetchDataset(o: FetchOptions = {}): Promise<DatasetLocation> {
   const env = o.env ?? process.env;
@@ -89,8 +90,8 @@ async function download(
   }
   const actual = hash.digest('hex');
   if (actual !== expected) {
+    // Only the bad download goes: a file already at `dest` is replaced by a verified one or kept.
     await rm(part, { force: true });
-    await rm(dest, { force: true });
     throw new ChecksumError(dest, expected, actual);
   }
   await rename(part, dest);

@@ -16,6 +16,10 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
+    // A write through a file descriptor fails without a path (ENOSPC): name the file.
+    if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).path === undefined) {
+      (e as NodeJS.ErrnoException).path = path;
+    }
     throw e;
   }
 }

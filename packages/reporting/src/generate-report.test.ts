@@ -46,7 +46,7 @@ describe('generateReport with every input present', () => {
     for (const l of links) expect((await stat(join(out, l))).size, l).toBeGreaterThan(100);
     const files = (await readdir(join(out, 'figures'))).map((f) => `figures/${f}`).sort();
     expect([...new Set(links)].sort()).toEqual(files);
-    expect((await readdir(out)).sort()).toEqual(['figures', 'report.html', 'report.md']);
+    expect((await readdir(out)).sort()).toEqual(['.fmnist-report.json', 'figures', 'report.html', 'report.md']);
   });
 
   it('writes markdown tables whose rows all have the header\'s column count, escapes included', async () => {

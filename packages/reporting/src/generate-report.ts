@@ -12,7 +12,7 @@ import { runFactsSection } from './sections/run-facts-section.js';
 import { summarySection } from './sections/summary-section.js';
 import { transferSection } from './sections/transfer-section.js';
 import { renderChart } from './vega-svg.js';
-import { writeReport } from './write-report.js';
+import { checkReportDir, REPORT_TITLE, writeReport } from './write-report.js';
 
 export interface GenerateReportOptions {
   /** Prepared data directory (`fmnist data prepare --out`), default runs/data. */
@@ -23,6 +23,8 @@ export interface GenerateReportOptions {
   outDir: string;
   /** Shown as the generation time; without it the report shows only timestamps from its inputs. */
   now?: Date | string;
+  /** Overwrite files named like the report's that fmnist did not write (see write-report.ts). */
+  force?: boolean;
 }
 
 export interface GenerateReportResult {
@@ -40,7 +42,7 @@ export function buildReportDocument(data: DataInputs, runs: Record<Technique, Ru
   const stamps = [data.summary?.createdAt, ...TECHNIQUES.map((t) => runs[t].run?.manifest?.endedAt)].filter((x): x is string => typeof x === 'string').sort();
   const when = o.now !== undefined ? `Generated ${typeof o.now === 'string' ? o.now : o.now.toISOString()}` : stamps.length ? `Inputs as of ${stamps.at(-1)}` : 'No timestamped inputs';
   return {
-    title: 'Fashion-MNIST study report',
+    title: REPORT_TITLE,
     intro: [
       'Data preparation, three ways of training a CNN classifier, and their comparison with the original study. ',
       `Prepared data: `,
@@ -68,6 +70,8 @@ export async function renderFigures(doc: ReportDocument): Promise<Map<string, Re
 
 /** Reads the prepared data and run directories (never retrains) and writes the report. */
 export async function generateReport(o: GenerateReportOptions): Promise<GenerateReportResult> {
+  // Fails before the work when the output directory holds a report.md or report.html of the user's.
+  await checkReportDir(o.outDir, undefined, { force: o.force });
   const data = await loadDataInputs(o.dataDir);
   const runs = await loadRuns(o.runsDir);
   const doc = buildReportDocument(data, runs, o);
@@ -77,7 +81,7 @@ export async function generateReport(o: GenerateReportOptions): Promise<Generate
     if (f.svg) files.push({ file: `${f.name}.svg`, bytes: f.svg });
     if (f.png) files.push({ file: `${f.name}.png`, bytes: f.png });
   }
-  await writeReport(o.outDir, { markdown: renderMarkdown(doc, figures), html: renderHtml(doc, figures), figures: files });
+  await writeReport(o.outDir, { markdown: renderMarkdown(doc, figures), html: renderHtml(doc, figures), figures: files }, { force: o.force });
   const missing = [
     ...(data.exists ? data.missing.map((f) => `${o.dataDir}/${f}`) : [`${o.dataDir} (no prepared data)`]),
     ...TECHNIQUES.filter((t) => !runs[t].run).map((t) => `${t}: ${runs[t].problem}`),

@@ -1,5 +1,7 @@
 export { generateReport, buildReportDocument, renderFigures } from './generate-report.js';
 export type { GenerateReportOptions, GenerateReportResult } from './generate-report.js';
+export { checkReportDir, writeReport, REPORT_MANIFEST } from './write-report.js';
+export type { ReportFiles, WriteReportOptions } from './write-report.js';
 export { loadDataInputs } from './data-inputs.js';
 export type { DataInputs, CleaningReport, BalanceReport, DataSummary } from './data-inputs.js';
 export { loadRuns, selectRun, TECHNIQUES } from './run-inputs.js';

@@ -14,7 +14,7 @@ export const dataFetch: CommandSpec = {
     ['$0 data fetch', 'download into the user cache (where discovery looks)'],
     ['$0 data fetch --out ./fashion', 'download into ./fashion'],
   ],
-  epilogue: 'Files already present with the right MD5 are not downloaded again. A file whose MD5 does not match the published sum is deleted and the command fails.',
+  epilogue: 'Files already present with the right MD5 are not downloaded again. A download whose MD5 does not match the published sum is discarded and the command fails; a file already there is only ever replaced by a verified download.',
   async run(ctx) {
     const { fetchDataset } = await loadData();
     const dir = ctx.args.out ? resolve(ctx.cwd, ctx.args.out) : undefined;

@@ -3,7 +3,7 @@ import { ORIGINAL_STUDY } from '@fmnist/core';
 import type { CommandSpec } from '../command';
 import { TRAINING_OPTIONS } from '../options';
 import { reportDir } from '../paths';
-import { writeReportFiles } from './report';
+import { checkReportOut, writeReportFiles } from './report';
 import { resolveOverrides } from '../settings-flags';
 import { ensureData, HOLDOUT_OPTIONS, KFOLD_OPTIONS, runTechnique, TRANSFER_OPTIONS, TUNE_OPTIONS, summarize, type Technique, type TechniqueResult } from './techniques';
 
@@ -20,7 +20,7 @@ export const runCommand: CommandSpec = {
   },
   examples: [
     ['$0 run', 'quick profile (minutes on 2 cores) → runs/report/report.html'],
-    ['$0 run --profile full', "the original study's settings on the full data"],
+    ['$0 run --profile full', 'the full profile: all the data, longer training and a stronger CNN (hours)'],
     ['$0 run --skip transfer --json', 'without VGG; results as JSON'],
   ],
   epilogue:
@@ -28,6 +28,7 @@ export const runCommand: CommandSpec = {
   async run(ctx, argv) {
     const skip = new Set<string>((argv.skip as string[] | undefined) ?? []);
     const extra = await resolveOverrides(ctx, argv);
+    await checkReportOut(reportDir(ctx, ctx.args.out));
     const dataDir = await ensureData(ctx, argv, { fetch: true });
     const outcomes: TechniqueResult[] = [];
     const failures: { technique: Technique; message: string }[] = [];

@@ -146,7 +146,7 @@ export const tuneCommand = techniqueCommand(
 
   [
     ['$0 tune', 'quick search on a subset'],
-    ['$0 tune --profile full --method halving --concurrency 2', "the original's search space with successive halving"],
+    ['$0 tune --profile full --method grid --trials 12', "a grid search over 12 configurations of the full profile's search space"],
   ],
   RESUME_NOTE,
 );
@@ -158,7 +158,7 @@ export const holdoutCommand = techniqueCommand(
 
   [
     ['$0 holdout', 'tune (quick), train the best, evaluate on test'],
-    ['$0 holdout --profile full --epochs 30 --batch-size 500', "the original's settings"],
+    ['$0 holdout --profile full --epochs 30 --batch-size 500', "all the data; the tuned model trained for the original study's epochs and batch size"],
   ],
   `${RESUME_NOTE} The trained model is saved in the run's model/ directory (used by \`fmnist predict\`).`,
 );
@@ -169,9 +169,9 @@ export const kfoldCommand = techniqueCommand(
   KFOLD_OPTIONS,
 
   [
-    ['$0 kfold', 'quick 5-fold run'],
-    ['$0 kfold --profile full --concurrency 2', 'the original study: full data, batch 500, 30 epochs'],
-    ['$0 kfold --folds 3 --epochs 2 --json', 'a small run, results as JSON'],
+    ['$0 kfold', "the quick profile: its number of folds on a subset, few epochs each"],
+    ['$0 kfold --profile full --concurrency 2', "the full profile: all the data, the original study's number of folds, two folds at a time"],
+    ['$0 kfold --folds 2 --epochs 1 --json', 'the smallest run: 2 folds of 1 epoch, results as JSON'],
   ],
   `${RESUME_NOTE} Also available as \`npx nx run experiments:kfold\`.`,
 );
