@@ -1,10 +1,11 @@
 // Builds the project's hand-written WebAssembly SIMD kernels from C and writes each as base64 into
-// a generated TypeScript file, so users and CI need no compiler. `--check` rebuilds and fails when
+// a generated TypeScript file, so users and CI need no compiler. FMNIST_WASM_CHECK=1 rebuilds and fails when
 // a committed file differs from what its C source gives (CI runs it; needs clang and wasm-ld:
 // `apt-get install -y clang lld`).
 //
-//   node tools/build-wasm.mjs            rebuild every module
-//   node tools/build-wasm.mjs --check    verify the committed files match their sources
+//   node tools/build-wasm.mjs                        rebuild every module
+//   FMNIST_WASM_CHECK=1 node tools/build-wasm.mjs    verify the committed files match their sources
+// (an environment variable, not a flag: only the CLI in apps/cli parses arguments)
 //
 // Both modules share memory they do not own (the data package's worker heap, the tfjs wasm
 // heap), so each must import its memory and have no static data and no shadow stack.
@@ -55,7 +56,7 @@ export const ${m.exportName} =
 `;
 }
 
-const check = process.argv.includes('--check');
+const check = process.env.FMNIST_WASM_CHECK === '1';
 const tmp = mkdtempSync(join(tmpdir(), 'fmnist-wasm-'));
 let stale = 0;
 try {

@@ -1,7 +1,8 @@
 // Prints a vitest JSON report's totals as one line: "N passed, N failed[, N skipped]".
+// The report is reports/vitest.json, or $VITEST_JSON (only the CLI in apps/cli parses arguments).
 import { readFileSync } from 'node:fs';
 
-const file = process.argv[2] ?? 'reports/vitest.json';
+const file = process.env.VITEST_JSON || 'reports/vitest.json';
 let report;
 try {
   report = JSON.parse(readFileSync(file, 'utf8'));
