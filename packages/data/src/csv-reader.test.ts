@@ -131,6 +131,35 @@ describe('Kaggle CSV reading and cleaning', () => {
     expect(r.split.images.subarray(784, 1568)).toEqual(base.images.subarray(784, 1568));
   });
 
+  it('accepts old-Mac CR line endings, plain and gzip (lines across chunks), with a blank line', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const rows = Array.from({ length: base.n }, (_, i) => csvRow(base, i).join(','));
+    const lines = [COLUMN_NAMES.join(','), rows[0], '', ...rows.slice(1)];
+    const plain = join(dir, 'old-mac.csv');
+    writeFileSync(plain, lines.join('\r') + '\r');
+    const gz = join(dir, 'old-mac.csv.gz');
+    writeFileSync(gz, gzipSync(lines.join('\r')));
+    for (const file of [plain, gz]) {
+      const r = await readCsv(file);
+      expect(r.split.n).toBe(base.n);
+      expect(r.blankLines).toBe(1);
+      expect(r.invalid + r.emptyCells).toBe(0);
+      expect(sameBytes(r.split.images, base.images)).toBe(true);
+      expect(r.split.labels).toEqual(base.labels);
+    }
+  });
+
+  it('refuses a line longer than 64 KiB while streaming, naming the file and the line', async () => {
+    const noNewline = join(dir, 'no-newline.csv');
+    writeFileSync(noNewline, '0,'.repeat(1 << 21));
+    const err = await readCsv(noNewline).catch((e) => e);
+    expect(err).toBeInstanceOf(FmnistError);
+    expect(err.message).toMatch(/no-newline\.csv: line 1 is longer than 65,536 bytes/);
+    const longRow = join(dir, 'long-row.csv');
+    writeFileSync(longRow, [COLUMN_NAMES.join(','), csvRow(base, 0).join(','), '', '1,'.repeat(40_000) + '1', csvRow(base, 1).join(',')].join('\n'));
+    await expect(readCsv(longRow)).rejects.toThrow(/long-row\.csv: line 4 is longer than 65,536 bytes/);
+  });
+
   it('reads padded and spaced numbers (slow path) to the same values', async () => {
     const file = join(dir, 'padded.csv');
     const r0 = csvRow(base, 0);
