@@ -72,3 +72,36 @@ export function writeKaggleCsv(path: string, s: RealSplit, extraRows: string[] =
   rows.push(...extraRows);
   writeFileSync(path, `${rows.join('\n')}\n`);
 }
+
+/**
+ * A valid PNG of one gray level, `width`×`height`, 8-bit grayscale, deflated row by row so that
+ * even a 12000×12000 image (144 MB of pixels) is built in little memory and gives ~140 KB.
+ */
+export async function solidGrayPng(width: number, height: number, level = 200): Promise<Buffer> {
+  const { createDeflate, crc32 } = await import('node:zlib');
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([head, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 0, 0, 0, 0], 8); // bit depth 8, colour type 0 (gray), deflate, filter 0, no interlace
+  const row = Buffer.alloc(1 + width, level);
+  row[0] = 0; // filter type None
+  const deflate = createDeflate({ level: 9 });
+  const parts: Buffer[] = [];
+  deflate.on('data', (b: Buffer) => parts.push(b));
+  const done = new Promise((res, rej) => deflate.on('end', res).on('error', rej));
+  for (let y = 0; y < height; y++) {
+    if (!deflate.write(row)) await new Promise((res) => deflate.once('drain', res));
+  }
+  deflate.end();
+  await done;
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', Buffer.concat(parts)), chunk('IEND', Buffer.alloc(0))]);
+}
