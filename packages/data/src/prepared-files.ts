@@ -13,9 +13,6 @@ export const PREPARED_FILES = {
   summary: 'summary.json',
 } as const;
 
-/** The files summary.json records a size and hash for: all but itself. */
-export const VERIFIED_FILES: readonly string[] = Object.values(PREPARED_FILES).filter((f) => f !== PREPARED_FILES.summary);
-
 /**
  * Bumped when the prepared layout or the cleaning rules change: it is part of the input key, so
  * a directory of an older format is prepared again. 2: summary.json records `files`.

@@ -79,12 +79,16 @@ async function readSummary(dir: string): Promise<PreparedSummary> {
  */
 async function readVerified(dir: string, name: string, summary: PreparedSummary, verifyHashes: boolean): Promise<Buffer> {
   const fix = rebuildHint(dir, summary.source);
-  const bytes = await readPreparedFile(dir, name, fix);
   const file = join(dir, name);
-  const rec = summary.files[name];
+  const rec = Object.hasOwn(summary.files, name) ? summary.files[name] : undefined;
   const damaged = (what: string) => new FmnistError(`${file} ${what}: the prepared data is damaged`, { file, hint: fix });
   if (!rec) throw damaged(`has no size and hash in ${PREPARED_FILES.summary}`);
-  if (bytes.length !== rec.bytes) throw damaged(`is ${bytes.length} bytes but ${PREPARED_FILES.summary} records ${rec.bytes}`);
+  const wrongSize = (size: number) => damaged(`is ${size} bytes but ${PREPARED_FILES.summary} records ${rec.bytes}`);
+  // the size before reading: a replaced file may be of any size
+  const st = await stat(file).catch(() => null);
+  if (st?.isFile() && st.size !== rec.bytes) throw wrongSize(st.size);
+  const bytes = await readPreparedFile(dir, name, fix);
+  if (bytes.length !== rec.bytes) throw wrongSize(bytes.length);
   if (verifyHashes && createHash('sha256').update(bytes).digest('hex') !== rec.sha256) {
     throw damaged(`does not match the SHA-256 recorded in ${PREPARED_FILES.summary}`);
   }
