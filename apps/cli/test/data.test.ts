@@ -69,7 +69,7 @@ describe('data prepare', () => {
 
     // truncated: training (which checks sizes) stops with the file and the command that fixes it
     writeFileSync(train, good.subarray(0, good.length - 1));
-    const hold = await runCli(['holdout', '--data', out, '--no-tune', '--epochs', '1', '--concurrency', '1', '--quiet'], { cwd: dir });
+    const hold = await runCli(['holdout', '--data', out, '--no-tune', '--epochs', '1', '--concurrency', '1', '--quiet'], { cwd: tempDir() });
     expect(hold.code).toBe(1);
     const fix = `fmnist data prepare --force --train-csv ${trainCsv} --test-csv ${testCsv} --out ${out}`;
     expect(hold.stderr).toContain(`error: ${train} is ${good.length - 1} bytes but summary.json records ${good.length}: the prepared data is damaged`);
