@@ -1,5 +1,6 @@
-// `fmnist predict` on images whose header announces more pixels than the limit: refused before
-// decoding, in bounded memory (peak RSS of the CLI process measured by /usr/bin/time).
+// `fmnist predict` on images whose header announces more pixels than the limit, or whose data
+// inflates beyond them: refused before decoding, in bounded memory (peak RSS of the CLI process
+// measured by /usr/bin/time).
 import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,6 +34,8 @@ beforeAll(async () => {
   modelDir = join(cwd, 'model');
   await saveModel(createCnn({ filters: [1], denseUnits: 0 }), modelDir);
   writeFileSync(join(cwd, 'huge.png'), await solidGrayPng(12000, 12000));
+  // 64×64 interlaced, with 512 MiB of zeros deflated after its pixels: ~500 KB on disk
+  writeFileSync(join(cwd, 'bomb.png'), await solidGrayPng(64, 64, 90, { interlaced: true, extraBytes: 512 << 20 }));
   // at the limit: the worst case for memory is a JPEG with full-resolution chroma (jpeg-js writes 4:4:4)
   const side = Math.floor(Math.sqrt(MAX_IMAGE_PIXELS));
   writeFileSync(join(cwd, 'at-limit.png'), await solidGrayPng(side, side, 30));
@@ -48,6 +51,13 @@ describe.runIf(existsSync(TIME))('predict on huge images', () => {
     expect(r.stderr).toContain(`${join(cwd, 'huge.png')}: the PNG image is 12000×12000 pixels, more than the limit of 10 megapixels. Scale it down`);
     expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1); // one line, no stack trace
     expect(r.stdout).toBe('');
+    expect(r.peakMb).toBeLessThan(512);
+  });
+
+  it('refuses an interlaced PNG bomb (64×64 inflating to 512 MiB), in bounded memory', async () => {
+    const r = await runMeasured(['predict', 'bomb.png', '--model', modelDir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${join(cwd, 'bomb.png')}: the PNG image's data inflates to more than the 4,216 bytes its 64×64 pixels need`);
     expect(r.peakMb).toBeLessThan(512);
   });
 

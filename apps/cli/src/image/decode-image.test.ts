@@ -35,6 +35,16 @@ describe('decodeImage size limit', () => {
     expect(err!.file).toBe('/photos/huge.png');
   });
 
+  it('refuses an interlaced PNG whose data inflates beyond what its pixels need (a zlib bomb), and decodes an honest one', async () => {
+    const honest = decodeImage(await solidGrayPng(37, 29, 90, { interlaced: true }), 'interlaced.png');
+    expect([honest.width, honest.height, honest.data[0], honest.data[(37 * 29 - 1) * 4]]).toEqual([37, 29, 90, 90]);
+    const bomb = await solidGrayPng(64, 64, 90, { interlaced: true, extraBytes: 64 << 20 });
+    expect(bomb.length).toBeLessThan(100_000);
+    expect(() => decodeImage(bomb, '/photos/bomb.png')).toThrow(
+      '/photos/bomb.png: the PNG image\'s data inflates to more than the 4,216 bytes its 64×64 pixels need (a decompression bomb).',
+    );
+  });
+
   it('holds JPEG to the same limit, and decodes images at the limit', async () => {
     expect(() => decodeImage(jpegAnnouncing(16, 5000, 5000), '/photos/big.jpg')).toThrow(
       /big\.jpg: the JPEG image is 5000×5000 pixels, more than the limit of 10 megapixels/,

@@ -1,6 +1,7 @@
 // Decodes PNG and JPEG files (any colour type, up to MAX_IMAGE_PIXELS) to 8-bit RGBA. The size
 // is read from the header and checked before decoding: a 140 KB PNG can announce 12000×12000
-// pixels (2.9 GB decoded).
+// pixels (2.9 GB decoded), and a 1 MB interlaced PNG can inflate to 1 GB.
+import { inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { CliError } from '../errors';
@@ -60,10 +61,50 @@ function jpegSize(b: Uint8Array): { width: number; height: number } | undefined 
   return undefined;
 }
 
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * An interlaced PNG's pixel data must inflate to exactly the bytes of its seven Adam7 passes.
+ * pngjs bounds the inflation of non-interlaced images only, so a small interlaced image can
+ * carry a 1 GB zlib bomb: inflate it here with that bound first.
+ */
+function checkInterlacedPng(b: Uint8Array, file: string): void {
+  const v = new DataView(b.buffer, b.byteOffset, b.length);
+  const [width, height, depth, colorType, interlace] = [v.getUint32(16), v.getUint32(20), b[24], b[25], b[28]];
+  const channels = CHANNELS[colorType];
+  if (interlace !== 1 || !channels) return;
+  let expected = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const w = width > x0 ? Math.ceil((width - x0) / dx) : 0;
+    const h = height > y0 ? Math.ceil((height - y0) / dy) : 0;
+    if (w > 0 && h > 0) expected += h * (1 + Math.ceil((w * channels * depth) / 8));
+  }
+  const idat: Uint8Array[] = [];
+  for (let p = 8; p + 12 <= b.length; ) {
+    const len = v.getUint32(p);
+    if (String.fromCharCode(b[p + 4], b[p + 5], b[p + 6], b[p + 7]) === 'IDAT') idat.push(b.subarray(p + 8, Math.min(b.length, p + 8 + len)));
+    p += 12 + len;
+  }
+  try {
+    inflateSync(Buffer.concat(idat), { maxOutputLength: Math.max(1, expected) });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') return; // other damage: the decoder says what is wrong
+    throw new CliError(
+      `${file}: the PNG image's data inflates to more than the ${expected.toLocaleString('en-US')} bytes its ${width}×${height} pixels need (a decompression bomb). Re-save the image as an ordinary PNG or JPEG.`,
+      { file },
+    );
+  }
+}
+
 /** Refuses an image whose header announces more than MAX_IMAGE_PIXELS, before it is decoded. */
 function checkSize(kind: ImageKind, bytes: Uint8Array, file: string): void {
   const size = kind === 'png' ? pngSize(bytes) : jpegSize(bytes);
-  if (!size || size.width * size.height <= MAX_IMAGE_PIXELS) return; // no size found: the decoder says what is wrong
+  if (!size) return; // no size found: the decoder says what is wrong
+  if (size.width * size.height <= MAX_IMAGE_PIXELS) {
+    if (kind === 'png') checkInterlacedPng(bytes, file);
+    return;
+  }
   throw new CliError(
     `${file}: the ${kind === 'png' ? 'PNG' : 'JPEG'} image is ${size.width}×${size.height} pixels, more than the limit of ${MAX_IMAGE_PIXELS / 1e6} megapixels. Scale it down (e.g. to 1024 pixels on its longest side): it is reduced to 28×28 anyway.`,
     { file },
