@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { csvRow, realTestSplit, subset, tempDir, writeCsv, sameBytes } from '../test/fixtures.js';
-import { COLUMN_NAMES, PIXELS } from './constants.js';
+import { COLUMN_NAMES, MAX_RECORDS, PIXELS } from './constants.js';
 import { loadCsvSplit } from './clean.js';
 import { readCsv } from './csv-reader.js';
 import { FmnistError } from './errors.js';
@@ -159,6 +159,17 @@ describe('Kaggle CSV reading and cleaning', () => {
     writeFileSync(longRow, [COLUMN_NAMES.join(','), csvRow(base, 0).join(','), '', '1,'.repeat(40_000) + '1', csvRow(base, 1).join(',')].join('\n'));
     await expect(readCsv(longRow)).rejects.toThrow(/long-row\.csv: line 4 is longer than 65,536 bytes/);
   });
+
+  it('refuses a CSV of more rows than MAX_RECORDS while reading (a 700 KB gzip file holds 201,000)', async () => {
+    const { gzipSync } = await import('node:zlib');
+    // gzip members concatenated: one of the header, then the same 1,000 rows again and again
+    const member = gzipSync((Array.from({ length: 785 }, () => '0').join(',') + '\n').repeat(1000));
+    const file = join(dir, 'too-many-rows.csv.gz');
+    writeFileSync(file, Buffer.concat([gzipSync(COLUMN_NAMES.join(',') + '\n'), ...Array.from({ length: MAX_RECORDS / 1000 + 1 }, () => member)]));
+    const err = await readCsv(file).catch((e) => e);
+    expect(err).toBeInstanceOf(FmnistError);
+    expect(err.message).toContain(`${file} holds more than 200,000 rows, the limit for one CSV`);
+  }, 30_000);
 
   it('reads padded and spaced numbers (slow path) to the same values', async () => {
     const file = join(dir, 'padded.csv');

@@ -1,4 +1,4 @@
-import { COLUMN_NAMES, NUM_CLASSES, NUM_VARIABLES, PIXELS } from './constants.js';
+import { COLUMN_NAMES, MAX_RECORDS, NUM_CLASSES, NUM_VARIABLES, PIXELS } from './constants.js';
 import { readBytes } from './byte-stream.js';
 import { FmnistError } from './errors.js';
 import { assertReadableFile } from './file-checks.js';
@@ -82,7 +82,7 @@ function validateHeader(file: string, line: Uint8Array): void {
 export async function readCsv(file: string, onProgress?: OnProgress): Promise<CsvParseResult> {
   const { size } = await assertReadableFile(file, 'CSV file');
   // a guess from the file's size (~1.8 KB a row), capped: a huge file must not allocate up front
-  let capacity = Math.min(1 << 17, Math.max(1024, Math.ceil(size / 1800)));
+  let capacity = Math.min(MAX_RECORDS, 1 << 17, Math.max(1024, Math.ceil(size / 1800)));
   let images = new Uint8Array(capacity * PIXELS);
   let labels = new Uint8Array(capacity);
   let rowNumbers = new Int32Array(capacity);
@@ -97,7 +97,13 @@ export async function readCsv(file: string, onProgress?: OnProgress): Promise<Cs
   const row = new Uint8Array(NUM_VARIABLES);
 
   const grow = () => {
-    capacity *= 2;
+    if (capacity >= MAX_RECORDS) {
+      throw new FmnistError(`${file} holds more than ${MAX_RECORDS.toLocaleString('en-US')} rows, the limit for one CSV (Fashion-MNIST's largest holds 60,000)`, {
+        file,
+        hint: 'Split the file, or check that it is a Fashion-MNIST CSV.',
+      });
+    }
+    capacity = Math.min(capacity * 2, MAX_RECORDS);
     const im = new Uint8Array(capacity * PIXELS);
     im.set(images);
     images = im;

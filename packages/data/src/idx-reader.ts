@@ -4,6 +4,7 @@ import {
   IDX_LABELS_HEADER_BYTES,
   IDX_LABELS_MAGIC,
   IMAGE_SIDE,
+  MAX_RECORDS,
   NUM_CLASSES,
   PIXELS,
 } from './constants.js';
@@ -15,16 +16,9 @@ import type { OnProgress, Split } from './types.js';
 const HINT = 'Use the official Fashion-MNIST IDX files (`apt-get install dataset-fashion-mnist` or `fmnist data fetch`).';
 
 /**
- * Most records a gzip IDX file may announce (Fashion-MNIST has 60,000 + 10,000): its inflated
- * size is unknown before inflating, so a hostile header is held to this (235 MB of images)
- * instead of the file's size. Plain files are held to their size exactly.
- */
-export const MAX_GZIP_IDX_RECORDS = 300_000;
-
-/**
  * Streams an IDX file (gzip or not) into one preallocated Uint8Array: the header is parsed and
  * validated as soon as it has arrived (announced size against the file's size, or against
- * MAX_GZIP_IDX_RECORDS for gzip, before anything is allocated), then the payload is copied
+ * MAX_RECORDS for gzip, before anything is allocated), then the payload is copied
  * chunk by chunk.
  */
 async function readIdx(
@@ -84,9 +78,9 @@ async function readIdx(
       }
       // sizes checked before the allocation: a header may announce 4 billion records
       const bytes = kind === 'images' ? count * PIXELS : count;
-      if (gz && count > MAX_GZIP_IDX_RECORDS) {
+      if (gz && count > MAX_RECORDS) {
         throw new FmnistError(
-          `${file} announces ${count} ${kind}, more than the limit of ${MAX_GZIP_IDX_RECORDS.toLocaleString('en-US')} ${kind} for a gzip IDX file`,
+          `${file} announces ${count} ${kind}, more than the limit of ${MAX_RECORDS.toLocaleString('en-US')} ${kind} for a gzip IDX file (Fashion-MNIST's largest holds 60,000)`,
           { file, hint: HINT },
         );
       }
