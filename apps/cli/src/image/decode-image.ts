@@ -27,6 +27,8 @@ export function sniffImage(bytes: Uint8Array): ImageKind | undefined {
  * 10-megapixel image keeps `fmnist predict` under ~430 MB.
  */
 export const MAX_IMAGE_PIXELS = 10_000_000;
+/** jpeg-js's memory limit (its own count), see decodeImage. */
+const JPEG_MEMORY_MB = 224;
 
 /** Width and height from a PNG's IHDR chunk (the first chunk, at a fixed offset). */
 function pngSize(b: Uint8Array): { width: number; height: number } | undefined {
@@ -120,11 +122,16 @@ export function decodeImage(bytes: Uint8Array, file: string): RgbaImage {
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
     }
     if (kind === 'jpeg') {
-      // the same limit again, for a frame header the walk above did not find
-      const j = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 512 });
+      // the same limit again, for a frame header the walk above did not find; jpeg-js's own
+      // memory count is ~half of what it really uses: 224 MB admits a 10-megapixel 3-channel
+      // JPEG, refuses a 4-channel (CMYK) one of that size, and keeps the process under 512 MB
+      const j = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: JPEG_MEMORY_MB });
       return { width: j.width, height: j.height, data: j.data };
     }
   } catch (e) {
+    if (kind === 'jpeg' && /maxMemoryUsageInMB/.test((e as Error).message)) {
+      throw new CliError(`${file}: the JPEG image needs more than ${JPEG_MEMORY_MB} MB to decode (CMYK or very large). Re-save it as an RGB JPEG or PNG of at most ${MAX_IMAGE_PIXELS / 1e6} megapixels.`, { file });
+    }
     throw new CliError(`${file}: cannot decode the ${kind === 'png' ? 'PNG' : 'JPEG'} image (${(e as Error).message}). Check that the file is complete, or re-save it as PNG.`, { file });
   }
   throw new CliError(`${file}: not a PNG or JPEG image, an IDX file or a Kaggle CSV. Pass images as .png/.jpg, or the dataset files (*-images-idx3-ubyte[.gz], fashion-mnist_*.csv).`, { file });
