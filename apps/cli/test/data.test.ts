@@ -53,6 +53,38 @@ describe('data prepare', () => {
     expect(infoJson.prepared.rows).toEqual({ train: 400, test: 200 });
   });
 
+  it('a damaged prepared directory: prepare repairs it with a warning, training names the file and --force, --force rebuilds', async () => {
+    const out = join(dir, 'prepared-damaged');
+    const args = ['data', 'prepare', '--train-csv', trainCsv, '--test-csv', testCsv, '--out', out, '--quiet'];
+    expect((await runCli(args, { cwd: dir })).code).toBe(0);
+    const train = join(out, 'train.arrow');
+    const good = readFileSync(train);
+    const bad = Buffer.from(good);
+    bad[bad.length >> 1] ^= 0x55;
+    writeFileSync(train, bad);
+    const repaired = await runCli(args, { cwd: dir });
+    expect(repaired.code, repaired.stderr).toBe(0);
+    expect(repaired.stderr).toContain(`warning: ${train} does not match the SHA-256 recorded in summary.json: the prepared data is damaged; prepared it again`);
+    expect(readFileSync(train).equals(good)).toBe(true);
+
+    // truncated: training (which checks sizes) stops with the file and the command that fixes it
+    writeFileSync(train, good.subarray(0, good.length - 1));
+    const hold = await runCli(['holdout', '--data', out, '--no-tune', '--epochs', '1', '--concurrency', '1', '--quiet'], { cwd: tempDir() });
+    expect(hold.code).toBe(1);
+    const fix = `fmnist data prepare --force --train-csv ${trainCsv} --test-csv ${testCsv} --out ${out}`;
+    expect(hold.stderr).toContain(`error: ${train} is ${good.length - 1} bytes but summary.json records ${good.length}: the prepared data is damaged`);
+    expect(hold.stderr).toContain(fix);
+    expect(hold.stderr).not.toMatch(/\n\s+at /);
+    // the fix it names works; run twice, it rebuilds the intact directory too (no cache read)
+    for (let i = 0; i < 2; i++) {
+      const forced = await runCli(fix.split(' ').slice(1), { cwd: dir });
+      expect(forced.code, forced.stderr).toBe(0);
+      expect(forced.stdout).toMatch(/^Prepared data in \S+\n/);
+      expect(forced.stdout).not.toContain('read from cache');
+      expect(readFileSync(train).equals(good)).toBe(true);
+    }
+  });
+
   it('a CSV with the wrong header exits 1 naming the file, and writes nothing', async () => {
     const badCsv = join(dir, 'wrong-header.csv');
     writeFileSync(badCsv, `label,p1,p2\n1,2,3\n`);

@@ -72,3 +72,47 @@ export function writeKaggleCsv(path: string, s: RealSplit, extraRows: string[] =
   rows.push(...extraRows);
   writeFileSync(path, `${rows.join('\n')}\n`);
 }
+
+/**
+ * A valid PNG of one gray level, `width`×`height`, 8-bit grayscale, deflated row by row so that
+ * even a 12000×12000 image (144 MB of pixels) is built in little memory and gives ~140 KB.
+ * `interlaced`: Adam7 passes; `extraBytes`: zeros deflated after the pixel data (a zlib bomb).
+ */
+export async function solidGrayPng(width: number, height: number, level = 200, o: { interlaced?: boolean; extraBytes?: number } = {}): Promise<Buffer> {
+  const { createDeflate, crc32 } = await import('node:zlib');
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([head, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 0, 0, 0, o.interlaced ? 1 : 0], 8); // bit depth 8, colour type 0 (gray), deflate, filter 0, interlace
+  // rows of each pass (one pass of the whole image when not interlaced), each a filter byte 0 then the pixels
+  const passes = o.interlaced ? [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] : [[0, 0, 1, 1]];
+  const deflate = createDeflate({ level: 9 });
+  const parts: Buffer[] = [];
+  deflate.on('data', (b: Buffer) => parts.push(b));
+  const done = new Promise((res, rej) => deflate.on('end', res).on('error', rej));
+  const write = async (b: Buffer) => {
+    if (!deflate.write(b)) await new Promise((res) => deflate.once('drain', res));
+  };
+  for (const [x0, y0, dx, dy] of passes) {
+    const w = width > x0 ? Math.ceil((width - x0) / dx) : 0;
+    const h = height > y0 ? Math.ceil((height - y0) / dy) : 0;
+    if (w === 0) continue;
+    const row = Buffer.alloc(1 + w, level);
+    row[0] = 0; // filter type None
+    for (let y = 0; y < h; y++) await write(row);
+  }
+  const zeros = Buffer.alloc(1 << 20);
+  for (let left = o.extraBytes ?? 0; left > 0; left -= zeros.length) await write(zeros.subarray(0, Math.min(left, zeros.length)));
+  deflate.end();
+  await done;
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', Buffer.concat(parts)), chunk('IEND', Buffer.alloc(0))]);
+}

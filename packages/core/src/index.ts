@@ -16,6 +16,7 @@ export type {
   ColumnStats,
   PixelCorrelation,
   PreparedSummary,
+  PreparedFileRecord,
   PreparedData,
 } from './prepared-data.js';
 export { TECHNIQUES } from './run-dir.js';

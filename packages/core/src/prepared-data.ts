@@ -79,11 +79,19 @@ export interface PixelCorrelation {
   r: number;
 }
 
+/** Size and SHA-256 of one prepared file, as summary.json records them. */
+export interface PreparedFileRecord {
+  bytes: number;
+  sha256: string;
+}
+
 /** summary.json: written last; `inputKey` decides whether a re-run reuses the directory. */
 export interface PreparedSummary {
   source: DataSource;
   inputKey: string;
   formatVersion: number;
+  /** Size and SHA-256 of every other prepared file, by name (format 2). */
+  files: Record<string, PreparedFileRecord>;
   rows: { train: number; test: number };
   head: { train: number[][]; test: number[][] };
   describe: { train: Record<string, ColumnStats>; test: Record<string, ColumnStats> };

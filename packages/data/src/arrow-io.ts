@@ -1,6 +1,8 @@
+import { dirname } from 'node:path';
 import { DataType, Precision, Table, tableFromArrays, tableFromIPC, tableToIPC, type Vector } from 'apache-arrow';
 import { COLUMN_NAMES, NUM_VARIABLES, PIXELS } from './constants.js';
 import { FmnistError } from './errors.js';
+import { rebuildHint } from './prepared-files.js';
 import type { Split } from './types.js';
 
 const TILE = 64;
@@ -55,9 +57,11 @@ function columnValues<T extends Uint8Array | Float64Array>(v: Vector, n: number,
   return out;
 }
 
-function checkColumns(t: Table, file: string, type: 'uint8' | 'float64'): void {
+/** The fix when `file` lies in a prepared directory, unless the caller knows a better one. */
+const defaultHint = (file: string) => rebuildHint(dirname(file));
+
+function checkColumns(t: Table, file: string, type: 'uint8' | 'float64', hint: string): void {
   const fields = t.schema.fields;
-  const hint = 'Re-create it with `fmnist data prepare --out DIR`.';
   if (fields.length !== NUM_VARIABLES) {
     throw new FmnistError(`${file} has ${fields.length} columns, expected ${NUM_VARIABLES} (label, pixel1..pixel784)`, { file, hint });
   }
@@ -74,22 +78,18 @@ function checkColumns(t: Table, file: string, type: 'uint8' | 'float64'): void {
   }
 }
 
-function parseIpc(bytes: Uint8Array, file: string): Table {
+function parseIpc(bytes: Uint8Array, file: string, hint: string): Table {
   try {
     return tableFromIPC(bytes);
   } catch (e) {
-    throw new FmnistError(`${file} is not a readable Arrow IPC file: ${(e as Error).message}`, {
-      file,
-      hint: 'Re-create it with `fmnist data prepare --out DIR`.',
-      cause: e,
-    });
+    throw new FmnistError(`${file} is not a readable Arrow IPC file: ${(e as Error).message}`, { file, hint, cause: e });
   }
 }
 
-/** Reads a split back: labels zero-copy, images transposed to row-major. */
-export function arrowToSplit(bytes: Uint8Array, file: string): Split {
-  const t = parseIpc(bytes, file);
-  checkColumns(t, file, 'uint8');
+/** Reads a split back: labels zero-copy, images transposed to row-major. `hint`: the fix for a bad file. */
+export function arrowToSplit(bytes: Uint8Array, file: string, hint = defaultHint(file)): Split {
+  const t = parseIpc(bytes, file, hint);
+  checkColumns(t, file, 'uint8', hint);
   const n = t.numRows;
   const labels = columnValues(t.getChildAt(0)!, n, Uint8Array);
   const images = new Uint8Array(n * PIXELS);
@@ -128,11 +128,11 @@ export function matrixToArrow(R: Float64Array): Uint8Array {
   return tableToIPC(tableFromArrays(arrays), 'file');
 }
 
-export function arrowToMatrix(bytes: Uint8Array, file: string): Float64Array {
-  const t = parseIpc(bytes, file);
-  checkColumns(t, file, 'float64');
+export function arrowToMatrix(bytes: Uint8Array, file: string, hint = defaultHint(file)): Float64Array {
+  const t = parseIpc(bytes, file, hint);
+  checkColumns(t, file, 'float64', hint);
   const V = NUM_VARIABLES;
-  if (t.numRows !== V) throw new FmnistError(`${file} has ${t.numRows} rows, expected ${V}`, { file });
+  if (t.numRows !== V) throw new FmnistError(`${file} has ${t.numRows} rows, expected ${V}`, { file, hint });
   const R = new Float64Array(V * V);
   for (let j = 0; j < V; j++) {
     const col = columnValues(t.getChildAt(j)!, V, Float64Array);

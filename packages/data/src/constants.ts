@@ -13,6 +13,12 @@ export const IDX_LABELS_MAGIC = 2049;
 export const IDX_IMAGES_HEADER_BYTES = 16;
 export const IDX_LABELS_HEADER_BYTES = 8;
 
+/**
+ * Most images (or labels) one input file may hold: Fashion-MNIST's largest holds 60,000. Bounds
+ * memory (157 MB of pixels) where a file's size does not: gzip files and CSV rows.
+ */
+export const MAX_RECORDS = 200_000;
+
 /** Column names of the Kaggle CSVs and of the prepared Arrow tables. */
 export const COLUMN_NAMES: readonly string[] = [
   'label',

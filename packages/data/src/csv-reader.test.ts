@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { csvRow, realTestSplit, subset, tempDir, writeCsv, sameBytes } from '../test/fixtures.js';
-import { COLUMN_NAMES, PIXELS } from './constants.js';
+import { COLUMN_NAMES, MAX_RECORDS, PIXELS } from './constants.js';
 import { loadCsvSplit } from './clean.js';
 import { readCsv } from './csv-reader.js';
 import { FmnistError } from './errors.js';
@@ -130,6 +130,46 @@ describe('Kaggle CSV reading and cleaning', () => {
     expect(r.rowNumbers).toEqual(new Int32Array([1, 2]));
     expect(r.split.images.subarray(784, 1568)).toEqual(base.images.subarray(784, 1568));
   });
+
+  it('accepts old-Mac CR line endings, plain and gzip (lines across chunks), with a blank line', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const rows = Array.from({ length: base.n }, (_, i) => csvRow(base, i).join(','));
+    const lines = [COLUMN_NAMES.join(','), rows[0], '', ...rows.slice(1)];
+    const plain = join(dir, 'old-mac.csv');
+    writeFileSync(plain, lines.join('\r') + '\r');
+    const gz = join(dir, 'old-mac.csv.gz');
+    writeFileSync(gz, gzipSync(lines.join('\r')));
+    for (const file of [plain, gz]) {
+      const r = await readCsv(file);
+      expect(r.split.n).toBe(base.n);
+      expect(r.blankLines).toBe(1);
+      expect(r.invalid + r.emptyCells).toBe(0);
+      expect(sameBytes(r.split.images, base.images)).toBe(true);
+      expect(r.split.labels).toEqual(base.labels);
+    }
+  });
+
+  it('refuses a line longer than 64 KiB while streaming, naming the file and the line', async () => {
+    const noNewline = join(dir, 'no-newline.csv');
+    writeFileSync(noNewline, '0,'.repeat(1 << 21));
+    const err = await readCsv(noNewline).catch((e) => e);
+    expect(err).toBeInstanceOf(FmnistError);
+    expect(err.message).toMatch(/no-newline\.csv: line 1 is longer than 65,536 bytes/);
+    const longRow = join(dir, 'long-row.csv');
+    writeFileSync(longRow, [COLUMN_NAMES.join(','), csvRow(base, 0).join(','), '', '1,'.repeat(40_000) + '1', csvRow(base, 1).join(',')].join('\n'));
+    await expect(readCsv(longRow)).rejects.toThrow(/long-row\.csv: line 4 is longer than 65,536 bytes/);
+  });
+
+  it('refuses a CSV of more rows than MAX_RECORDS while reading (a 700 KB gzip file holds 201,000)', async () => {
+    const { gzipSync } = await import('node:zlib');
+    // gzip members concatenated: one of the header, then the same 1,000 rows again and again
+    const member = gzipSync((Array.from({ length: 785 }, () => '0').join(',') + '\n').repeat(1000));
+    const file = join(dir, 'too-many-rows.csv.gz');
+    writeFileSync(file, Buffer.concat([gzipSync(COLUMN_NAMES.join(',') + '\n'), ...Array.from({ length: MAX_RECORDS / 1000 + 1 }, () => member)]));
+    const err = await readCsv(file).catch((e) => e);
+    expect(err).toBeInstanceOf(FmnistError);
+    expect(err.message).toContain(`${file} holds more than 200,000 rows, the limit for one CSV`);
+  }, 30_000);
 
   it('reads padded and spaced numbers (slow path) to the same values', async () => {
     const file = join(dir, 'padded.csv');

@@ -1,4 +1,4 @@
-import { COLUMN_NAMES, NUM_CLASSES, NUM_VARIABLES, PIXELS } from './constants.js';
+import { COLUMN_NAMES, MAX_RECORDS, NUM_CLASSES, NUM_VARIABLES, PIXELS } from './constants.js';
 import { readBytes } from './byte-stream.js';
 import { FmnistError } from './errors.js';
 import { assertReadableFile } from './file-checks.js';
@@ -25,6 +25,26 @@ export interface CsvParseResult {
 }
 
 const HEADER_HINT = 'Expected the Kaggle Fashion-MNIST CSV layout: a header `label,pixel1,...,pixel784`, then one image per line.';
+
+/**
+ * Longest line accepted. A data row is at most ~3.2 KB (785 values of up to 3 digits) and the
+ * header ~6.9 KB; a longer line means the file is something else, and a file without line
+ * breaks would otherwise be buffered whole.
+ */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+/**
+ * The line terminator a file uses, from its first one: LF (also for CRLF, whose CR is dropped
+ * per line) or CR alone (old Mac OS). -1 while undecided: no terminator yet, or a CR that is the
+ * last byte so far (the next byte may be its LF).
+ */
+function lineTerminator(buf: Uint8Array): number {
+  const lf = buf.indexOf(NEWLINE);
+  const cr = buf.indexOf(CR, 0);
+  if (cr < 0 || (lf >= 0 && lf < cr)) return lf < 0 ? -1 : NEWLINE;
+  if (cr + 1 >= buf.length) return -1;
+  return buf[cr + 1] === NEWLINE ? NEWLINE : CR;
+}
 
 function trimmed(buf: Uint8Array, s: number, e: number): [number, number] {
   while (s < e && (buf[s] === SPACE || buf[s] === TAB || buf[s] === QUOTE)) s++;
@@ -54,13 +74,15 @@ function validateHeader(file: string, line: Uint8Array): void {
 
 /**
  * Streams a Kaggle-format CSV (`label,pixel1..pixel784`) byte by byte, never holding the text as
- * one string. Each data row is either parsed into the output Split or counted as dropped: a
- * wrong column count or a bad value is `invalid`, an empty cell is `emptyCells` (checked in that
- * order, so each dropped row is counted once). Entirely blank lines are counted in `blankLines`.
+ * one string nor a line longer than MAX_LINE_BYTES; lines end in LF, CRLF or CR (old Mac OS).
+ * Each data row is either parsed into the output Split or counted as dropped: a wrong column
+ * count or a bad value is `invalid`, an empty cell is `emptyCells` (checked in that order, so
+ * each dropped row is counted once). Entirely blank lines are counted in `blankLines`.
  */
 export async function readCsv(file: string, onProgress?: OnProgress): Promise<CsvParseResult> {
   const { size } = await assertReadableFile(file, 'CSV file');
-  let capacity = Math.max(1024, Math.ceil(size / 1800));
+  // a guess from the file's size (~1.8 KB a row), capped: a huge file must not allocate up front
+  let capacity = Math.min(MAX_RECORDS, 1 << 17, Math.max(1024, Math.ceil(size / 1800)));
   let images = new Uint8Array(capacity * PIXELS);
   let labels = new Uint8Array(capacity);
   let rowNumbers = new Int32Array(capacity);
@@ -75,7 +97,13 @@ export async function readCsv(file: string, onProgress?: OnProgress): Promise<Cs
   const row = new Uint8Array(NUM_VARIABLES);
 
   const grow = () => {
-    capacity *= 2;
+    if (capacity >= MAX_RECORDS) {
+      throw new FmnistError(`${file} holds more than ${MAX_RECORDS.toLocaleString('en-US')} rows, the limit for one CSV (Fashion-MNIST's largest holds 60,000)`, {
+        file,
+        hint: 'Split the file, or check that it is a Fashion-MNIST CSV.',
+      });
+    }
+    capacity = Math.min(capacity * 2, MAX_RECORDS);
     const im = new Uint8Array(capacity * PIXELS);
     im.set(images);
     images = im;
@@ -92,8 +120,17 @@ export async function readCsv(file: string, onProgress?: OnProgress): Promise<Cs
     if (exInvalid.length < MAX_EXAMPLES) exInvalid.push({ row: rowsRead, reason });
   };
 
-  /** Parses one line [s, e) of buf (no newline). */
+  const tooLong = () => {
+    const lineNo = (headerSeen ? 2 : 1) + rowsRead + blankLines;
+    return new FmnistError(
+      `${file}: line ${lineNo} is longer than ${MAX_LINE_BYTES.toLocaleString('en-US')} bytes, far beyond a Fashion-MNIST row (~3.2 KB): not a Kaggle CSV`,
+      { file, hint: HEADER_HINT },
+    );
+  };
+
+  /** Parses one line [s, e) of buf (no line terminator). */
   const line = (buf: Uint8Array, s: number, e: number) => {
+    if (e - s > MAX_LINE_BYTES) throw tooLong();
     if (e > s && buf[e - 1] === CR) e--;
     if (!headerSeen) {
       headerSeen = true;
@@ -242,17 +279,23 @@ export async function readCsv(file: string, onProgress?: OnProgress): Promise<Cs
   };
 
   let carry: Buffer | null = null;
+  let eol = -1;
   const onBytes = onProgress ? (b: number) => onProgress({ done: b, total: size, unit: 'B', label: file }) : undefined;
   for await (const chunk0 of readBytes(file, { onBytes })) {
     const chunk: Buffer = carry ? Buffer.concat([carry, chunk0]) : chunk0;
     carry = null;
     let s = 0;
-    for (;;) {
-      const nl = chunk.indexOf(NEWLINE, s);
-      if (nl < 0) break;
-      line(chunk, s, nl);
-      s = nl + 1;
+    if (eol < 0) eol = lineTerminator(chunk);
+    if (eol >= 0) {
+      for (;;) {
+        const nl = chunk.indexOf(eol, s);
+        if (nl < 0) break;
+        line(chunk, s, nl);
+        s = nl + 1;
+      }
     }
+    // the unfinished last line waits for the next chunk, up to the line limit
+    if (chunk.length - s > MAX_LINE_BYTES) throw tooLong();
     if (s < chunk.length) carry = Buffer.from(chunk.subarray(s));
   }
   if (carry && carry.length > 0) line(carry, 0, carry.length);

@@ -56,6 +56,32 @@ describe('IDX reader', () => {
     await expect(readIdxLabels(f)).rejects.toThrow(/long-labels\.gz is longer than its header says/);
   });
 
+  it('refuses a header announcing 4 billion images before allocating: plain against the file size, gzip against the limit', async () => {
+    const header = idxImagesBytes(subset(real, 0, 2));
+    new DataView(header.buffer).setUint32(4, 0xffffffff);
+    const plain = join(dir, 'huge-count-images');
+    writeFileSync(plain, header);
+    const err = await readIdxImages(plain).catch((e) => e);
+    expect(err).toBeInstanceOf(FmnistError);
+    expect(err.message).toMatch(/huge-count-images is truncated: its header announces 4294967295 images \(3367254359280 bytes\) but only 1568 bytes follow/);
+    const gz = join(dir, 'huge-count-images.gz');
+    writeFileSync(gz, gzipSync(header));
+    const gzErr = await readIdxImages(gz).catch((e) => e);
+    expect(gzErr).toBeInstanceOf(FmnistError);
+    expect(gzErr.message).toMatch(/huge-count-images\.gz announces 4294967295 images, more than the limit of \d[\d,]* images/);
+    const labels = join(dir, 'huge-count-labels');
+    const lb = idxLabelsBytes(new Uint8Array([1, 2, 3]));
+    new DataView(lb.buffer).setUint32(4, 0xfffffff0);
+    writeFileSync(labels, lb);
+    await expect(readIdxLabels(labels)).rejects.toThrow(/huge-count-labels is truncated: its header announces 4294967280 labels/);
+  });
+
+  it('refuses trailing bytes of a plain file before reading it', async () => {
+    const f = join(dir, 'trailing-images');
+    writeFileSync(f, Buffer.concat([idxImagesBytes(subset(real, 0, 2)), Buffer.alloc(784)]));
+    await expect(readIdxImages(f)).rejects.toThrow(/trailing-images is longer than its header says \(2 images, 1584 bytes\): 784 trailing bytes/);
+  });
+
   it('rejects a wrong magic number, naming file and numbers', async () => {
     const f = join(dir, 'bad-magic.gz');
     writeFileSync(f, gzipSync(idxImagesBytes(subset(real, 0, 3), 2052)));

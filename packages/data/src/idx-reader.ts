@@ -4,10 +4,11 @@ import {
   IDX_LABELS_HEADER_BYTES,
   IDX_LABELS_MAGIC,
   IMAGE_SIDE,
+  MAX_RECORDS,
   NUM_CLASSES,
   PIXELS,
 } from './constants.js';
-import { readBytes } from './byte-stream.js';
+import { isGzipFile, readBytes } from './byte-stream.js';
 import { FmnistError } from './errors.js';
 import { assertReadableFile } from './file-checks.js';
 import type { OnProgress, Split } from './types.js';
@@ -16,7 +17,9 @@ const HINT = 'Use the official Fashion-MNIST IDX files (`apt-get install dataset
 
 /**
  * Streams an IDX file (gzip or not) into one preallocated Uint8Array: the header is parsed and
- * validated as soon as it has arrived, then the payload is copied chunk by chunk.
+ * validated as soon as it has arrived (announced size against the file's size, or against
+ * MAX_RECORDS for gzip, before anything is allocated), then the payload is copied
+ * chunk by chunk.
  */
 async function readIdx(
   file: string,
@@ -30,6 +33,19 @@ async function readIdx(
   let data: Uint8Array | null = null;
   let count = 0;
   let filled = 0;
+  const gz = await isGzipFile(file);
+  const truncated = (announced: number, present: number) =>
+    new FmnistError(`${file} is truncated: its header announces ${count} ${kind} (${announced} bytes) but only ${present} bytes follow`, {
+      file,
+      hint: HINT,
+    });
+  const trailing = (extra?: number) =>
+    new FmnistError(
+      extra === undefined
+        ? `${file} is longer than its header says (${count} ${kind}): trailing bytes`
+        : `${file} is longer than its header says (${count} ${kind}, ${size - extra} bytes): ${extra} trailing bytes`,
+      { file, hint: HINT },
+    );
   const onBytes = onProgress ? (b: number) => onProgress({ done: b, total: size, unit: 'B', label: file }) : undefined;
 
   for await (const chunk of readBytes(file, { onBytes })) {
@@ -60,28 +76,29 @@ async function readIdx(
           });
         }
       }
-      data = new Uint8Array(kind === 'images' ? count * PIXELS : count);
+      // sizes checked before the allocation: a header may announce 4 billion records
+      const bytes = kind === 'images' ? count * PIXELS : count;
+      if (gz && count > MAX_RECORDS) {
+        throw new FmnistError(
+          `${file} announces ${count} ${kind}, more than the limit of ${MAX_RECORDS.toLocaleString('en-US')} ${kind} for a gzip IDX file (Fashion-MNIST's largest holds 60,000)`,
+          { file, hint: HINT },
+        );
+      }
+      if (!gz && headerBytes + bytes < size) throw trailing(size - headerBytes - bytes);
+      if (!gz && headerBytes + bytes > size) throw truncated(bytes, size - headerBytes);
+      data = new Uint8Array(bytes);
     }
     const rest = chunk.length - off;
     if (rest <= 0) continue;
-    if (filled + rest > data!.length) {
-      throw new FmnistError(`${file} is longer than its header says (${count} ${kind}): trailing bytes`, {
-        file,
-        hint: HINT,
-      });
-    }
+    // also stops inflating a gzip file at the announced size
+    if (filled + rest > data!.length) throw trailing();
     data!.set(chunk.subarray(off), filled);
     filled += rest;
   }
   if (headerFill < headerBytes) {
     throw new FmnistError(`${file} is too short to be an IDX ${kind} file (${headerFill} bytes)`, { file, hint: HINT });
   }
-  if (filled < data!.length) {
-    throw new FmnistError(
-      `${file} is truncated: its header announces ${count} ${kind} (${data!.length} bytes) but only ${filled} bytes follow`,
-      { file, hint: HINT },
-    );
-  }
+  if (filled < data!.length) throw truncated(data!.length, filled);
   return { count, data: data! };
 }
 

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ import { dataInfo, formatDataSummary } from './data-info.js';
 import { FmnistError } from './errors.js';
 import { readIdxSplit } from './idx-reader.js';
 import { prepare } from './prepare.js';
-import { PREPARED_FILES } from './prepared-files.js';
+import { PREPARED_FILES, PREPARED_FORMAT_VERSION } from './prepared-files.js';
 import { readCorrelation, readPrepared } from './read-prepared.js';
 import type { Split } from './types.js';
 
@@ -200,6 +201,101 @@ describe('prepare on small IDX files and a CSV directory', () => {
     expect(r.source.kind).toBe('csv');
     expect(r.source.files.map((f) => f.path)).toEqual([join(root, 'fashion-mnist_train.csv'), join(root, 'fashion-mnist_test.csv')]);
     expect([r.train.n, r.test.n]).toEqual([30, 10]);
+  });
+});
+
+describe('a damaged prepared directory', () => {
+  let small: Split;
+  beforeAll(async () => {
+    small = subset(await realTestSplit(), 0, 60);
+  });
+
+  const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+  it('summary.json records every file\'s size and SHA-256; a flipped byte is found by prepare, which prepares again', async () => {
+    const root = tempDir('prepare-damaged');
+    const trainCsv = join(root, 'train.csv');
+    const testCsv = join(root, 'test.csv');
+    writeCsv(trainCsv, Array.from({ length: 40 }, (_, i) => csvRow(small, i)));
+    writeCsv(testCsv, Array.from({ length: 20 }, (_, i) => csvRow(small, 40 + i)));
+    const out = join(root, 'out');
+    await prepare({ trainCsv, testCsv, out });
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.formatVersion).toBe(PREPARED_FORMAT_VERSION);
+    expect(Object.keys(summary.files).sort()).toEqual(Object.values(PREPARED_FILES).filter((f) => f !== 'summary.json').sort());
+    for (const [name, rec] of Object.entries(summary.files) as [string, { bytes: number; sha256: string }][]) {
+      expect(rec, name).toEqual({ bytes: statSync(join(out, name)).size, sha256: sha256(join(out, name)) });
+    }
+
+    // one byte in the middle changed, the size kept: only the hash tells
+    const train = join(out, 'train.arrow');
+    const good = readFileSync(train);
+    const bad = Buffer.from(good);
+    bad[bad.length >> 1] ^= 0xff;
+    writeFileSync(train, bad);
+    const steps: string[] = [];
+    const r = await prepare({ trainCsv, testCsv, out, onProgress: (p) => p.unit === 'step' && steps.push(p.label!) });
+    expect(r.cached).toBe(false);
+    expect(r.damaged).toBe(`${train} does not match the SHA-256 recorded in summary.json: the prepared data is damaged`);
+    expect(steps[0]).toBe('verify cached files');
+    expect(readFileSync(train).equals(good)).toBe(true);
+    const again = await prepare({ trainCsv, testCsv, out });
+    expect([again.cached, again.damaged]).toEqual([true, undefined]);
+    // the correlation matrices are verified too, though the cached result does not return them
+    const corr = join(out, 'correlation-test.arrow');
+    const c = readFileSync(corr);
+    c[c.length - 100] ^= 1;
+    writeFileSync(corr, c);
+    expect((await prepare({ trainCsv, testCsv, out })).damaged).toBe(`${corr} does not match the SHA-256 recorded in summary.json: the prepared data is damaged`);
+    expect(sha256(corr)).toBe(summary.files['correlation-test.arrow'].sha256);
+  });
+
+  it('a truncated Arrow file read for training is a FmnistError naming it and the rebuild command; --force rebuilds', async () => {
+    const root = tempDir('prepare-truncated');
+    const trainCsv = join(root, 'train.csv');
+    const testCsv = join(root, 'test.csv');
+    writeCsv(trainCsv, Array.from({ length: 40 }, (_, i) => csvRow(small, i)));
+    writeCsv(testCsv, Array.from({ length: 20 }, (_, i) => csvRow(small, 40 + i)));
+    const out = join(root, 'out');
+    await prepare({ trainCsv, testCsv, out });
+    const test = join(out, 'test.arrow');
+    const size = statSync(test).size;
+    writeFileSync(test, readFileSync(test).subarray(0, 1000));
+    const err = await readPrepared(out).catch((e) => e);
+    expect(err).toBeInstanceOf(FmnistError);
+    expect(err.file).toBe(test);
+    expect(err.message.split('\n')[0]).toBe(`${test} is 1000 bytes but summary.json records ${size}: the prepared data is damaged`);
+    expect(err.hint).toBe(`Rebuild it with \`fmnist data prepare --force --train-csv ${trainCsv} --test-csv ${testCsv} --out ${out}\`.`);
+    // the hint works: --force prepares again whatever the directory holds
+    const forced = await prepare({ trainCsv, testCsv, out, force: true });
+    expect([forced.cached, statSync(test).size]).toEqual([false, size]);
+    expect((await readPrepared(out)).test.n).toBe(20);
+
+    // same size, unreadable Arrow: the reader's error carries the same fix
+    writeFileSync(test, Buffer.alloc(size, 0x41));
+    const garbage = await readPrepared(out).catch((e) => e);
+    expect(garbage).toBeInstanceOf(FmnistError);
+    expect(garbage.message).toContain(`${test} is not a readable Arrow IPC file`);
+    expect(garbage.hint).toContain('fmnist data prepare --force --train-csv');
+  });
+
+  it('a directory of the older format (no file records) is refused by readPrepared and prepared again by prepare', async () => {
+    const root = tempDir('prepare-old');
+    const dataDir = join(root, 'idx');
+    mkdirSync(dataDir);
+    writeIdxDataset(dataDir, subset(small, 0, 40), subset(small, 40, 20));
+    const out = join(root, 'out');
+    await prepare({ dataDir, out });
+    const file = join(out, 'summary.json');
+    const { files: _files, ...old } = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...old, formatVersion: 1 }));
+    const err = await readPrepared(out).catch((e) => e);
+    expect(err).toBeInstanceOf(FmnistError);
+    expect(err.message).toContain(`${file} is of prepared-data format 1; this fmnist reads format ${PREPARED_FORMAT_VERSION}`);
+    expect(err.hint).toBe(`Rebuild it with \`fmnist data prepare --force --data-dir ${dataDir} --out ${out}\`.`);
+    const r = await prepare({ dataDir, out });
+    expect(r.cached).toBe(false);
+    expect(JSON.parse(readFileSync(file, 'utf8')).files['train.arrow'].bytes).toBe(statSync(join(out, 'train.arrow')).size);
   });
 });
 

@@ -10,8 +10,8 @@ import { describeColumns, headRows } from './explore.js';
 import { assertReadableFile } from './file-checks.js';
 import { md5File } from './md5.js';
 import { pearsonParallel, topCorrelatedPixels, type PixelCorrelation } from './pearson.js';
-import { PREPARED_FILES, PREPARED_FORMAT_VERSION } from './prepared-files.js';
-import { readPrepared, readPreparedJson, type PreparedSummary } from './read-prepared.js';
+import { fileRecord, PREPARED_FILES, PREPARED_FORMAT_VERSION, type PreparedFileRecord } from './prepared-files.js';
+import { readPrepared, readPreparedJson, type PreparedData, type PreparedSummary } from './read-prepared.js';
 import type { BalanceReport, CleaningReport, DataSource, OnProgress, Split } from './types.js';
 
 export interface PrepareOptions {
@@ -25,7 +25,7 @@ export interface PrepareOptions {
   env?: Env;
   /** Discovery's last place (default /usr/share/datasets/fashion-mnist). */
   systemDir?: string;
-  /** Re-parse even when the inputs are unchanged. */
+  /** Prepare again even when the inputs are unchanged and the directory verifies. */
   force?: boolean;
   /** Worker threads for the correlation (default: all cores). */
   threads?: number;
@@ -38,6 +38,11 @@ export interface PrepareResult {
   out: string;
   /** True when the inputs were unchanged and the Arrow files were read back instead of parsed. */
   cached: boolean;
+  /**
+   * Set when `out` was prepared from the same inputs but failed verification (a file's size or
+   * SHA-256 differs from summary.json): why, in one sentence. It was prepared again.
+   */
+  damaged?: string;
   inputKey: string;
   source: DataSource;
   cleaning: { train: CleaningReport; test: CleaningReport };
@@ -84,14 +89,25 @@ async function describeSource(inputs: Inputs): Promise<{ source: DataSource; inp
   return { source: { kind: inputs.kind, files }, inputKey: key };
 }
 
-async function tryCache(out: string, inputKey: string): Promise<boolean> {
+/**
+ * The prepared directory, when it was made from these inputs (same input key, hence the same
+ * format) and every file matches the size and SHA-256 its summary.json records. `damaged` says
+ * why a directory of the same inputs was not reused.
+ */
+async function tryCache(out: string, inputKey: string, onVerify: () => void): Promise<{ data?: PreparedData; damaged?: string }> {
+  let summary: PreparedSummary;
   try {
-    const s = await readPreparedJson<PreparedSummary>(out, PREPARED_FILES.summary);
-    if (s.inputKey !== inputKey) return false;
-    for (const f of Object.values(PREPARED_FILES)) if (!(await stat(join(out, f))).isFile()) return false;
-    return true;
+    summary = await readPreparedJson<PreparedSummary>(out, PREPARED_FILES.summary);
   } catch {
-    return false;
+    return {}; // none yet, or unreadable: prepared anew
+  }
+  if (summary?.inputKey !== inputKey) return {};
+  onVerify();
+  try {
+    return { data: await readPrepared(out, { verifyHashes: true }) };
+  } catch (e) {
+    if (!(e instanceof FmnistError)) throw e;
+    return { damaged: e.message.split('\n')[0] };
   }
 }
 
@@ -120,8 +136,10 @@ async function removeStaleTemps(parent: string, prefix: string): Promise<void> {
 /**
  * Reads, cleans and explores both splits and writes the prepared directory (docs/contracts.md).
  * Atomic: everything is written into a temp dir beside `out` and moved into place only when all
- * of it succeeded (summary.json, which holds the input key, last). With unchanged inputs the
- * Arrow files are read back instead (`cached: true`).
+ * of it succeeded (summary.json, which holds the input key and every other file's size and
+ * SHA-256, last). With unchanged inputs the files are read back instead (`cached: true`) once
+ * they match those records; a damaged directory is prepared again (`damaged` says why), and
+ * `force` prepares again regardless.
  */
 export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   const t0 = performance.now();
@@ -137,10 +155,10 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   const inputs = await resolveInputs(o);
   const { source, inputKey } = await describeSource(inputs);
 
-  if (!o.force && (await tryCache(out, inputKey))) {
-    progress('read cached Arrow files', 0, 1);
-    const p = await readPrepared(out);
-    progress('read cached Arrow files', 1, 1);
+  const cache = o.force ? {} : await tryCache(out, inputKey, () => progress('verify cached files', 0, 1));
+  const p = cache.data;
+  if (p) {
+    progress('verify cached files', 1, 1);
     return {
       out,
       cached: true,
@@ -155,6 +173,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     };
   }
 
+  const damaged = cache.damaged;
   const total = 6;
   const load = (files: string[], label: string) => {
     const onProgress: OnProgress | undefined = o.onProgress
@@ -186,10 +205,24 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   const topTest = topCorrelatedPixels(corrTest, 20);
   progress('describe', 4, total);
   const describePixels = topTrain.slice(0, 5).map((p) => p.pixel);
+  const cleaning = { train: train.report, test: test.report };
+  const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
+  const contents: [string, Uint8Array | string][] = [
+    [PREPARED_FILES.train, splitToArrow(train.split)],
+    [PREPARED_FILES.test, splitToArrow(test.split)],
+    [PREPARED_FILES.correlationTrain, matrixToArrow(corrTrain)],
+    [PREPARED_FILES.correlationTest, matrixToArrow(corrTest)],
+    [PREPARED_FILES.cleaning, json(cleaning)],
+    [PREPARED_FILES.balance, json(balance)],
+  ];
+  // sizes and hashes of what is written, checked before the directory is trusted again
+  const files: Record<string, PreparedFileRecord> = {};
+  for (const [name, data] of contents) files[name] = fileRecord(data);
   const summary: PreparedSummary = {
     source,
     inputKey,
     formatVersion: PREPARED_FORMAT_VERSION,
+    files,
     rows: { train: train.split.n, test: test.split.n },
     head: { train: headRows(train.split), test: headRows(test.split) },
     describe: {
@@ -199,7 +232,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     topCorrelated: { train: topTrain, test: topTest },
     createdAt: new Date().toISOString(),
   };
-  const cleaning = { train: train.report, test: test.report };
+  contents.push([PREPARED_FILES.summary, json(summary)]);
 
   progress('write', 5, total);
   const parent = dirname(out);
@@ -209,16 +242,6 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   const tmp = join(parent, `${prefix}${process.pid}-${Date.now().toString(36)}`);
   await mkdir(tmp);
   try {
-    const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
-    const contents: [string, Uint8Array | string][] = [
-      [PREPARED_FILES.train, splitToArrow(train.split)],
-      [PREPARED_FILES.test, splitToArrow(test.split)],
-      [PREPARED_FILES.correlationTrain, matrixToArrow(corrTrain)],
-      [PREPARED_FILES.correlationTest, matrixToArrow(corrTest)],
-      [PREPARED_FILES.cleaning, json(cleaning)],
-      [PREPARED_FILES.balance, json(balance)],
-      [PREPARED_FILES.summary, json(summary)],
-    ];
     for (const [name, data] of contents) await writeFile(join(tmp, name), data);
     const outExists = (await stat(out).catch(() => null))?.isDirectory() ?? false;
     if (!outExists) {
@@ -238,6 +261,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   return {
     out,
     cached: false,
+    ...(damaged ? { damaged } : {}),
     inputKey,
     source,
     cleaning,

@@ -40,12 +40,13 @@ export function rawSource(ctx: CommandContext, argv: Record<string, any>): { dat
   return {};
 }
 
-/** Runs `prepare` from @fmnist/data and returns its result. */
-export async function runPrepare(ctx: CommandContext, source: { dataDir?: string; trainCsv?: string; testCsv?: string }, outDir: string) {
+/** Runs `prepare` from @fmnist/data and returns its result; a damaged cache it rebuilt is a warning. */
+export async function runPrepare(ctx: CommandContext, source: { dataDir?: string; trainCsv?: string; testCsv?: string }, outDir: string, force = false) {
   const { prepare } = await loadData();
   // prepare honours the signal between its stages and writes its outputs atomically.
-  const r = await ctx.abortable(() => prepare({ ...source, out: outDir, onProgress: ctx.onProgress, signal: ctx.signal }));
+  const r = await ctx.abortable(() => prepare({ ...source, out: outDir, force, onProgress: ctx.onProgress, signal: ctx.signal }));
   ctx.progress.stop();
+  if (typeof r.damaged === 'string') ctx.out.warn(`${r.damaged}; prepared it again`);
   return r;
 }
 
@@ -55,22 +56,25 @@ export const dataPrepare: CommandSpec = {
   options: {
     'train-csv': { type: 'string', describe: 'Kaggle-format training CSV (label,pixel1..pixel784) instead of --data-dir', requiresArg: true, implies: 'test-csv' },
     'test-csv': { type: 'string', describe: 'Kaggle-format test CSV', requiresArg: true, implies: 'train-csv' },
+    force: { type: 'boolean', describe: 'Prepare again even when --out already holds these inputs, prepared and verified', default: false },
   },
   examples: [
     ['$0 data prepare', 'find the dataset (see --data-dir) and write runs/data'],
     ['$0 data prepare --data-dir /usr/share/datasets/fashion-mnist --out prepared', 'from the official IDX files'],
     ['$0 data prepare --train-csv fashion-mnist_train.csv --test-csv fashion-mnist_test.csv --out prepared', 'from the Kaggle CSVs'],
+    ['$0 data prepare --force', 'rebuild runs/data from scratch'],
   ],
   epilogue:
-    'Writes train.arrow, test.arrow, cleaning.json, balance.json, correlation-train.arrow, correlation-test.arrow and summary.json into --out (default <runs-dir>/data). Re-running with unchanged inputs reads the Arrow files back instead of re-parsing. Bad input leaves --out untouched.',
+    'Writes train.arrow, test.arrow, cleaning.json, balance.json, correlation-train.arrow, correlation-test.arrow and summary.json into --out (default <runs-dir>/data). Re-running with unchanged inputs reads the files back instead of re-parsing, once they match the sizes and SHA-256 hashes summary.json records; a damaged directory is prepared again (with a warning), and --force always prepares again. Bad input leaves --out untouched.',
   async run(ctx, argv) {
     const source = rawSource(ctx, argv);
     const outDir = preparedDir(ctx, ctx.args.out);
-    const r = await runPrepare(ctx, source, outDir);
+    const r = await runPrepare(ctx, source, outDir, argv.force === true);
     const { formatDataSummary } = await loadData();
     ctx.out.result(formatDataSummary(r), {
       out: r.out,
       cached: r.cached,
+      ...(r.damaged ? { damaged: r.damaged } : {}),
       inputKey: r.inputKey,
       source: r.source,
       cleaning: r.cleaning,

@@ -1,4 +1,4 @@
-// fmnist predict IMAGE... --model DIR: top-3 classes for photos (PNG/JPEG, any size) or for the
+// fmnist predict IMAGE... --model DIR: top-3 classes for photos (PNG/JPEG up to 10 megapixels) or for the
 // dataset's own files (IDX images, Kaggle CSV).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -165,7 +165,7 @@ export function topK(probs: Float32Array, row: number, k: number, names: readonl
 
 export const predictCommand: CommandSpec = {
   command: 'predict <inputs..>',
-  describe: 'Classify images (PNG/JPEG of any size) or IDX/CSV files with a trained model',
+  describe: 'Classify images (PNG/JPEG up to 10 megapixels) or IDX/CSV files with a trained model',
   positionals: {
     inputs: { describe: 'PNG/JPEG images (or directories of them), IDX images files (labels read from beside them) or Kaggle CSVs', type: 'string', array: true },
   },

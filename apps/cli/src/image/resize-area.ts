@@ -23,15 +23,25 @@ function axisWeights(srcLen: number, dstLen: number): { idx: Int32Array; w: Floa
   return { idx: Int32Array.from(idxs), w: Float64Array.from(ws), start };
 }
 
-/** Resizes a single-channel float image (row-major) to dstW × dstH. */
-export function resizeArea(src: Float64Array, srcW: number, srcH: number, dstW: number, dstH: number): Float64Array {
+/** Fills `row` (srcW values) with source row y. */
+export type RowSource = (y: number, row: Float64Array) => void;
+
+/**
+ * Resizes a single-channel float image to dstW × dstH. The source is row-major values, or a
+ * function giving one row at a time: then only one source row is held (a large photo is never
+ * copied whole), with the same result to the bit.
+ */
+export function resizeArea(src: Float64Array | RowSource, srcW: number, srcH: number, dstW: number, dstH: number): Float64Array {
   const hx = axisWeights(srcW, dstW);
   const hy = axisWeights(srcH, dstH);
   const tmp = new Float64Array(dstW * srcH);
+  const rowOf = typeof src === 'function' ? src : (y: number, row: Float64Array) => row.set(src.subarray(y * srcW, (y + 1) * srcW));
+  const row = new Float64Array(srcW);
   for (let y = 0; y < srcH; y++) {
+    rowOf(y, row);
     for (let x = 0; x < dstW; x++) {
       let acc = 0;
-      for (let k = hx.start[x]; k < hx.start[x + 1]; k++) acc += src[y * srcW + hx.idx[k]] * hx.w[k];
+      for (let k = hx.start[x]; k < hx.start[x + 1]; k++) acc += row[hx.idx[k]] * hx.w[k];
       tmp[y * dstW + x] = acc;
     }
   }

@@ -35,11 +35,6 @@ const luma = (r: number, g: number, b: number) => 0.299 * r + 0.587 * g + 0.114 
 export function toFashionMnist(img: RgbaImage): Converted {
   const { width: w, height: h } = img;
   const n = w * h;
-  const gray = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const [r, g, b] = rgbAt(img, i);
-    gray[i] = luma(r, g, b);
-  }
   // Background: the median of the four corners (robust to one odd corner).
   const cornerIdx = [0, w - 1, (h - 1) * w, n - 1];
   const corners = cornerIdx.map((i) => rgbAt(img, i));
@@ -73,18 +68,24 @@ export function toFashionMnist(img: RgbaImage): Converted {
     if (x1 >= 0) box = { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
   }
 
-  const crop = new Float64Array(box.width * box.height);
-  for (let y = 0; y < box.height; y++) {
+  // gray levels of the box, one row at a time (a full-size copy would cost 8 bytes a pixel)
+  const boxRow = (y: number, row: Float64Array) => {
     for (let x = 0; x < box.width; x++) {
-      const v = gray[(box.y + y) * w + box.x + x];
-      crop[y * box.width + x] = inverted ? 255 - v : v;
+      const v = luma(...rgbAt(img, (box.y + y) * w + box.x + x));
+      row[x] = inverted ? 255 - v : v;
     }
-  }
+  };
   const fill = inverted ? 255 - bgGray : bgGray;
   const long = Math.max(box.width, box.height);
   const dw = Math.max(1, Math.round((box.width * SIDE) / long));
   const dh = Math.max(1, Math.round((box.height * SIDE) / long));
-  const resized = dw === box.width && dh === box.height ? crop : resizeArea(crop, box.width, box.height, dw, dh);
+  let resized: Float64Array;
+  if (dw === box.width && dh === box.height) {
+    resized = new Float64Array(dw * dh);
+    for (let y = 0; y < dh; y++) boxRow(y, resized.subarray(y * dw, (y + 1) * dw));
+  } else {
+    resized = resizeArea(boxRow, box.width, box.height, dw, dh);
+  }
   const pixels = new Uint8Array(SIDE * SIDE).fill(clampByte(fill));
   const ox = Math.floor((SIDE - dw) / 2);
   const oy = Math.floor((SIDE - dh) / 2);
