@@ -2,14 +2,14 @@ import { constants } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from './atomic';
-import { ExperimentError } from './errors';
+import { ExperimentError } from '../errors';
 import { acquireLock, type Lock } from './lock';
 import { runIdFor } from './config-hash';
 import { readJsonFile, readJsonLines } from './read-json';
 import { gitRevision } from './git-revision';
 import type { MetricLine, RunManifest, RunStatus } from '@fmnist/core';
-import type { BackendInfoLike, Technique } from './types';
-import pkg from '../package.json' with { type: 'json' };
+import type { BackendInfoLike, Technique } from '../types';
+import pkg from '../../package.json' with { type: 'json' };
 
 // manifest.json and metrics.jsonl lines: shapes of docs/contracts.md, in @fmnist/core.
 export type { RunStatus, MetricLine };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileAtomic, writeJsonAtomic } from './atomic';
 import { runIdFor } from './config-hash';
-import { ExperimentError } from './errors';
+import { ExperimentError } from '../errors';
 import { openRun } from './run-dir';
 
 let dir: string;

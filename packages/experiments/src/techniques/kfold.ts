@@ -1,13 +1,13 @@
 import { createContext, type Context, type ExperimentOptions } from './context';
-import { createDataCache, subset } from './dataset';
-import { hasCallbacks, type Settings } from './profiles';
-import { openRun, type Run } from './run-dir';
-import { scoreProbabilities } from './engine';
-import { createEta, formatEpochLine, lineOptions } from './progress';
-import { deriveSeed } from './rng';
-import { meanStd, type MeanStd } from './stats';
+import { createDataCache, subset } from '../data/dataset';
+import { hasCallbacks, type Settings } from '../settings/profiles';
+import { openRun, type Run } from '../runs/run-dir';
+import { scoreProbabilities } from '../engine';
+import { createEta, formatEpochLine, lineOptions } from '../runs/progress';
+import { deriveSeed } from '../util/rng';
+import { meanStd, type MeanStd } from '../util/stats';
 import { readFloat32, type TaskResult, type TrainTask } from './train-task';
-import type { EpochMetricsLike, EvaluationLike, Score, TrainParams } from './types';
+import type { EpochMetricsLike, EvaluationLike, Score, TrainParams } from '../types';
 
 export interface KFoldResult {
   technique: 'kfold';

@@ -4,7 +4,7 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ExperimentError } from './errors';
+import { ExperimentError } from '../errors';
 
 /** Larger JSON files are refused before reading (the project writes a few MB at most). */
 export const MAX_JSON_BYTES = 256 * 1024 * 1024;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHoldout } from './holdout';
-import type { Overrides } from './profiles';
+import type { Overrides } from '../settings/profiles';
 import { runTune } from './tune';
 import { planHalving } from './tuner';
 

@@ -1,6 +1,6 @@
 import type { SearchSpace } from './search-space';
 import { checkLayer, checkSettings, recordOrigins, SettingsError, type Origins, type SettingsLayer } from './settings-schema';
-import type { TrainParams } from './types';
+import type { TrainParams } from '../types';
 
 export type VggVariant = 'vgg16' | 'vgg19';
 export type TuneMethod = 'grid' | 'halving' | 'hyperband';

@@ -1,11 +1,11 @@
 import { readFile, rm } from 'node:fs/promises';
-import { writeFloat32Atomic, writeJsonAtomic } from './atomic';
-import { readJsonFile } from './read-json';
-import { subset, take, type DataRef, type LoadedData, type RawSplit } from './dataset';
-import { toTrainData, type Engine } from './engine';
-import { stratifiedKFold, stratifiedSplit } from './stratify';
-import type { Settings } from './profiles';
-import type { EpochMetricsLike, EvaluationLike, OnProgress, Score, TrainParams } from './types';
+import { writeFloat32Atomic, writeJsonAtomic } from '../runs/atomic';
+import { readJsonFile } from '../runs/read-json';
+import { subset, take, type DataRef, type LoadedData, type RawSplit } from '../data/dataset';
+import { toTrainData, type Engine } from '../engine';
+import { stratifiedKFold, stratifiedSplit } from '../data/stratify';
+import type { Settings } from '../settings/profiles';
+import type { EpochMetricsLike, EvaluationLike, OnProgress, Score, TrainParams } from '../types';
 
 /** Which rows of the (subset) training set a unit trains and validates on. */
 export type SplitSpec =

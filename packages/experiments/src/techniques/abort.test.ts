@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKFold } from './kfold';
-import type { Overrides } from './profiles';
+import type { Overrides } from '../settings/profiles';
 
 let runsDir: string;
 beforeAll(async () => {

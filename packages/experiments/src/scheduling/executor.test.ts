@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFmnistError } from '@fmnist/core';
 import { createPoolExecutor, type Executor } from './executor';
-import type { TrainTask } from './train-task';
+import type { TrainTask } from '../techniques/train-task';
 
 // A real worker process (forked from worker-entry.ts) fails its task; the caller must get the
 // error as thrown there, not a stripped copy.

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExperimentError } from './errors';
+import { ExperimentError } from '../errors';
 import { readJsonFile, readJsonLines } from './read-json';
 
 let dir: string;

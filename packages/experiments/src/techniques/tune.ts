@@ -1,12 +1,12 @@
 import { createContext, type Context, type ExperimentOptions } from './context';
-import { openRun, type Run } from './run-dir';
-import { createEta, formatEpochLine } from './progress';
-import { deriveSeed } from './rng';
-import { gridConfigs, sampleConfigs, spaceSize } from './search-space';
+import { openRun, type Run } from '../runs/run-dir';
+import { createEta, formatEpochLine } from '../runs/progress';
+import { deriveSeed } from '../util/rng';
+import { gridConfigs, sampleConfigs, spaceSize } from '../settings/search-space';
 import { gridSearch, hyperband, planHalving, successiveHalving, type RunTrials, type SearchResult, type TrialRecord } from './tuner';
 import { unitData, type SplitSpec, type TrainTask } from './train-task';
-import { createDataCache } from './dataset';
-import type { TrainParams } from './types';
+import { createDataCache } from '../data/dataset';
+import type { TrainParams } from '../types';
 
 export interface TuneResult {
   technique: 'tune';

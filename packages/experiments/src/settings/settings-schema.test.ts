@@ -110,8 +110,8 @@ describe('the settings schema', () => {
   });
 
   it('a technique rejects bad overrides before it opens a run directory or takes a lock', async () => {
-    const { runKFold } = await import('./kfold');
-    const { runHoldout } = await import('./holdout');
+    const { runKFold } = await import('../techniques/kfold');
+    const { runHoldout } = await import('../techniques/holdout');
     const dir = mkdtempSync(join(tmpdir(), 'fmnist-settings-'));
     try {
       const runsDir = join(dir, 'runs');

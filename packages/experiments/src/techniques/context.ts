@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { resolveData, type DataRef } from './dataset';
-import { createEngine, type Engine } from './engine';
-import { createInlineExecutor, createPoolExecutor, type Executor, type WorkerCommand } from './executor';
-import { resolveSettings, type Overrides, type Settings } from './profiles';
-import type { BackendInfoLike, EpochMetricsLike, OnProgress, Technique } from './types';
+import { resolveData, type DataRef } from '../data/dataset';
+import { createEngine, type Engine } from '../engine';
+import { createInlineExecutor, createPoolExecutor, type Executor, type WorkerCommand } from '../scheduling/executor';
+import { resolveSettings, type Overrides, type Settings } from '../settings/profiles';
+import type { BackendInfoLike, EpochMetricsLike, OnProgress, Technique } from '../types';
 
 export interface EpochEvent {
   technique: Technique;

@@ -1,6 +1,6 @@
-import { writeFloat32Atomic } from './atomic';
-import { subset, type DataRef, type LoadedData } from './dataset';
-import type { Engine, Model, VggVariant } from './engine';
+import { writeFloat32Atomic } from '../runs/atomic';
+import { subset, type DataRef, type LoadedData } from '../data/dataset';
+import type { Engine, Model, VggVariant } from '../engine';
 import type { TaskHooks } from './train-task';
 
 /** Frozen-base features of rows [start, end) of a (subset) split, written to outFile. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { gridConfigs, sampleConfigs, spaceSize, trialId } from './search-space';
+import { gridConfigs, sampleConfigs, spaceSize, trialId } from '../settings/search-space';
 import { gridSearch, hyperband, planHalving, successiveHalving, type TrialRequest } from './tuner';
-import type { TrainParams } from './types';
+import type { TrainParams } from '../types';
 
 const base: TrainParams = {
   activation: 'relu', filters: [8], denseUnits: 16, dropout: 0, batchNorm: false,

@@ -1,19 +1,19 @@
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFloat32Atomic, writeJsonAtomic } from './atomic';
+import { writeFloat32Atomic, writeJsonAtomic } from '../runs/atomic';
 import { createContext, type Context, type ExperimentOptions } from './context';
-import { createDataCache, subset } from './dataset';
-import { weightsHowTo, type Model, type VggVariant } from './engine';
-import { readJsonFile } from './read-json';
-import { openRun, type Run } from './run-dir';
-import { createEta, formatEpochLine } from './progress';
-import { deriveSeed } from './rng';
+import { createDataCache, subset } from '../data/dataset';
+import { weightsHowTo, type Model, type VggVariant } from '../engine';
+import { readJsonFile } from '../runs/read-json';
+import { openRun, type Run } from '../runs/run-dir';
+import { createEta, formatEpochLine } from '../runs/progress';
+import { deriveSeed } from '../util/rng';
 import { readFloat32 } from './train-task';
 import type { FeatureTask } from './feature-task';
 import { frozenTrunk, runFineTune, type FineTuneResult } from './fine-tune';
-import { applyStandardizer, fitStandardizer } from './standardize';
-import type { EpochMetricsLike, EvaluationLike, Score } from './types';
+import { applyStandardizer, fitStandardizer } from '../data/standardize';
+import type { EpochMetricsLike, EvaluationLike, Score } from '../types';
 
 export interface TransferModelResult {
   variant: VggVariant;

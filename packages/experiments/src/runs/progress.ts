@@ -1,4 +1,4 @@
-import type { EpochMetricsLike } from './types';
+import type { EpochMetricsLike } from '../types';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';

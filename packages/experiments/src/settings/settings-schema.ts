@@ -5,7 +5,7 @@
 // so an error names the setting, the value, what is allowed and the flag, key or `--set` to fix.
 // The ranges come from `@fmnist/models/limits`, which loads no TensorFlow.js.
 import { ACTIVATIONS, CNN_LIMITS, OPTIMIZER_NAMES, PADDINGS, TRAIN_LIMITS, VGG_INPUT_LIMITS, cnnShapeProblem, describeRange, inRange, type Range } from '@fmnist/models/limits';
-import { ExperimentError } from './errors';
+import { ExperimentError } from '../errors';
 
 export type Rule =
   | { kind: 'number'; range: Range }

@@ -137,7 +137,7 @@ describe('locks', () => {
   });
 });
 
-const RACER = fileURLToPath(new URL('./testing/lock-racer.ts', import.meta.url));
+const RACER = fileURLToPath(new URL('../testing/lock-racer.ts', import.meta.url));
 
 interface Outcome { round: number; won: boolean; overlap: boolean; error?: string }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readJsonFile } from './read-json';
+import { readJsonFile } from '../runs/read-json';
 import { stratifiedSubset } from './stratify';
 import { FmnistError, PIXELS } from '@fmnist/core';
 import { locateDataset, readIdxSplit, readPrepared, SYSTEM_DATA_DIR, type IdxFiles, type Split } from '@fmnist/data';

@@ -1,6 +1,6 @@
-import { deriveSeed } from './rng';
-import { sampleConfigs, trialId, type SearchSpace } from './search-space';
-import type { EpochMetricsLike, TrainParams } from './types';
+import { deriveSeed } from '../util/rng';
+import { sampleConfigs, trialId, type SearchSpace } from '../settings/search-space';
+import type { EpochMetricsLike, TrainParams } from '../types';
 
 export interface TrialRequest { id: string; params: TrainParams; epochs: number; seed: number; bracket?: number }
 export interface TrialOutcome { valAccuracy: number; valLoss: number; history?: EpochMetricsLike[] }

@@ -2,8 +2,8 @@
 // Blocks 1-4 stay frozen, so their output is computed once (cached like the base features);
 // block 5 starts from the ImageNet weights and trains with a small learning rate.
 import * as tf from '@tensorflow/tfjs';
-import type { Engine, Model, TrainData } from './engine';
-import type { EpochMetricsLike, EvaluationLike, OnProgress, Score } from './types';
+import type { Engine, Model, TrainData } from '../engine';
+import type { EpochMetricsLike, EvaluationLike, OnProgress, Score } from '../types';
 
 export interface FineTuneSettings { enabled: boolean; epochs: number; batchSize: number; learningRate: number }
 

@@ -1,4 +1,4 @@
-import { createRng, shuffleInPlace } from './rng';
+import { createRng, shuffleInPlace } from '../util/rng';
 
 export interface IndexSplit { train: Uint32Array; validation: Uint32Array }
 

@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { link, open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { ExperimentError } from './errors';
+import { ExperimentError } from '../errors';
 
 export interface LockInfo {
   pid: number;

@@ -1,11 +1,11 @@
 import { createContext, type Context, type ExperimentOptions } from './context';
-import { deriveSeed } from './rng';
-import { openRun, type Run } from './run-dir';
-import { createEta, formatEpochLine, lineOptions } from './progress';
-import { hasCallbacks, type Settings } from './profiles';
+import { deriveSeed } from '../util/rng';
+import { openRun, type Run } from '../runs/run-dir';
+import { createEta, formatEpochLine, lineOptions } from '../runs/progress';
+import { hasCallbacks, type Settings } from '../settings/profiles';
 import { holdoutSplit, tuneWith, type TuneResult } from './tune';
 import type { TrainTask } from './train-task';
-import type { EpochMetricsLike, EvaluationLike, Score, TrainParams } from './types';
+import type { EpochMetricsLike, EvaluationLike, Score, TrainParams } from '../types';
 
 export interface HoldoutResult {
   technique: 'holdout';

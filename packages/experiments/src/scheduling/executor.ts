@@ -1,11 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fromErrorData, toErrorData, type ErrorData } from '@fmnist/core';
-import { createDataCache } from './dataset';
-import { createEngine, type Engine } from './engine';
-import { runTrainTask, type TaskHooks, type TaskResult, type TrainTask } from './train-task';
-import { createBaseCache, runFeatureTask, type FeatureResult, type FeatureTask } from './feature-task';
-import type { BackendInfoLike, EpochMetricsLike, OnProgress } from './types';
+import { createDataCache } from '../data/dataset';
+import { createEngine, type Engine } from '../engine';
+import { runTrainTask, type TaskHooks, type TaskResult, type TrainTask } from '../techniques/train-task';
+import { createBaseCache, runFeatureTask, type FeatureResult, type FeatureTask } from '../techniques/feature-task';
+import type { BackendInfoLike, EpochMetricsLike, OnProgress } from '../types';
 
 /**
  * How to start a worker process. Default (dev): this package's worker-entry.ts under

@@ -1,6 +1,6 @@
-import { hashConfig } from './config-hash';
-import { createRng } from './rng';
-import type { TrainParams } from './types';
+import { hashConfig } from '../runs/config-hash';
+import { createRng } from '../util/rng';
+import type { TrainParams } from '../types';
 
 /**
  * A search space: each key lists its choices. A choice that is a plain object is merged into the

@@ -4,14 +4,14 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadData, resolveData, subset } from './dataset';
-import { createEngine } from './engine';
-import { deriveSeed } from './rng';
+import { loadData, resolveData, subset } from '../data/dataset';
+import { createEngine } from '../engine';
+import { deriveSeed } from '../util/rng';
 import { readFloat32 } from './train-task';
 import { runTransfer } from './transfer';
 
 // The team's shared folder sits beside the repository (as in CI): ../shared/weights/...
-const VGG19 = fileURLToPath(new URL('../../../../shared/weights/vgg19-imagenet-uint8/model.json', import.meta.url));
+const VGG19 = fileURLToPath(new URL('../../../../../shared/weights/vgg19-imagenet-uint8/model.json', import.meta.url));
 
 let root: string;
 const saved = { ...process.env };
