@@ -49,7 +49,7 @@ describe('fmnist report --out', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toBe(
       `error: ${join(out, 'report.md')} exists and was not written by fmnist report; not overwriting it\n` +
-        "  Move it away, choose another --out, or pass --force to overwrite the report's own file names (nothing else is touched).\n",
+        "Move it away, choose another --out, or pass --force to overwrite the report's own file names (nothing else is touched).\n",
     );
     expect(readdirSync(out)).toEqual(['report.md']);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toBe('my own notes');

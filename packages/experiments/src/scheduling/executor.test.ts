@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFmnistError } from '@fmnist/core';
+import { locateDataset } from '@fmnist/data';
 import { createPoolExecutor, type Executor } from './executor';
 import type { TrainTask } from '../techniques/train-task';
 
@@ -47,12 +48,17 @@ describe('pool executor errors', () => {
   });
 
   it('any other error stays a plain Error (a bug, not a user mistake) with its name and system error code', async () => {
-    const resultDir = join(root, 'result-is-a-dir');
-    await mkdir(resultDir);
-    const err = await pool.run(task({ resultFile: resultDir })).then(() => null, (e: unknown) => e);
+    // The real dataset loads, then the checkpoint directory sits under a regular file: reading
+    // its checkpoint fails with ENOTDIR, which no layer turns into a user error.
+    const loc = await locateDataset({});
+    if (loc.kind !== 'idx') throw new Error(`the test needs the IDX files, found ${loc.kind} in ${loc.dir}`);
+    const aFile = join(root, 'a-file');
+    await writeFile(aFile, '');
+    const t = task({ source: { dir: loc.dir, kind: 'idx', inputKey: 'k', files: loc.files }, data: { seed: 1, trainSubset: 100, testSubset: 100 }, checkpointDir: join(aFile, 'ckpt') });
+    const err = await pool.run(t).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(isFmnistError(err)).toBe(false);
-    expect((err as NodeJS.ErrnoException).code).toBe('EISDIR');
-    expect((err as NodeJS.ErrnoException).syscall).toBe('read');
+    expect((err as NodeJS.ErrnoException).code).toBe('ENOTDIR');
+    expect((err as NodeJS.ErrnoException).syscall).toBe('open');
   });
 });
