@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { matrixToArrow, splitToArrow } from './arrow-io.js';
 import { balanceReport } from './balance.js';
@@ -13,6 +13,7 @@ import { pearsonParallel, topCorrelatedPixels, type PixelCorrelation } from './p
 import { fileRecord, PREPARED_FILES, PREPARED_FORMAT_VERSION, type PreparedFileRecord } from './prepared-files.js';
 import { readPrepared, readPreparedJson, type PreparedData, type PreparedSummary } from './read-prepared.js';
 import type { BalanceReport, CleaningReport, DataSource, OnProgress, Split } from './types.js';
+import { removeDeadStaging, stagingName } from '@fmnist/core/node';
 
 export interface PrepareOptions {
   /** Directory with the IDX files or the Kaggle CSVs (else discovery: env, cache, system). */
@@ -108,28 +109,6 @@ async function tryCache(out: string, inputKey: string, onVerify: () => void): Pr
   } catch (e) {
     if (!(e instanceof FmnistError)) throw e;
     return { damaged: e.message.split('\n')[0] };
-  }
-}
-
-/** Removes temp dirs of earlier runs for the same `out` whose process is gone. */
-async function removeStaleTemps(parent: string, prefix: string): Promise<void> {
-  let names: string[] = [];
-  try {
-    names = await readdir(parent);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length).split('-')[0]);
-    let alive = false;
-    try {
-      process.kill(pid, 0);
-      alive = true;
-    } catch (e) {
-      alive = (e as NodeJS.ErrnoException).code === 'EPERM';
-    }
-    if (!alive) await rm(join(parent, name), { recursive: true, force: true });
   }
 }
 
@@ -238,8 +217,8 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   const parent = dirname(out);
   const prefix = `.${basename(out)}.tmp-`;
   await mkdir(parent, { recursive: true });
-  await removeStaleTemps(parent, prefix);
-  const tmp = join(parent, `${prefix}${process.pid}-${Date.now().toString(36)}`);
+  await removeDeadStaging(parent, prefix);
+  const tmp = join(parent, stagingName(prefix));
   await mkdir(tmp);
   try {
     for (const [name, data] of contents) await writeFile(join(tmp, name), data);

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '@fmnist/core/node';
 import { ModelsError } from './errors';
 import { fsModelHandler, readWeights } from './model-io';
 import { encodeOptimizerState, restoreOptimizerState } from './optimizer-state';

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '@fmnist/core/node';
 import { ModelsError } from './errors';
 import { registerCustomLayers } from './seeded-dropout';
 

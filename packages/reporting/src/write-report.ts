@@ -9,10 +9,11 @@
 // links in its report.md (replaced when produced again, never removed). Any other file with one of
 // the report's names is the user's: writing stops with a ReportError unless `force` is set, and
 // even then only those names are overwritten.
-import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { lstat, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ReportError } from './report-error.js';
+import { removeDeadStaging, stagingName } from '@fmnist/core/node';
 
 export interface ReportFiles {
   markdown: string;
@@ -114,21 +115,6 @@ export async function checkReportDir(outDir: string, names: readonly string[] = 
   return owned;
 }
 
-/** Removes staging directories of earlier writes into `outDir` whose process is gone (killed mid-write). */
-async function removeStaleStaging(outDir: string): Promise<void> {
-  for (const name of await readdir(outDir)) {
-    const m = new RegExp(`^${STAGING_PREFIX.replace(/\./g, '\\.')}(\\d+)-[0-9a-f]+$`).exec(name);
-    if (!m || Number(m[1]) === process.pid) continue;
-    let alive = true;
-    try {
-      process.kill(Number(m[1]), 0);
-    } catch (e) {
-      alive = (e as NodeJS.ErrnoException).code === 'EPERM';
-    }
-    if (!alive) await rm(join(outDir, name), { recursive: true, force: true });
-  }
-}
-
 async function writeSynced(path: string, data: Uint8Array | string): Promise<void> {
   const fh = await open(path, 'wx');
   try {
@@ -158,8 +144,8 @@ export async function writeReport(outDir: string, files: ReportFiles, o: WriteRe
   ]);
   const owned = await checkReportDir(outDir, [...contents.keys()], o);
   await mkdir(join(outDir, 'figures'), { recursive: true });
-  await removeStaleStaging(outDir);
-  const staging = join(outDir, `${STAGING_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
+  await removeDeadStaging(outDir, STAGING_PREFIX);
+  const staging = join(outDir, stagingName(STAGING_PREFIX));
   await mkdir(join(staging, 'figures'), { recursive: true });
   try {
     const hashes: Record<string, string> = {};

@@ -8,6 +8,7 @@ import { link, open, readdir, rename, stat, unlink, utimes } from 'node:fs/promi
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ExperimentError } from '../errors';
+import { isProcessAlive } from '@fmnist/core/node';
 
 export interface LockInfo {
   pid: number;
@@ -51,15 +52,6 @@ const heldHere = new Set<string>();
 interface Holder { raw: string; token: string; info: LockInfo | null; mtimeMs: number }
 interface Judge { host: string; staleMs: number }
 type Verdict = { kind: 'live'; why: string } | { kind: 'stale'; why: string } | { kind: 'wait' };
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function lockStaleSeconds(o: LockOptions = {}): number {
   if (o.staleSeconds !== undefined) return o.staleSeconds;
@@ -140,7 +132,7 @@ function judge(h: Holder, j: Judge): Verdict {
     if (h.info.pid === process.pid) {
       return heldHere.has(h.token) ? { kind: 'live', why: 'this process' } : { kind: 'stale', why: 'left by an earlier process with this pid' };
     }
-    return isAlive(h.info.pid) ? { kind: 'live', why: 'running' } : { kind: 'stale', why: `pid ${h.info.pid} is gone` };
+    return isProcessAlive(h.info.pid) ? { kind: 'live', why: 'running' } : { kind: 'stale', why: `pid ${h.info.pid} is gone` };
   }
   return ageMs > j.staleMs
     ? { kind: 'stale', why: `no heartbeat for ${Math.round(ageMs / 1000)} s` }

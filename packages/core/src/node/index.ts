@@ -1,0 +1,4 @@
+// `@fmnist/core/node`: the few file-system and process helpers every package needs, at the edge
+// (Node built-ins only, no dependency). The main entry stays free of platform code.
+export { writeFileAtomic } from './write-file-atomic';
+export { isProcessAlive, removeDeadStaging, stagingName } from './staging';
