@@ -1,7 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { arrowToMatrix, arrowToSplit } from './arrow-io.js';
 import { FmnistError } from './errors.js';
+import { readInputFile } from './file-checks.js';
 import type { ColumnStats } from './explore.js';
 import type { PixelCorrelation } from './pearson.js';
 import { PREPARED_FILES } from './prepared-files.js';
@@ -31,16 +32,7 @@ export interface PreparedData {
 const hint = (dir: string) => `Run \`fmnist data prepare --out ${dir}\` first.`;
 
 async function readPreparedFile(dir: string, name: string): Promise<Buffer> {
-  const file = join(dir, name);
-  try {
-    return await readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new FmnistError(
-      code === 'EISDIR' ? `${file} is a directory, expected a file` : `Prepared data file missing: ${file}`,
-      { file, hint: hint(dir), cause: e },
-    );
-  }
+  return readInputFile(join(dir, name), 'Prepared data file', hint(dir));
 }
 
 export async function readPreparedJson<T>(dir: string, name: string): Promise<T> {

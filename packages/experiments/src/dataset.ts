@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stratifiedSubset } from './stratify';
-import { FmnistError, locateDataset, readIdxSplit, readPrepared, SYSTEM_DATA_DIR, type IdxFiles, type Split } from '@fmnist/data';
+import { FmnistError, locateDataset, readIdxSplit, readInputFile, readPrepared, SYSTEM_DATA_DIR, type IdxFiles, type Split } from '@fmnist/data';
 
 export const DEBIAN_DATA_DIR = SYSTEM_DATA_DIR;
 export const PIXELS = 784;
@@ -21,7 +21,7 @@ const exists = (p: string) => stat(p).then(() => true, () => false);
 export async function resolveData(dir?: string, env: Record<string, string | undefined> = process.env): Promise<DataRef> {
   const prepared = dir ? resolve(dir) : (await exists(resolve('runs/data/train.arrow'))) ? resolve('runs/data') : null;
   if (prepared && (await exists(join(prepared, 'train.arrow')))) {
-    const summary = JSON.parse(await readFile(join(prepared, 'summary.json'), 'utf8').catch(() => '{}'));
+    const summary = JSON.parse(await readInputFile(join(prepared, 'summary.json'), 'Prepared data file').then((b) => b.toString('utf8'), () => '{}'));
     if (!summary.inputKey) {
       throw new FmnistError(`${join(prepared, 'summary.json')} is missing or has no inputKey`, {
         file: join(prepared, 'summary.json'),
@@ -38,7 +38,7 @@ export async function resolveData(dir?: string, env: Record<string, string | und
     });
   }
   const h = createHash('sha256');
-  for (const f of [loc.files.trainLabels, loc.files.testLabels]) h.update(await readFile(f));
+  for (const f of [loc.files.trainLabels, loc.files.testLabels]) h.update(await readInputFile(f, 'IDX label file'));
   for (const f of [loc.files.trainImages, loc.files.testImages]) h.update(String((await stat(f)).size));
   return { dir: loc.dir, kind: 'idx', inputKey: h.digest('hex').slice(0, 16), files: loc.files };
 }
