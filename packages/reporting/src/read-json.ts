@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from './read-input.js';
 import { ReportError } from './report-error.js';
 
 /** Reads a JSON file; `undefined` when it does not exist, a ReportError naming it when it is not JSON. */
 export async function readJsonIfExists<T = any>(file: string): Promise<T | undefined> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readRegularFile(file)).toString('utf8');
   } catch (e: any) {
     if (e?.code === 'ENOENT') return undefined;
     if (e?.code === 'EISDIR') throw new ReportError(`${file} is a directory, expected a JSON file`, { file, cause: e });
@@ -26,7 +26,7 @@ export async function readJsonIfExists<T = any>(file: string): Promise<T | undef
 export async function readJsonLinesIfExists<T = any>(file: string): Promise<T[] | undefined> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readRegularFile(file)).toString('utf8');
   } catch (e: any) {
     if (e?.code === 'ENOENT') return undefined;
     throw e;

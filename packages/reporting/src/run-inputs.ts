@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isPlainName } from './read-input.js';
 import { readJsonIfExists, readJsonLinesIfExists } from './read-json.js';
 
 export const TECHNIQUES = ['tune', 'holdout', 'kfold', 'transfer'] as const;
@@ -59,7 +60,7 @@ export async function selectRun(runsDir: string, technique: Technique): Promise<
   let selectedBy: SelectedRun['selectedBy'] = 'latest.json';
   if (latest && typeof latest.runId === 'string' && latest.runId) {
     runId = latest.runId;
-    if (runId.includes('/') || runId.includes('\\') || runId === '..') {
+    if (!isPlainName(runId)) {
       return { technique, problem: `${join(base, 'latest.json')} names an invalid run id` };
     }
   } else {
