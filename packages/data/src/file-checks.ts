@@ -21,10 +21,10 @@ function kindOf(st: Stats): string {
   return 'a special file';
 }
 
-function notRegular(file: string, what: string, st: Stats, hint: string): FmnistError {
+function notRegular(file: string, what: string, st: Stats): FmnistError {
   return new FmnistError(`${what} is not a regular file: ${file} (it is ${kindOf(st)})`, {
     file,
-    hint: st.isDirectory() ? 'Pass the path of the file itself, not of a directory.' : hint,
+    hint: st.isDirectory() ? 'Pass the path of the file itself, not of a directory.' : DEFAULT_HINT,
   });
 }
 
@@ -44,7 +44,7 @@ export async function assertReadableFile(file: string, what: string): Promise<{ 
   } catch (e) {
     throw openFailed(file, what, e, 'Check the path, or get the dataset with `apt-get install dataset-fashion-mnist` or `fmnist data fetch`.');
   }
-  if (!st.isFile()) throw notRegular(file, what, st, DEFAULT_HINT);
+  if (!st.isFile()) throw notRegular(file, what, st);
   return { size: st.size, mtimeMs: st.mtimeMs };
 }
 
@@ -59,14 +59,14 @@ export interface InputFile {
  * followed). Never blocks on a FIFO. `what` names the file in errors ('IDX image file'); `hint`
  * says how to fix a missing one. The caller closes `fh`.
  */
-export async function openInput(file: string, what = 'Input file', hint = DEFAULT_HINT): Promise<InputFile> {
+export async function openInput(file: string, what = 'Input file', hint = 'Check the path.'): Promise<InputFile> {
   let st: Stats;
   try {
     st = await stat(file);
   } catch (e) {
     throw openFailed(file, what, e, hint);
   }
-  if (!st.isFile()) throw notRegular(file, what, st, DEFAULT_HINT);
+  if (!st.isFile()) throw notRegular(file, what, st);
   let fh: FileHandle;
   try {
     fh = await open(file, OPEN_FLAGS);
@@ -76,7 +76,7 @@ export async function openInput(file: string, what = 'Input file', hint = DEFAUL
   const fst = await fh.stat();
   if (!fst.isFile()) {
     await fh.close();
-    throw notRegular(file, what, fst, DEFAULT_HINT);
+    throw notRegular(file, what, fst);
   }
   return { fh, size: fst.size, mtimeMs: fst.mtimeMs };
 }
