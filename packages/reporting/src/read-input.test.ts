@@ -22,7 +22,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('report inputs that are not regular files', () => {
   it('a FIFO as a JSON, JSON-lines or Arrow input fails at once, naming it', async () => {
     for (const read of [readJsonIfExists, readJsonLinesIfExists, readImageTable]) {
-      const err = await (read as (f: string) => Promise<unknown>)(fifo).catch((e) => e);
+      const err: ReportError = await (read as (f: string) => Promise<never>)(fifo).catch((e: ReportError) => e);
       expect(err).toBeInstanceOf(ReportError);
       expect(err.file).toBe(fifo);
       expect(err.message).toContain(`${fifo} is not a regular file (it is a named pipe (FIFO))`);
