@@ -33,6 +33,10 @@ export type { DatasetLocation, IdxFiles, CsvFiles, LocationSource, Env } from '.
 export { fetchDataset } from './fetch.js';
 export type { FetchOptions } from './fetch.js';
 export { md5File } from './md5.js';
+export { assertReadableFile, openInput, readInputFile, readInputHead } from './file-checks.js';
+export type { InputFile } from './file-checks.js';
+export { isPlainName, resolveInside } from './confined-path.js';
+export { readContentHead } from './byte-stream.js';
 export { splitToArrow, arrowToSplit, matrixToArrow, arrowToMatrix } from './arrow-io.js';
 export { headRows, describeColumns } from './explore.js';
 export type { ColumnStats } from './explore.js';

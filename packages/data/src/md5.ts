@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { openInput } from './file-checks.js';
 
-/** MD5 of a file's bytes, streamed. */
+/** MD5 of a file's bytes, streamed (a regular file only: see openInput). */
 export async function md5File(file: string): Promise<string> {
   const h = createHash('md5');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  const { fh } = await openInput(file);
+  try {
+    for await (const chunk of fh.createReadStream({ autoClose: false, highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  } finally {
+    await fh.close();
+  }
   return h.digest('hex');
 }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { arrowToMatrix, arrowToSplit } from './arrow-io.js';
 import { FmnistError } from './errors.js';
+import { readInputFile } from './file-checks.js';
 import { PREPARED_FILES, PREPARED_FORMAT_VERSION, rebuildHint } from './prepared-files.js';
 import type { PreparedData, PreparedSummary } from '@fmnist/core';
 
@@ -11,16 +12,7 @@ export type { PreparedSummary, PreparedData };
 const hint = (dir: string) => `Run \`fmnist data prepare --out ${dir}\` first.`;
 
 async function readPreparedFile(dir: string, name: string, fix = hint(dir)): Promise<Buffer> {
-  const file = join(dir, name);
-  try {
-    return await readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new FmnistError(
-      code === 'EISDIR' ? `${file} is a directory, expected a file` : `Prepared data file missing: ${file}`,
-      { file, hint: fix, cause: e },
-    );
-  }
+  return readInputFile(join(dir, name), 'Prepared data file', fix);
 }
 
 export async function readPreparedJson<T>(dir: string, name: string): Promise<T> {

@@ -7,6 +7,7 @@
 //   epoch-0003/weights.bin
 //   epoch-0003/optimizer.json  weights manifest entries of the optimizer state
 //   epoch-0003/optimizer.bin
+import { readInputFile, resolveInside } from '@fmnist/data';
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -77,8 +78,9 @@ export async function readCheckpointFile<S>(dir: string): Promise<CheckpointFile
 
 /** Loads the checkpoint's weights and optimizer state into `model` (same architecture, compiled). */
 export async function restoreCheckpoint<S>(dir: string, file: CheckpointFile<S>, model: tf.LayersModel): Promise<void> {
-  const where = join(resolve(dir), file.dir);
-  const modelJson = JSON.parse(await readFile(join(where, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+  // file.dir is read from checkpoint.json: confined to the checkpoint directory.
+  const where = await resolveInside(resolve(dir), file.dir, join(resolve(dir), CHECKPOINT_JSON));
+  const modelJson = JSON.parse((await readInputFile(join(where, 'model.json'), 'Checkpoint file')).toString('utf8')) as tf.io.ModelJSON;
   const [specs, buffer] = await readWeights(where, modelJson.weightsManifest);
   const weights = tf.io.decodeWeights(buffer, specs);
   try {
@@ -91,7 +93,7 @@ export async function restoreCheckpoint<S>(dir: string, file: CheckpointFile<S>,
   } finally {
     tf.dispose(Object.values(weights));
   }
-  const optSpecs = JSON.parse(await readFile(join(where, 'optimizer.json'), 'utf8')) as tf.io.WeightsManifestEntry[];
-  const optData = await readFile(join(where, 'optimizer.bin'));
+  const optSpecs = JSON.parse((await readInputFile(join(where, 'optimizer.json'), 'Checkpoint file')).toString('utf8')) as tf.io.WeightsManifestEntry[];
+  const optData = await readInputFile(join(where, 'optimizer.bin'), 'Checkpoint file');
   await restoreOptimizerState(model.optimizer, optSpecs, optData);
 }

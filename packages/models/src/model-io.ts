@@ -1,7 +1,8 @@
 // Save and load models in the TensorFlow.js layers format (model.json + weights.bin) with plain
 // node:fs, so it works on every backend (tfjs' file:// handler only exists with tfjs-node).
+import { FmnistError, readInputFile, resolveInside } from '@fmnist/data';
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '@fmnist/core/node';
 import { ModelsError } from './errors';
@@ -9,6 +10,7 @@ import { registerCustomLayers } from './seeded-dropout';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
+const MODEL_HINT = 'Pass the directory that holds model.json and weights.bin (written by saveModel or the TensorFlow.js converter).';
 
 function toBytes(data: tf.io.WeightData | undefined): Uint8Array {
   if (data == null) return new Uint8Array(0);
@@ -43,39 +45,42 @@ export function fsModelHandler(dir: string): tf.io.IOHandler {
       const path = join(root, MODEL_JSON);
       let modelJson: tf.io.ModelJSON;
       try {
-        modelJson = JSON.parse(await readFile(path, 'utf8')) as tf.io.ModelJSON;
+        modelJson = JSON.parse((await readInputFile(path, 'Model file', MODEL_HINT)).toString('utf8')) as tf.io.ModelJSON;
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new ModelsError(
-          code === 'ENOENT' ? `No saved model at ${path}.` : `Cannot read ${path}: ${(e as Error).message}.`,
-          { file: path, hint: 'Pass the directory that holds model.json and weights.bin (written by saveModel or the TensorFlow.js converter).' },
-        );
+        if (((e as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw new ModelsError(`No saved model at ${path}.`, { file: path, hint: MODEL_HINT });
+        if (e instanceof FmnistError) throw e; // not a regular file
+        throw new ModelsError(`Cannot read ${path}: ${(e as Error).message}.`, { file: path, hint: MODEL_HINT });
       }
       if (modelJson.modelTopology == null) {
         throw new ModelsError(`${path} has no modelTopology.`, { file: path, hint: 'It is not a TensorFlow.js layers model; re-save it with saveModel.' });
       }
-      return tf.io.getModelArtifactsForJSON(modelJson, (manifest) => readWeights(dirname(path), manifest));
+      return tf.io.getModelArtifactsForJSON(modelJson, (manifest) => readWeights(dirname(path), manifest, path));
     },
   };
 }
 
-/** Reads and concatenates the shards a weights manifest lists (paths relative to `dir`). */
-export async function readWeights(dir: string, manifest: tf.io.WeightsManifestConfig): Promise<[tf.io.WeightsManifestEntry[], ArrayBuffer]> {
-  const specs: tf.io.WeightsManifestEntry[] = [];
+/**
+ * The shard files a weights manifest lists, resolved against `dir` (the folder of `listedIn`, the
+ * model.json) and confined to it: a path that leads elsewhere is refused (resolveInside).
+ */
+export async function weightShardPaths(dir: string, manifest: tf.io.WeightsManifestConfig, listedIn = join(dir, MODEL_JSON)): Promise<string[]> {
+  if (!Array.isArray(manifest)) throw new ModelsError(`${listedIn} has no weightsManifest.`, { file: listedIn, hint: 'It is not a TensorFlow.js layers model.json.' });
+  const files: string[] = [];
+  for (const group of manifest) for (const p of group?.paths ?? []) files.push(await resolveInside(dir, p, listedIn));
+  return files;
+}
+
+/** Reads and concatenates the shards a weights manifest lists (paths relative to `dir`, confined to it). */
+export async function readWeights(
+  dir: string,
+  manifest: tf.io.WeightsManifestConfig,
+  listedIn = join(dir, MODEL_JSON),
+): Promise<[tf.io.WeightsManifestEntry[], ArrayBuffer]> {
+  const files = await weightShardPaths(dir, manifest, listedIn);
+  const specs = manifest.flatMap((group) => group.weights);
   const parts: Uint8Array[] = [];
-  for (const group of manifest) {
-    specs.push(...group.weights);
-    for (const p of group.paths) {
-      const file = join(dir, p);
-      try {
-        parts.push(await readFile(file));
-      } catch (e) {
-        throw new ModelsError(`Cannot read weights shard ${file}: ${(e as Error).message}.`, {
-          file,
-          hint: 'The model.json lists this shard; copy every shard beside model.json.',
-        });
-      }
-    }
+  for (const file of files) {
+    parts.push(await readInputFile(file, 'weights shard', `${listedIn} lists this shard; copy every shard beside it.`));
   }
   const total = parts.reduce((a, p) => a + p.byteLength, 0);
   const out = new Uint8Array(total);

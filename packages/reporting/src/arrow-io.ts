@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { IMAGE_SIDE, PIXELS } from '@fmnist/core';
+import { readRegularFile } from './read-input.js';
 import { ReportError } from './report-error.js';
 
 export { IMAGE_SIDE, PIXELS };
@@ -16,8 +16,9 @@ export interface ImageTable {
 async function readTable(file: string): Promise<Table> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await readRegularFile(file);
   } catch (e: any) {
+    if (e instanceof ReportError) throw e;
     throw new ReportError(`cannot read ${file} (${e?.code ?? e})`, { file, hint: 'Run `fmnist data prepare --out <dir>` to create the prepared data directory.', cause: e });
   }
   try {

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TECHNIQUES, type Technique } from '@fmnist/core';
+import { isPlainName } from './read-input.js';
 import { readJsonIfExists, readJsonLinesIfExists } from './read-json.js';
 import { ReportError } from './report-error.js';
 
@@ -99,7 +100,7 @@ export async function selectRun(runsDir: string, technique: Technique): Promise<
   }
   if (latest && typeof latest.runId === 'string' && latest.runId) {
     const runId = latest.runId;
-    if (runId.includes('/') || runId.includes('\\') || runId === '..' || runId === '.') {
+    if (!isPlainName(runId)) {
       return { technique, problem: `${join(base, 'latest.json')} names an invalid run id`, warnings };
     }
     const dir = join(base, runId);

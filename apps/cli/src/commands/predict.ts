@@ -1,8 +1,7 @@
 // fmnist predict IMAGE... --model DIR: top-3 classes for photos (PNG/JPEG up to 10 megapixels) or for the
 // dataset's own files (IDX images, Kaggle CSV).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { CLASS_NAMES, PIXELS } from '@fmnist/core';
 import type { CommandSpec } from '../command';
 import { CliError } from '../errors';
@@ -12,6 +11,12 @@ import { intIn } from '../options';
 import { loadData, loadModels } from '../packages';
 import { requireFile, runsDir } from '../paths';
 import type { CommandContext } from '../session';
+
+/**
+ * Most images read from one IDX file: the whole of Fashion-MNIST has 70,000. Checked against the
+ * file's header before anything is allocated (a small .gz can announce and inflate to gigabytes).
+ */
+export const MAX_IMAGES_PER_FILE = 100_000;
 
 
 /** Images to classify, with where each came from and its true label when the file has one. */
@@ -23,7 +28,7 @@ export interface Batch {
 }
 
 /** The model directory: --model, else the latest holdout run's model. */
-export function resolveModelDir(ctx: CommandContext, explicit: string | undefined): string {
+export async function resolveModelDir(ctx: CommandContext, explicit: string | undefined): Promise<string> {
   const fix = 'Train one with `fmnist holdout` (or `fmnist run`), or pass --model DIR (a directory holding model.json and weights.bin).';
   if (explicit) {
     let dir = resolve(ctx.cwd, explicit);
@@ -31,15 +36,22 @@ export function resolveModelDir(ctx: CommandContext, explicit: string | undefine
     if (!existsSync(join(dir, 'model.json'))) throw new CliError(`--model ${dir}: no model.json there. ${fix}`, { file: dir });
     return dir;
   }
-  const latest = join(runsDir(ctx), 'holdout', 'latest.json');
+  const holdout = join(runsDir(ctx), 'holdout');
+  const latest = join(holdout, 'latest.json');
   if (!existsSync(latest)) throw new CliError(`no trained model: ${latest} does not exist. ${fix}`, { file: latest });
-  let runId: string;
+  const data = await loadData();
+  let runId: unknown;
+  const text = (await data.readInputFile(latest, 'Run pointer', fix)).toString('utf8');
   try {
-    runId = String(JSON.parse(readFileSync(latest, 'utf8')).runId);
+    runId = JSON.parse(text)?.runId;
   } catch (e) {
     throw new CliError(`${latest} is not valid JSON (${(e as Error).message}). Delete it and re-run \`fmnist holdout\`, or pass --model DIR.`, { file: latest });
   }
-  const dir = join(runsDir(ctx), 'holdout', runId, 'model');
+  // The run id is a path read from a file: one plain name, and its directory inside holdout/.
+  if (!data.isPlainName(runId)) {
+    throw new CliError(`${latest} names an invalid run id ${JSON.stringify(runId)} (it must be one directory name in ${holdout}). Delete it and re-run \`fmnist holdout\`, or pass --model DIR.`, { file: latest });
+  }
+  const dir = join(await data.resolveInside(holdout, runId, latest), 'model');
   if (!existsSync(join(dir, 'model.json'))) throw new CliError(`${latest} points to run ${runId}, but ${dir}/model.json is missing. ${fix}`, { file: dir });
   return dir;
 }
@@ -74,31 +86,39 @@ export async function readInputs(ctx: CommandContext, inputs: string[], limit: n
       labels.push(lab ? lab[i] : undefined);
     }
   };
+  const data = await loadData();
   for (const file of expandInputs(ctx, inputs)) {
-    const head = readHead(file);
+    // Only regular files are read (a FIFO or a device is refused at once), and only their head
+    // until the kind of file is known.
+    const head = await data.readInputHead(file, 4096, 'Input');
     const kind = sniffImage(head);
     if (kind) {
-      const img = decodeImage(readFileSync(file), file);
+      const img = decodeImage(await data.readInputFile(file, 'Input'), file);
       chunks.push(toFashionMnist(img).pixels);
       sources.push({ input: file });
       labels.push(undefined);
       continue;
     }
-    const magicBytes = isGzip(head) ? gunzipHead(file) : head;
+    // A .gz is inflated only as far as its 16-byte IDX header (it may inflate to gigabytes).
+    const magicBytes = isGzip(head) ? await data.readContentHead(file, 16) : head;
     const magic = idxMagic(magicBytes);
     if (magic === 0x0803) {
-      const { readIdxImages, readIdxLabels } = await loadData();
-      const { n, images } = await readIdxImages(file, ctx.onProgress);
+      checkImageCount(file, magicBytes);
+      const { n, images } = await data.readIdxImages(file, ctx.onProgress);
       const lf = siblingLabels(file);
-      const lab = lf ? await readIdxLabels(lf) : undefined;
-      if (lab && lab.length !== n) throw new CliError(`${lf} holds ${lab.length} labels but ${file} holds ${n} images. Use the labels file of the same split.`, { file: lf });
+      if (lf) {
+        // Its header must announce as many labels as there are images before the file is read.
+        const lh = Buffer.from(await data.readContentHead(lf, 8));
+        const count = lh.length === 8 && idxMagic(lh) === 0x0801 ? lh.readUInt32BE(4) : n; // else readIdxLabels says what is wrong
+        if (count !== n) throw new CliError(`${lf} holds ${count} labels but ${file} holds ${n} images. Use the labels file of the same split.`, { file: lf });
+      }
+      const lab = lf ? await data.readIdxLabels(lf) : undefined;
       take(images, n, file, lab);
       continue;
     }
     if (magic === 0x0801) throw new CliError(`${file} is an IDX labels file. Pass the images file (e.g. t10k-images-idx3-ubyte.gz); its labels are read from beside it.`, { file });
     if (/\.csv(\.gz)?$/i.test(file) || /^\s*"?label"?\s*,/.test(Buffer.from(head).toString('latin1'))) {
-      const { readCsv } = await loadData();
-      const r = await readCsv(file, ctx.onProgress);
+      const r = await data.readCsv(file, ctx.onProgress);
       if (r.split.n < r.rowsRead) ctx.out.warn(`${file}: ${r.rowsRead - r.split.n} of ${r.rowsRead} rows are invalid or incomplete and were skipped (see \`fmnist data prepare\` for the details)`);
       take(r.split.images, r.split.n, file, r.split.labels);
       continue;
@@ -135,16 +155,15 @@ function expandInputs(ctx: CommandContext, inputs: string[]): string[] {
   return out;
 }
 
-function readHead(file: string): Uint8Array {
-  const b = readFileSync(file);
-  return new Uint8Array(b.buffer, b.byteOffset, Math.min(b.length, 4096));
-}
-
-function gunzipHead(file: string): Uint8Array {
-  try {
-    return new Uint8Array(gunzipSync(readFileSync(file)).subarray(0, 16));
-  } catch (e) {
-    throw new CliError(`${file}: gzip data is corrupt or truncated (${(e as Error).message}). Download the file again (\`fmnist data fetch\`).`, { file });
+/** An IDX images header announcing more images than predict reads from one file is refused before any allocation. */
+function checkImageCount(file: string, header: Uint8Array): void {
+  if (header.length < 8) return; // the reader reports the short header
+  const count = Buffer.from(header).readUInt32BE(4);
+  if (count > MAX_IMAGES_PER_FILE) {
+    throw new CliError(
+      `${file}: its IDX header announces ${count.toLocaleString('en-US')} images; predict reads at most ${MAX_IMAGES_PER_FILE.toLocaleString('en-US')} per file (all of Fashion-MNIST has 70,000). Pass an official Fashion-MNIST images file, or split this one.`,
+      { file },
+    );
   }
 }
 
@@ -183,7 +202,7 @@ export const predictCommand: CommandSpec = {
   epilogue:
     'Photos are converted the way Fashion-MNIST was made: grayscale, trimmed to the object, longest edge resized to 28 px (area averaging), centred, and negated when the background is light (the dataset has light objects on black). A 28×28 image is used as it is (negated if its background is light). With IDX/CSV inputs the true labels are known and the accuracy is printed.',
   async run(ctx, argv) {
-    const modelDir = resolveModelDir(ctx, argv.model);
+    const modelDir = await resolveModelDir(ctx, argv.model);
     const { initBackend, loadModel, predictProbabilities } = await loadModels();
     const backend = await initBackend(ctx.args.backend);
     const model = await loadModel(modelDir);

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readJsonFile } from '../runs/read-json';
 import { stratifiedSubset } from './stratify';
 import { FmnistError, PIXELS } from '@fmnist/core';
-import { locateDataset, readIdxSplit, readPrepared, SYSTEM_DATA_DIR, type IdxFiles, type Split } from '@fmnist/data';
+import { locateDataset, readIdxSplit, readInputFile, readPrepared, SYSTEM_DATA_DIR, type IdxFiles, type Split } from '@fmnist/data';
 
 export const DEBIAN_DATA_DIR = SYSTEM_DATA_DIR;
 export { PIXELS };
@@ -40,7 +40,7 @@ export async function resolveData(dir?: string, env: Record<string, string | und
     });
   }
   const h = createHash('sha256');
-  for (const f of [loc.files.trainLabels, loc.files.testLabels]) h.update(await readFile(f));
+  for (const f of [loc.files.trainLabels, loc.files.testLabels]) h.update(await readInputFile(f, 'IDX label file'));
   for (const f of [loc.files.trainImages, loc.files.testImages]) h.update(String((await stat(f)).size));
   return { dir: loc.dir, kind: 'idx', inputKey: h.digest('hex').slice(0, 16), files: loc.files };
 }

@@ -1,7 +1,7 @@
 // Download with hash verification into a cache: streamed to a temp file, verified, then renamed,
 // so the cache never holds a partial or corrupted file.
+import { openInput } from '@fmnist/data';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,15 +22,20 @@ export interface FileHashes {
   bytes: number;
 }
 
-/** MD5 and SHA-256 of a file, streamed. */
+/** MD5 and SHA-256 of a file, streamed (a regular file only: openInput). */
 export async function hashFile(path: string): Promise<FileHashes> {
   const md5 = createHash('md5');
   const sha = createHash('sha256');
   let bytes = 0;
-  for await (const chunk of createReadStream(path)) {
-    md5.update(chunk as Buffer);
-    sha.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
+  const { fh } = await openInput(path, 'Weights file');
+  try {
+    for await (const chunk of fh.createReadStream({ autoClose: false, highWaterMark: 1 << 20 })) {
+      md5.update(chunk as Buffer);
+      sha.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+  } finally {
+    await fh.close();
   }
   return { md5: md5.digest('hex'), sha256: sha.digest('hex'), bytes };
 }

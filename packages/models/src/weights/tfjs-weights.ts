@@ -1,29 +1,28 @@
 // Reader for TensorFlow.js layers-model weights (model.json + shards), float32 or quantized:
 // tf.io.decodeWeights dequantizes uint8/uint16/float16 entries.
+import { FmnistError, readInputFile } from '@fmnist/data';
 import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ModelsError } from '../errors';
-import { readWeights } from '../model-io';
+import { readWeights, weightShardPaths } from '../model-io';
 import type { LayerWeights } from './layer-weights';
 
 /** Every weight in the manifest grouped by layer name ('block1_conv1/kernel' -> 'block1_conv1'). */
 export async function readTfjsWeights(modelJsonPath: string): Promise<{ layers: LayerWeights; files: string[] }> {
   const abs = resolve(modelJsonPath);
+  const hint = 'Point to the model.json of a TensorFlow.js layers model, with its weight shards beside it.';
   let json: tf.io.ModelJSON;
   try {
-    json = JSON.parse(await readFile(abs, 'utf8')) as tf.io.ModelJSON;
+    json = JSON.parse((await readInputFile(abs, 'TensorFlow.js model file', hint)).toString('utf8')) as tf.io.ModelJSON;
   } catch (e) {
-    throw new ModelsError(`Cannot read TensorFlow.js model ${abs} (${(e as Error).message}).`, {
-      file: abs,
-      hint: 'Point to the model.json of a TensorFlow.js layers model, with its weight shards beside it.',
-    });
+    if (e instanceof FmnistError) throw e; // missing, or not a regular file
+    throw new ModelsError(`Cannot read TensorFlow.js model ${abs} (${(e as Error).message}).`, { file: abs, hint });
   }
-  if (!Array.isArray(json.weightsManifest)) {
+  if (!Array.isArray(json?.weightsManifest)) {
     throw new ModelsError(`${abs} has no weightsManifest.`, { file: abs, hint: 'It is not a TensorFlow.js layers model.json.' });
   }
   const dir = dirname(abs);
-  const [specs, buffer] = await readWeights(dir, json.weightsManifest);
+  const [specs, buffer] = await readWeights(dir, json.weightsManifest, abs);
   const tensors = tf.io.decodeWeights(buffer, specs);
   const layers: LayerWeights = new Map();
   try {
@@ -38,6 +37,6 @@ export async function readTfjsWeights(modelJsonPath: string): Promise<{ layers: 
   } finally {
     tf.dispose(Object.values(tensors));
   }
-  const files = [abs, ...json.weightsManifest.flatMap((g) => g.paths.map((p) => resolve(dir, p)))];
+  const files = [abs, ...(await weightShardPaths(dir, json.weightsManifest, abs))];
   return { layers, files };
 }

@@ -2,15 +2,16 @@
 // Order: explicit path, FMNIST_VGG16_WEIGHTS / FMNIST_VGG19_WEIGHTS, the user cache, download from
 // the official Keras location (verified against the published hash). Never random weights.
 import type * as tf from '@tensorflow/tfjs';
+import { readInputFile, readInputHead } from '@fmnist/data';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { open, readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { ModelsError } from '../errors';
 import type { OnProgress } from '../train';
 import type { VggVariant } from '../vgg-base';
 import { downloadVerified, hashFile, userCacheDir } from './download';
-import { readKerasH5 } from './keras-h5';
+import { HDF5_SIGNATURE, readKerasH5 } from './keras-h5';
 import { assignLayerWeights } from './layer-weights';
 import { readTfjsWeights } from './tfjs-weights';
 
@@ -40,17 +41,9 @@ export interface AutoWeightsOptions {
 
 export type WeightsSource = { kind: 'keras-h5'; path: string } | { kind: 'tfjs'; modelJson: string } | ({ kind: 'auto' } & AutoWeightsOptions);
 
-const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-async function isHdf5(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
-  try {
-    const b = Buffer.alloc(8);
-    await fh.read(b, 0, 8, 0);
-    return b.equals(HDF5_SIGNATURE);
-  } finally {
-    await fh.close();
-  }
+/** True when the file starts with the HDF5 signature (a regular file only: readInputHead). */
+async function isHdf5(path: string, what: string): Promise<boolean> {
+  return Buffer.from(await readInputHead(path, 8, what)).equals(HDF5_SIGNATURE);
 }
 
 /** A user-given path as a concrete source: directory or .json -> tfjs, otherwise HDF5 by signature. */
@@ -63,7 +56,7 @@ export async function sourceFromPath(path: string, what: string): Promise<Weight
     return { kind: 'tfjs', modelJson: mj };
   }
   if (extname(abs).toLowerCase() === '.json') return { kind: 'tfjs', modelJson: abs };
-  if (await isHdf5(abs)) return { kind: 'keras-h5', path: abs };
+  if (await isHdf5(abs, what)) return { kind: 'keras-h5', path: abs };
   throw new ModelsError(`${what} ${abs} is neither an HDF5 file nor a model.json.`, { file: abs, hint: 'Pass a Keras .h5 weights file, a TensorFlow.js model.json, or its directory.' });
 }
 
@@ -107,7 +100,7 @@ export async function resolveVggWeights(variant: VggVariant, o: AutoWeightsOptio
 async function sha256Of(files: string[]): Promise<string> {
   if (files.length === 1) return (await hashFile(files[0])).sha256;
   const h = createHash('sha256');
-  for (const f of files) h.update(await readFile(f));
+  for (const f of files) h.update(await readInputFile(f, 'Weights file'));
   return h.digest('hex');
 }
 
