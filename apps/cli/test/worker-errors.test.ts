@@ -18,7 +18,7 @@ describe('errors from worker processes', () => {
     const r = await runCli(['kfold', '--data', prep, '--concurrency', '2', '--folds', '2', '--epochs', '1', '--backend', 'cpu'], { cwd });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^error: .*${prep.replace(/[/.]/g, '\\$&')}/\\w+\\.(arrow|json)`, 'm'));
-    expect(r.stderr).toContain(`fmnist data prepare --out ${prep}`);
+    expect(r.stderr).toContain(`fmnist data prepare --force --out ${prep}`);
     expect(r.stderr).not.toMatch(/--verbose|\n\s+at /);
   });
 });

@@ -4,7 +4,7 @@
  * so a FmnistError would arrive without its file, hint, exit code and class: the sender sends
  * `toErrorData(e)` and the receiver throws `fromErrorData(d)`.
  */
-import { FmnistError, isFmnistError } from './errors.js';
+import { FmnistError, isFmnistError } from './errors';
 
 export interface ErrorData {
   /** The error was a FmnistError (or subclass) and is rebuilt as one. */

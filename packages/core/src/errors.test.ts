@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { FmnistError, fromErrorData, isFmnistError, toErrorData } from './index.js';
+import { FmnistError, fromErrorData, isFmnistError, toErrorData } from './index';
 
 describe('FmnistError', () => {
   it('carries file, hint (appended to the message) and an exit code', () => {
@@ -14,7 +14,7 @@ describe('FmnistError', () => {
     class SubError extends FmnistError {}
     expect(isFmnistError(new SubError('x'))).toBe(true);
     // A second instance of this module, as in the CLI bundle beside a package loaded from source.
-    const other = (await import('./errors.js?second-copy' as string)) as typeof import('./errors.js');
+    const other = (await import('./errors.js?second-copy' as string)) as typeof import('./errors');
     const copy = new other.FmnistError('from the other copy', { file: '/f' });
     expect(copy).not.toBeInstanceOf(FmnistError);
     expect(isFmnistError(copy)).toBe(true);

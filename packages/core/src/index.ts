@@ -1,11 +1,11 @@
 // @fmnist/core: the vocabulary every package shares (constants, errors, progress, the shapes of
 // prepared data and run directories). No runtime dependencies; this file only re-exports.
-export { CLASS_NAMES, IMAGE_SIDE, PIXELS, NUM_CLASSES, ORIGINAL_STUDY } from './constants.js';
-export { FmnistError, isFmnistError } from './errors.js';
-export type { FmnistErrorOptions } from './errors.js';
-export { toErrorData, fromErrorData } from './error-data.js';
-export type { ErrorData } from './error-data.js';
-export type { Progress, OnProgress, EpochMetrics } from './progress.js';
+export { CLASS_NAMES, IMAGE_SIDE, PIXELS, NUM_CLASSES, ORIGINAL_STUDY } from './constants';
+export { FmnistError, isFmnistError } from './errors';
+export type { FmnistErrorOptions } from './errors';
+export { toErrorData, fromErrorData } from './error-data';
+export type { ErrorData } from './error-data';
+export type { Progress, OnProgress, EpochMetrics } from './progress';
 export type {
   Split,
   CleaningReport,
@@ -18,8 +18,8 @@ export type {
   PreparedSummary,
   PreparedFileRecord,
   PreparedData,
-} from './prepared-data.js';
-export { TECHNIQUES } from './run-dir.js';
+} from './prepared-data';
+export { TECHNIQUES } from './run-dir';
 export type {
   Technique,
   BackendName,
@@ -32,4 +32,4 @@ export type {
   PerClassMetrics,
   EvaluationSummary,
   Callbacks,
-} from './run-dir.js';
+} from './run-dir';

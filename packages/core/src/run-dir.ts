@@ -2,7 +2,7 @@
  * Shapes of a run directory `<runs-dir>/<technique>/<run-id>/` (docs/contracts.md): written by
  * @fmnist/experiments, read by the report and the CLI.
  */
-import type { EpochMetrics } from './progress.js';
+import type { EpochMetrics } from './progress';
 
 export const TECHNIQUES = ['tune', 'holdout', 'kfold', 'transfer'] as const;
 export type Technique = (typeof TECHNIQUES)[number];

@@ -12,7 +12,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COLUMN_NAMES, locateDataset, pearson, pearsonParallel, prepare, readCsv, readIdxSplit, readPrepared } from '../src/index.js';
+import { COLUMN_NAMES, locateDataset, pearson, pearsonParallel, prepare, readCsv, readIdxSplit, readPrepared } from '../src/index';
 
 /** A positive integer from the environment; a bad value stops the benchmark with one line (exit 2). */
 function envCount(name: string, fallback: number): number {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { realTestSplit, subset, sameBytes } from '../test/fixtures.js';
-import { NUM_VARIABLES, PIXELS } from './constants.js';
-import { arrowToMatrix, arrowToSplit, matrixToArrow, splitToArrow } from './arrow-io.js';
-import { FmnistError } from './errors.js';
+import { realTestSplit, subset, sameBytes } from '../test/fixtures';
+import { NUM_VARIABLES, PIXELS } from './constants';
+import { arrowToMatrix, arrowToSplit, matrixToArrow, splitToArrow } from './arrow-io';
+import { FmnistError } from './errors';
 
 describe('Arrow I/O', () => {
   it('round-trips a split, also from an unaligned view and with a row count off the tile size', async () => {

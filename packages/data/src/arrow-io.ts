@@ -1,9 +1,9 @@
 import { dirname } from 'node:path';
 import { DataType, Precision, Table, tableFromArrays, tableFromIPC, tableToIPC, type Vector } from 'apache-arrow';
-import { COLUMN_NAMES, NUM_VARIABLES, PIXELS } from './constants.js';
-import { FmnistError } from './errors.js';
-import { rebuildHint } from './prepared-files.js';
-import type { Split } from './types.js';
+import { COLUMN_NAMES, NUM_VARIABLES, PIXELS } from './constants';
+import { FmnistError } from './errors';
+import { rebuildHint } from './prepared-files';
+import type { Split } from './types';
 
 const TILE = 64;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

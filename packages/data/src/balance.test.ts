@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { realTestSplit } from '../test/fixtures.js';
-import { balanceReport } from './balance.js';
-import { CLASS_NAMES } from './constants.js';
+import { realTestSplit } from '../test/fixtures';
+import { balanceReport } from './balance';
+import { CLASS_NAMES } from './constants';
 
 describe('balance report', () => {
   it('calls the real test split balanced: 1,000 per class with names', async () => {

@@ -1,5 +1,5 @@
-import { CLASS_NAMES, NUM_CLASSES } from './constants.js';
-import type { BalanceReport } from './types.js';
+import { CLASS_NAMES, NUM_CLASSES } from './constants';
+import type { BalanceReport } from './types';
 
 /** Largest max/min class-count ratio still called balanced. */
 export const BALANCE_THRESHOLD = 1.5;

@@ -1,6 +1,6 @@
 import { createGunzip } from 'node:zlib';
-import { FmnistError } from './errors.js';
-import { openInput, readInputHead } from './file-checks.js';
+import { FmnistError } from './errors';
+import { openInput, readInputHead } from './file-checks';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const isGzipHead = (head: Uint8Array) => head.length >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];

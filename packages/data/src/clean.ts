@@ -1,7 +1,7 @@
-import { readCsv } from './csv-reader.js';
-import { deduplicate } from './deduplicate.js';
-import { readIdxSplit } from './idx-reader.js';
-import type { CleaningReport, OnProgress, Split } from './types.js';
+import { readCsv } from './csv-reader';
+import { deduplicate } from './deduplicate';
+import { readIdxSplit } from './idx-reader';
+import type { CleaningReport, OnProgress, Split } from './types';
 
 const MAX_EXAMPLES = 10;
 

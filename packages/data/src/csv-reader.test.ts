@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { csvRow, realTestSplit, subset, tempDir, writeCsv, sameBytes } from '../test/fixtures.js';
-import { COLUMN_NAMES, MAX_RECORDS, PIXELS } from './constants.js';
-import { loadCsvSplit } from './clean.js';
-import { readCsv } from './csv-reader.js';
-import { FmnistError } from './errors.js';
-import type { Split } from './types.js';
+import { csvRow, realTestSplit, subset, tempDir, writeCsv, sameBytes } from '../test/fixtures';
+import { COLUMN_NAMES, MAX_RECORDS, PIXELS } from './constants';
+import { loadCsvSplit } from './clean';
+import { readCsv } from './csv-reader';
+import { FmnistError } from './errors';
+import type { Split } from './types';
 
 type Kind = 'keep' | 'conflict' | 'duplicate' | 'empty' | 'invalid';
 

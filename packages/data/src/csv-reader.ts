@@ -1,8 +1,8 @@
-import { COLUMN_NAMES, MAX_RECORDS, NUM_CLASSES, NUM_VARIABLES, PIXELS } from './constants.js';
-import { readBytes } from './byte-stream.js';
-import { FmnistError } from './errors.js';
-import { assertReadableFile } from './file-checks.js';
-import type { OnProgress, Split } from './types.js';
+import { COLUMN_NAMES, MAX_RECORDS, NUM_CLASSES, NUM_VARIABLES, PIXELS } from './constants';
+import { readBytes } from './byte-stream';
+import { FmnistError } from './errors';
+import { assertReadableFile } from './file-checks';
+import type { OnProgress, Split } from './types';
 
 const MAX_EXAMPLES = 10;
 const COMMA = 0x2c;

@@ -1,10 +1,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { FmnistError } from './errors.js';
-import { PREPARED_FILES } from './prepared-files.js';
-import type { PixelCorrelation } from './pearson.js';
-import { readPreparedJson, type PreparedData, type PreparedSummary } from './read-prepared.js';
-import type { DataSource } from './types.js';
+import { FmnistError } from './errors';
+import { PREPARED_FILES } from './prepared-files';
+import type { PixelCorrelation } from './pearson';
+import { readPreparedJson, type PreparedData, type PreparedSummary } from './read-prepared';
+import type { DataSource } from './types';
 
 export interface DataInfo {
   dir: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { realTestSplit, subset } from '../test/fixtures.js';
-import { PIXELS } from './constants.js';
-import { deduplicate } from './deduplicate.js';
+import { realTestSplit, subset } from '../test/fixtures';
+import { PIXELS } from './constants';
+import { deduplicate } from './deduplicate';
 
 describe('deduplicate', () => {
   it('returns the input arrays untouched when there is nothing to drop', async () => {

@@ -1,6 +1,6 @@
-import { PIXELS } from './constants.js';
-import { hashImage, sameImage, wordView } from './row-hash.js';
-import type { Split } from './types.js';
+import { PIXELS } from './constants';
+import { hashImage, sameImage, wordView } from './row-hash';
+import type { Split } from './types';
 
 export interface DeduplicateResult {
   split: Split;

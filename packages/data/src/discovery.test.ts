@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { realTestSplit, subset, SYSTEM_DIR, tempDir, writeIdxDataset } from '../test/fixtures.js';
-import { cacheDir, locateDataset } from './discovery.js';
-import { DatasetNotFoundError, FmnistError } from './errors.js';
+import { realTestSplit, subset, SYSTEM_DIR, tempDir, writeIdxDataset } from '../test/fixtures';
+import { cacheDir, locateDataset } from './discovery';
+import { DatasetNotFoundError, FmnistError } from './errors';
 
 describe('dataset discovery', () => {
   let root: string;

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { KAGGLE_TEST_CSV, KAGGLE_TRAIN_CSV, OFFICIAL_FILES, SYSTEM_DATA_DIR } from './constants.js';
-import { DatasetNotFoundError, FmnistError } from './errors.js';
+import { KAGGLE_TEST_CSV, KAGGLE_TRAIN_CSV, OFFICIAL_FILES, SYSTEM_DATA_DIR } from './constants';
+import { DatasetNotFoundError, FmnistError } from './errors';
 
 export type Env = Record<string, string | undefined>;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { realTestSplit, subset } from '../test/fixtures.js';
-import { encodeForCnn } from './encode.js';
+import { realTestSplit, subset } from '../test/fixtures';
+import { encodeForCnn } from './encode';
 
 describe('encodeForCnn', () => {
   it('scales pixels to [0,1] in [n,28,28,1] order and one-hot encodes labels', async () => {

@@ -1,5 +1,5 @@
-import { NUM_CLASSES, PIXELS } from './constants.js';
-import type { Split } from './types.js';
+import { NUM_CLASSES, PIXELS } from './constants';
+import type { Split } from './types';
 
 /**
  * Features for a CNN: float32 [n, 28, 28, 1] (row-major, so the same order as the images) scaled

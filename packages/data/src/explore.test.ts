@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { PIXELS } from './constants.js';
-import { describeColumns } from './explore.js';
-import type { Split } from './types.js';
+import { PIXELS } from './constants';
+import { describeColumns } from './explore';
+import type { Split } from './types';
 
 /** n rows of pseudo-random pixels and labels (a fixed LCG, so every run sees the same data). */
 function randomSplit(n: number): Split {

@@ -1,5 +1,5 @@
-import { COLUMN_NAMES, PIXELS } from './constants.js';
-import type { Split } from './types.js';
+import { COLUMN_NAMES, PIXELS } from './constants';
+import type { Split } from './types';
 
 import type { ColumnStats } from '@fmnist/core';
 

@@ -4,10 +4,10 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_DIR, tempDir } from '../test/fixtures.js';
-import { OFFICIAL_FILES } from './constants.js';
-import { ChecksumError, FmnistError } from './errors.js';
-import { fetchDataset } from './fetch.js';
+import { SYSTEM_DIR, tempDir } from '../test/fixtures';
+import { OFFICIAL_FILES } from './constants';
+import { ChecksumError, FmnistError } from './errors';
+import { fetchDataset } from './fetch';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 

@@ -3,11 +3,11 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { OFFICIAL_FILES, OFFICIAL_MIRROR } from './constants.js';
-import { cacheDir, findDatasetIn, type DatasetLocation, type Env } from './discovery.js';
-import { ChecksumError, FmnistError } from './errors.js';
-import { md5File } from './md5.js';
-import type { OnProgress } from './types.js';
+import { OFFICIAL_FILES, OFFICIAL_MIRROR } from './constants';
+import { cacheDir, findDatasetIn, type DatasetLocation, type Env } from './discovery';
+import { ChecksumError, FmnistError } from './errors';
+import { md5File } from './md5';
+import type { OnProgress } from './types';
 
 export interface FetchOptions {
   /** Target directory; default the user cache dir. */

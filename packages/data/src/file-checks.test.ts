@@ -6,14 +6,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../test/fixtures.js';
-import { readContentHead } from './byte-stream.js';
-import { readCsv } from './csv-reader.js';
-import { FmnistError } from './errors.js';
-import { openInput, readInputFile, readInputHead } from './file-checks.js';
-import { readIdxImages, readIdxLabels } from './idx-reader.js';
-import { md5File } from './md5.js';
-import { readPrepared } from './read-prepared.js';
+import { tempDir } from '../test/fixtures';
+import { readContentHead } from './byte-stream';
+import { readCsv } from './csv-reader';
+import { FmnistError } from './errors';
+import { openInput, readInputFile, readInputHead } from './file-checks';
+import { readIdxImages, readIdxLabels } from './idx-reader';
+import { md5File } from './md5';
+import { readPrepared } from './read-prepared';
 
 let dir: string;
 let fifo: string;
@@ -70,13 +70,13 @@ describe('the data readers refuse FIFOs and devices promptly', () => {
     await refused(readCsv(ZERO), ZERO, DEVICE);
   }, 5000);
 
-  it('MD5 of an input, the head of a (gzip) file, a prepared Arrow file', async () => {
+  it('MD5 of an input, the head of a (gzip) file, a prepared data file (summary.json, read first)', async () => {
     await refused(md5File(fifo), fifo, FIFO);
     await refused(readContentHead(ZERO, 16), ZERO, DEVICE);
     const prepared = join(dir, 'prepared');
     execFileSync('mkdir', [prepared]);
-    execFileSync('mkfifo', [join(prepared, 'train.arrow')]);
-    await refused(readPrepared(prepared), join(prepared, 'train.arrow'), FIFO);
+    execFileSync('mkfifo', [join(prepared, 'summary.json')]);
+    await refused(readPrepared(prepared), join(prepared, 'summary.json'), FIFO);
   }, 5000);
 });
 

@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { gramKernel } from './gram-kernel.js';
-import { GRAM_WASM_BASE64 } from './gram-wasm-binary.js';
-import { gramWasmKernel, type WasmApi, type WasmModule } from './gram-wasm-kernel.js';
-import type { OnProgress, Split } from './types.js';
+import { gramKernel } from './gram-kernel';
+import { GRAM_WASM_BASE64 } from './gram-wasm-binary';
+import { gramWasmKernel, type WasmApi, type WasmModule } from './gram-wasm-kernel';
+import type { OnProgress, Split } from './types';
 
 /** Variables padded to a multiple of 4; variable 785 is the constant 1 (see gram-kernel.ts). */
 export const GRAM_STRIDE = 788;

@@ -2,10 +2,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { idxImagesBytes, idxLabelsBytes, realTestSplit, subset, SYSTEM_DIR, tempDir } from '../test/fixtures.js';
-import { FmnistError } from './errors.js';
-import { readIdxImages, readIdxLabels, readIdxSplit } from './idx-reader.js';
-import type { Split } from './types.js';
+import { idxImagesBytes, idxLabelsBytes, realTestSplit, subset, SYSTEM_DIR, tempDir } from '../test/fixtures';
+import { FmnistError } from './errors';
+import { readIdxImages, readIdxLabels, readIdxSplit } from './idx-reader';
+import type { Split } from './types';
 
 describe('IDX reader', () => {
   let real: Split;

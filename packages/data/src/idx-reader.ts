@@ -7,11 +7,11 @@ import {
   MAX_RECORDS,
   NUM_CLASSES,
   PIXELS,
-} from './constants.js';
-import { isGzipFile, readBytes } from './byte-stream.js';
-import { FmnistError } from './errors.js';
-import { assertReadableFile } from './file-checks.js';
-import type { OnProgress, Split } from './types.js';
+} from './constants';
+import { isGzipFile, readBytes } from './byte-stream';
+import { FmnistError } from './errors';
+import { assertReadableFile } from './file-checks';
+import type { OnProgress, Split } from './types';
 
 const HINT = 'Use the official Fashion-MNIST IDX files (`apt-get install dataset-fashion-mnist` or `fmnist data fetch`).';
 

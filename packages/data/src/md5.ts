@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { openInput } from './file-checks.js';
+import { openInput } from './file-checks';
 
 /** MD5 of a file's bytes, streamed (a regular file only: see openInput). */
 export async function md5File(file: string): Promise<string> {

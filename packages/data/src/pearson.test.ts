@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compareMatrices, numpyCorrcoef, realTestSplit, subset, sameBytes } from '../test/fixtures.js';
-import { NUM_VARIABLES, PIXELS } from './constants.js';
-import { defaultGramKernel } from './gram.js';
-import { pearson, pearsonParallel, topCorrelatedPixels } from './pearson.js';
-import type { Split } from './types.js';
+import { compareMatrices, numpyCorrcoef, realTestSplit, subset, sameBytes } from '../test/fixtures';
+import { NUM_VARIABLES, PIXELS } from './constants';
+import { defaultGramKernel } from './gram';
+import { pearson, pearsonParallel, topCorrelatedPixels } from './pearson';
+import type { Split } from './types';
 
 describe('Pearson correlation', () => {
   let real: Split;

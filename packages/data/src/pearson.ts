@@ -1,6 +1,6 @@
-import { NUM_VARIABLES, PIXELS } from './constants.js';
-import { GRAM_STRIDE, ONES_VARIABLE, gram, gramParallel, type GramKernelName } from './gram.js';
-import type { OnProgress, Split } from './types.js';
+import { NUM_VARIABLES, PIXELS } from './constants';
+import { GRAM_STRIDE, ONES_VARIABLE, gram, gramParallel, type GramKernelName } from './gram';
+import type { OnProgress, Split } from './types';
 import type { PixelCorrelation } from '@fmnist/core';
 
 /**

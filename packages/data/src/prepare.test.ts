@@ -16,15 +16,15 @@ import {
   tempDir,
   writeCsv,
   writeIdxDataset,
-} from '../test/fixtures.js';
-import { COLUMN_NAMES, PIXELS } from './constants.js';
-import { dataInfo, formatDataSummary } from './data-info.js';
-import { FmnistError } from './errors.js';
-import { readIdxSplit } from './idx-reader.js';
-import { prepare } from './prepare.js';
-import { PREPARED_FILES, PREPARED_FORMAT_VERSION } from './prepared-files.js';
-import { readCorrelation, readPrepared } from './read-prepared.js';
-import type { Split } from './types.js';
+} from '../test/fixtures';
+import { COLUMN_NAMES, PIXELS } from './constants';
+import { dataInfo, formatDataSummary } from './data-info';
+import { FmnistError } from './errors';
+import { readIdxSplit } from './idx-reader';
+import { prepare } from './prepare';
+import { PREPARED_FILES, PREPARED_FORMAT_VERSION } from './prepared-files';
+import { readCorrelation, readPrepared } from './read-prepared';
+import type { Split } from './types';
 
 /** numpy's corrcoef of train and test, from the gz IDX files read by numpy itself. */
 async function numpyFromIdx(dir: string, out: string): Promise<void> {

@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { matrixToArrow, splitToArrow } from './arrow-io.js';
-import { balanceReport } from './balance.js';
-import { loadCsvSplit, loadIdxSplit } from './clean.js';
-import { locateDataset, type Env } from './discovery.js';
-import { FmnistError } from './errors.js';
-import { describeColumns, headRows } from './explore.js';
-import { assertReadableFile } from './file-checks.js';
-import { md5File } from './md5.js';
-import { pearsonParallel, topCorrelatedPixels, type PixelCorrelation } from './pearson.js';
-import { fileRecord, PREPARED_FILES, PREPARED_FORMAT_VERSION, type PreparedFileRecord } from './prepared-files.js';
-import { readPrepared, readPreparedJson, type PreparedData, type PreparedSummary } from './read-prepared.js';
-import type { BalanceReport, CleaningReport, DataSource, OnProgress, Split } from './types.js';
+import { matrixToArrow, splitToArrow } from './arrow-io';
+import { balanceReport } from './balance';
+import { loadCsvSplit, loadIdxSplit } from './clean';
+import { locateDataset, type Env } from './discovery';
+import { FmnistError } from './errors';
+import { describeColumns, headRows } from './explore';
+import { assertReadableFile } from './file-checks';
+import { md5File } from './md5';
+import { pearsonParallel, topCorrelatedPixels, type PixelCorrelation } from './pearson';
+import { fileRecord, PREPARED_FILES, PREPARED_FORMAT_VERSION, type PreparedFileRecord } from './prepared-files';
+import { readPrepared, readPreparedJson, type PreparedData, type PreparedSummary } from './read-prepared';
+import type { BalanceReport, CleaningReport, DataSource, OnProgress, Split } from './types';
 import { removeDeadStaging, stagingName } from '@fmnist/core/node';
 
 export interface PrepareOptions {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
-import type { DataSource } from './types.js';
+import type { DataSource } from './types';
 import type { PreparedFileRecord } from '@fmnist/core';
 
 /** File names of the prepared directory (docs/contracts.md). */

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { arrowToMatrix, arrowToSplit } from './arrow-io.js';
-import { FmnistError } from './errors.js';
-import { readInputFile } from './file-checks.js';
-import { PREPARED_FILES, PREPARED_FORMAT_VERSION, rebuildHint } from './prepared-files.js';
+import { arrowToMatrix, arrowToSplit } from './arrow-io';
+import { FmnistError } from './errors';
+import { readInputFile } from './file-checks';
+import { PREPARED_FILES, PREPARED_FORMAT_VERSION, rebuildHint } from './prepared-files';
 import type { PreparedData, PreparedSummary } from '@fmnist/core';
 
 export type { PreparedSummary, PreparedData };

@@ -1,4 +1,4 @@
-import { PIXELS } from './constants.js';
+import { PIXELS } from './constants';
 
 const WORDS = PIXELS / 4; // 196 32-bit words per image
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll } from 'vitest';
-import { COLUMN_NAMES, PIXELS, readIdxSplit, type Split } from '../src/index.js';
+import { COLUMN_NAMES, PIXELS, readIdxSplit, type Split } from '../src/index';
 
 export const SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
 export const PYTHON = '/usr/bin/python3';

@@ -1,7 +1,7 @@
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { IMAGE_SIDE, PIXELS } from '@fmnist/core';
-import { readRegularFile } from './read-input.js';
-import { ReportError } from './report-error.js';
+import { readInputFile } from '@fmnist/core/node';
+import { ReportError } from './report-error';
 
 export { IMAGE_SIDE, PIXELS };
 export const VARIABLES = PIXELS + 1; // label, pixel1..pixel784
@@ -14,19 +14,20 @@ export interface ImageTable {
 }
 
 async function readTable(file: string): Promise<Table> {
+  const fix = 'Run `fmnist data prepare --force --out <dir>` to rewrite the prepared data directory.';
   let bytes: Buffer;
   try {
-    bytes = await readRegularFile(file);
+    // a regular file only: a FIFO or a device is refused, never read
+    bytes = await readInputFile(file, 'Prepared data file', fix);
   } catch (e: any) {
-    if (e instanceof ReportError) throw e;
-    throw new ReportError(`cannot read ${file} (${e?.code ?? e})`, { file, hint: 'Run `fmnist data prepare --out <dir>` to create the prepared data directory.', cause: e });
+    throw new ReportError(String(e?.message ?? e).split('\n')[0], { file, hint: fix, cause: e });
   }
   try {
     return tableFromIPC(bytes);
   } catch (e) {
     throw new ReportError(`${file} is not an Arrow IPC file (${(e as Error).message})`, {
       file,
-      hint: 'Re-run `fmnist data prepare` to rewrite it.',
+      hint: 'Re-run `fmnist data prepare --force` to rewrite it.',
       cause: e,
     });
   }
@@ -37,7 +38,7 @@ function column(table: Table, name: string, file: string): ArrayLike<number> {
   if (!col) {
     throw new ReportError(`${file} has no column "${name}"; expected columns label, pixel1..pixel784`, {
       file,
-      hint: 'Re-run `fmnist data prepare` to rewrite it.',
+      hint: 'Re-run `fmnist data prepare --force` to rewrite it.',
     });
   }
   return col.toArray() as ArrayLike<number>;
@@ -64,7 +65,7 @@ export async function readCorrelation(file: string): Promise<Float64Array> {
   if (table.numRows !== VARIABLES) {
     throw new ReportError(`${file} has ${table.numRows} rows, expected ${VARIABLES} (label + 784 pixels)`, {
       file,
-      hint: 'Re-run `fmnist data prepare` to rewrite it.',
+      hint: 'Re-run `fmnist data prepare --force` to rewrite it.',
     });
   }
   const m = new Float64Array(VARIABLES * VARIABLES);

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { CORRELATION_SCHEME } from './colormap.js';
+import { CORRELATION_SCHEME } from './colormap';
 
 /** Vega-Lite specs for every chart of the report. Pure functions: data in, spec out. */
 

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readCorrelation, readImageTable, type ImageTable } from './arrow-io.js';
-import { readJsonIfExists } from './read-json.js';
+import { readCorrelation, readImageTable, type ImageTable } from './arrow-io';
+import { readJsonIfExists } from './read-json';
 
 /** Shapes of the prepared data directory's JSON files (docs/contracts.md), as far as the report reads them. */
 export interface CleaningReport {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeBlockStart, escapeHtml, escapeMarkdown, headingSlug } from './escape.js';
+import { escapeBlockStart, escapeHtml, escapeMarkdown, headingSlug } from './escape';
 
 describe('escaping', () => {
   it('turns markup into text for HTML', () => {

@@ -3,13 +3,13 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escapeHtml, escapeMarkdown } from './escape.js';
-import { generateReport } from './generate-report.js';
-import { decodePng } from './png.js';
-import { ReportError } from './report-error.js';
-import { selectRun } from './run-inputs.js';
+import { escapeHtml, escapeMarkdown } from './escape';
+import { generateReport } from './generate-report';
+import { decodePng } from './png';
+import { ReportError } from './report-error';
+import { selectRun } from './run-inputs';
 import { CLASS_NAMES, isFmnistError } from '@fmnist/core';
-import { writePreparedDir, writeRunsDir, XSS_LABEL, type PreparedFixture, type RunsFixture } from './testing/fixtures.js';
+import { writePreparedDir, writeRunsDir, XSS_LABEL, type PreparedFixture, type RunsFixture } from './testing/fixtures';
 
 let root: string;
 let prep: PreparedFixture;

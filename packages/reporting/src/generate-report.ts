@@ -1,18 +1,18 @@
 import { resolve } from 'node:path';
-import { loadDataInputs, type DataInputs } from './data-inputs.js';
-import type { RenderedFigure, ReportDocument } from './document.js';
-import { renderHtml } from './render-html.js';
-import { renderMarkdown } from './render-markdown.js';
-import { loadRuns, TECHNIQUES, type RunLookup, type Technique } from './run-inputs.js';
-import { comparisonSection } from './sections/comparison-section.js';
-import { dataSection } from './sections/data-section.js';
-import { holdoutSection } from './sections/holdout-section.js';
-import { kfoldSection } from './sections/kfold-section.js';
-import { runFactsSection } from './sections/run-facts-section.js';
-import { summarySection } from './sections/summary-section.js';
-import { transferSection } from './sections/transfer-section.js';
-import { renderChart } from './vega-svg.js';
-import { checkReportDir, REPORT_TITLE, writeReport } from './write-report.js';
+import { loadDataInputs, type DataInputs } from './data-inputs';
+import type { RenderedFigure, ReportDocument } from './document';
+import { renderHtml } from './render-html';
+import { renderMarkdown } from './render-markdown';
+import { loadRuns, TECHNIQUES, type RunLookup, type Technique } from './run-inputs';
+import { comparisonSection } from './sections/comparison-section';
+import { dataSection } from './sections/data-section';
+import { holdoutSection } from './sections/holdout-section';
+import { kfoldSection } from './sections/kfold-section';
+import { runFactsSection } from './sections/run-facts-section';
+import { summarySection } from './sections/summary-section';
+import { transferSection } from './sections/transfer-section';
+import { renderChart } from './vega-svg';
+import { checkReportDir, REPORT_TITLE, writeReport } from './write-report';
 
 export interface GenerateReportOptions {
   /** Prepared data directory (`fmnist data prepare --out`), default runs/data. */

@@ -1,5 +1,5 @@
-import { IMAGE_SIDE, imageAt, type ImageTable } from './arrow-io.js';
-import { encodeRgbPng } from './png.js';
+import { IMAGE_SIDE, imageAt, type ImageTable } from './arrow-io';
+import { encodeRgbPng } from './png';
 
 export interface ImageGrid {
   png: Uint8Array;

@@ -5,10 +5,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readImageTable } from './arrow-io.js';
-import { readJsonIfExists, readJsonLinesIfExists } from './read-json.js';
-import { ReportError } from './report-error.js';
-import { selectRun } from './run-inputs.js';
+import { readImageTable } from './arrow-io';
+import { readJsonIfExists, readJsonLinesIfExists } from './read-json';
+import { ReportError } from './report-error';
+import { selectRun } from './run-inputs';
 
 let dir: string;
 let fifo: string;

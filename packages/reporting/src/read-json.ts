@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { ReportError } from './report-error.js';
+import { ReportError } from './report-error';
 
 /** Larger JSON inputs are refused before reading (run files are a few MB at most). */
 export const MAX_JSON_BYTES = 256 * 1024 * 1024;

@@ -1,6 +1,6 @@
-import type { Block, Inline, RenderedFigure, ReportDocument } from './document.js';
-import { escapeHtml as esc } from './escape.js';
-import { dataUri } from './png.js';
+import type { Block, Inline, RenderedFigure, ReportDocument } from './document';
+import { escapeHtml as esc } from './escape';
+import { dataUri } from './png';
 
 const CSS = `
 :root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --soft: #f6f8fa; --accent: #0969da; --note: #fff8c5; --note-line: #d4a72c; }

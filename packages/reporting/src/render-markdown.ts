@@ -1,5 +1,5 @@
-import type { Block, Inline, RenderedFigure, ReportDocument } from './document.js';
-import { escapeBlockStart, escapeMarkdown as esc, headingSlug } from './escape.js';
+import type { Block, Inline, RenderedFigure, ReportDocument } from './document';
+import { escapeBlockStart, escapeMarkdown as esc, headingSlug } from './escape';
 
 function inline(parts: Inline[]): string {
   return parts

@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateReport } from './generate-report.js';
-import { writePreparedDir, writeRunsDir, XSS_LABEL } from './testing/fixtures.js';
+import { generateReport } from './generate-report';
+import { writePreparedDir, writeRunsDir, XSS_LABEL } from './testing/fixtures';
 
 const CHROMIUM = process.env.FMNIST_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = process.env.FMNIST_TEST_ARTIFACTS ?? join(dirname(fileURLToPath(import.meta.url)), '../../../test-artifacts');

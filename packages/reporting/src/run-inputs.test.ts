@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { generateReport } from './generate-report.js';
-import { selectRun } from './run-inputs.js';
-import { readIdxSubset, writeRunsDir, type Subset } from './testing/fixtures.js';
+import { generateReport } from './generate-report';
+import { selectRun } from './run-inputs';
+import { readIdxSubset, writeRunsDir, type Subset } from './testing/fixtures';
 
 let test: Subset;
 let root: string;

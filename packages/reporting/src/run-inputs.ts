@@ -1,9 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TECHNIQUES, type Technique } from '@fmnist/core';
-import { isPlainName } from './read-input.js';
-import { readJsonIfExists, readJsonLinesIfExists } from './read-json.js';
-import { ReportError } from './report-error.js';
+import { isPlainName } from '@fmnist/core/node';
+import { readJsonIfExists, readJsonLinesIfExists } from './read-json';
+import { ReportError } from './report-error';
 
 export { TECHNIQUES, type Technique };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { barChart, correlationMatrixChart } from './charts.js';
-import { normalizeIds, renderChart } from './vega-svg.js';
+import { barChart, correlationMatrixChart } from './charts';
+import { normalizeIds, renderChart } from './vega-svg';
 
 describe('renderChart', () => {
   it('renders Vega-Lite to SVG with data text escaped', async () => {

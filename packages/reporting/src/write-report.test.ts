@@ -6,8 +6,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { ReportError } from './report-error.js';
-import { REPORT_MANIFEST, REPORT_TITLE, writeReport, type ReportFiles } from './write-report.js';
+import { ReportError } from './report-error';
+import { REPORT_MANIFEST, REPORT_TITLE, writeReport, type ReportFiles } from './write-report';
 
 let root: string;
 let n = 0;

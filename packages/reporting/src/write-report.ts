@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ReportError } from './report-error.js';
+import { ReportError } from './report-error';
 import { removeDeadStaging, stagingName } from '@fmnist/core/node';
 
 export interface ReportFiles {

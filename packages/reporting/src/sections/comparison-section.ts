@@ -1,9 +1,9 @@
-import { comparisonChart, confusionChart, perClassChart } from '../charts.js';
-import { note, p, type Section } from '../document.js';
-import { DASH, fixed, int, isNum, mean, pct } from '../format.js';
-import type { RunLookup, Technique } from '../run-inputs.js';
+import { comparisonChart, confusionChart, perClassChart } from '../charts';
+import { note, p, type Section } from '../document';
+import { DASH, fixed, int, isNum, mean, pct } from '../format';
+import type { RunLookup, Technique } from '../run-inputs';
 import { CLASS_NAMES, ORIGINAL_STUDY } from '@fmnist/core';
-import { transferModels } from './transfer-section.js';
+import { transferModels } from './transfer-section';
 
 interface Evaluation {
   accuracy?: number;

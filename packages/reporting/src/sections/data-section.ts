@@ -1,11 +1,11 @@
-import { IMAGE_SIDE, PIXELS, VARIABLES, imageAt } from '../arrow-io.js';
-import { classDistributionChart, correlationMatrixChart, imageGridChart, pixelCorrelationChart } from '../charts.js';
-import { correlationRgb } from '../colormap.js';
-import type { DataInputs, SplitName } from '../data-inputs.js';
-import { note, p, type Block, type Section } from '../document.js';
-import { fixed, int, value } from '../format.js';
-import { sampleGrid } from '../image-grid.js';
-import { dataUri, encodeRgbPng } from '../png.js';
+import { IMAGE_SIDE, PIXELS, VARIABLES, imageAt } from '../arrow-io';
+import { classDistributionChart, correlationMatrixChart, imageGridChart, pixelCorrelationChart } from '../charts';
+import { correlationRgb } from '../colormap';
+import type { DataInputs, SplitName } from '../data-inputs';
+import { note, p, type Block, type Section } from '../document';
+import { fixed, int, value } from '../format';
+import { sampleGrid } from '../image-grid';
+import { dataUri, encodeRgbPng } from '../png';
 import { CLASS_NAMES } from '@fmnist/core';
 
 const SPLIT_TITLE: Record<SplitName, string> = { train: 'Training set', test: 'Test set' };

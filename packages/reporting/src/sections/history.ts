@@ -1,5 +1,5 @@
-import type { SeriesPoint } from '../charts.js';
-import { isNum } from '../format.js';
+import type { SeriesPoint } from '../charts';
+import { isNum } from '../format';
 
 /** One epoch of `EpochMetrics` (docs/contracts.md), as far as the report reads it. */
 export interface EpochRow {

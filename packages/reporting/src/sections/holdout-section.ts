@@ -1,11 +1,11 @@
-import { barChart, curvesChart } from '../charts.js';
-import { note, p, type Block, type Section } from '../document.js';
-import { count, fixed, isNum, pct, value } from '../format.js';
-import type { RunLookup } from '../run-inputs.js';
+import { barChart, curvesChart } from '../charts';
+import { note, p, type Block, type Section } from '../document';
+import { count, fixed, isNum, pct, value } from '../format';
+import type { RunLookup } from '../run-inputs';
 import { ORIGINAL_STUDY } from '@fmnist/core';
-import { historyOf, historyPoints, learningRatePoints } from './history.js';
-import { runLine } from './run-label.js';
-import { scheduleSentence, trainedSentence } from './schedule.js';
+import { historyOf, historyPoints, learningRatePoints } from './history';
+import { runLine } from './run-label';
+import { scheduleSentence, trainedSentence } from './schedule';
 
 /** Hyperparameters listed first, in the original study's order; any others follow alphabetically. */
 const PARAM_ORDER = ['activation', 'optimizer', 'learningRate', 'momentum', 'batchSize', 'epochs', 'filters', 'denseUnits', 'dropout', 'batchNorm', 'seed'];

@@ -1,11 +1,11 @@
-import { barChart, curvesChart } from '../charts.js';
-import { note, p, type Section } from '../document.js';
-import { count, fixed, isNum, mean, pct, std } from '../format.js';
-import type { RunLookup } from '../run-inputs.js';
+import { barChart, curvesChart } from '../charts';
+import { note, p, type Section } from '../document';
+import { count, fixed, isNum, mean, pct, std } from '../format';
+import type { RunLookup } from '../run-inputs';
 import { ORIGINAL_STUDY } from '@fmnist/core';
-import { historyOf, historyPoints, learningRatePoints } from './history.js';
-import { scheduleSentence } from './schedule.js';
-import { runLine } from './run-label.js';
+import { historyOf, historyPoints, learningRatePoints } from './history';
+import { scheduleSentence } from './schedule';
+import { runLine } from './run-label';
 
 interface Fold {
   fold: number;

@@ -1,9 +1,9 @@
-import type { DataInputs } from '../data-inputs.js';
-import { note, p, type Section } from '../document.js';
-import { DASH, flatten, int, seconds, shortHash, value } from '../format.js';
-import { TECHNIQUES, type RunLookup, type Technique } from '../run-inputs.js';
-import { asHistory, meanImagesPerSecond } from './history.js';
-import { runLabel } from './run-label.js';
+import type { DataInputs } from '../data-inputs';
+import { note, p, type Section } from '../document';
+import { DASH, flatten, int, seconds, shortHash, value } from '../format';
+import { TECHNIQUES, type RunLookup, type Technique } from '../run-inputs';
+import { asHistory, meanImagesPerSecond } from './history';
+import { runLabel } from './run-label';
 
 function imagesPerSecond(r: RunLookup): number | undefined {
   const res = r.run?.results;

@@ -1,5 +1,5 @@
-import type { Inline } from '../document.js';
-import type { RunLookup } from '../run-inputs.js';
+import type { Inline } from '../document';
+import type { RunLookup } from '../run-inputs';
 
 /** "Run <id> (label), selected by latest.json" — the line under each technique's heading. */
 export function runLine(lookup: RunLookup): Inline[] {

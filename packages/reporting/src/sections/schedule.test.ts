@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scheduleSentence, trainedSentence } from './schedule.js';
+import { scheduleSentence, trainedSentence } from './schedule';
 
 describe('schedule sentences', () => {
   it('describe the callbacks, or nothing without them', () => {

@@ -1,5 +1,5 @@
-import { isNum, value } from '../format.js';
-import { asHistory } from './history.js';
+import { isNum, value } from '../format';
+import { asHistory } from './history';
 
 interface Callbacks {
   reduceLrOnPlateau?: { factor?: number; patience?: number; minLearningRate?: number };

@@ -1,8 +1,8 @@
-import type { DataInputs } from '../data-inputs.js';
-import { note, type Section } from '../document.js';
-import { int, isNum, pct } from '../format.js';
-import type { RunLookup, Technique } from '../run-inputs.js';
-import { techniqueRows } from './comparison-section.js';
+import type { DataInputs } from '../data-inputs';
+import { note, type Section } from '../document';
+import { int, isNum, pct } from '../format';
+import type { RunLookup, Technique } from '../run-inputs';
+import { techniqueRows } from './comparison-section';
 
 /** The headline numbers, first thing in the report: data size and each technique's test accuracy. */
 export function summarySection(data: DataInputs, runs: Record<Technique, RunLookup>): Section {

@@ -1,10 +1,10 @@
-import { curvesChart } from '../charts.js';
-import { note, p, type Section } from '../document.js';
-import { DASH, count, pct, shortHash, value } from '../format.js';
-import type { RunLookup } from '../run-inputs.js';
+import { curvesChart } from '../charts';
+import { note, p, type Section } from '../document';
+import { DASH, count, pct, shortHash, value } from '../format';
+import type { RunLookup } from '../run-inputs';
 import { ORIGINAL_STUDY } from '@fmnist/core';
-import { historyOf, historyPoints } from './history.js';
-import { runLine } from './run-label.js';
+import { historyOf, historyPoints } from './history';
+import { runLine } from './run-label';
 
 export interface TransferModel {
   variant: string;
