@@ -7,7 +7,7 @@
 //   epoch-0003/weights.bin
 //   epoch-0003/optimizer.json  weights manifest entries of the optimizer state
 //   epoch-0003/optimizer.bin
-import { readInputFile, resolveInside } from '@fmnist/data';
+import { readInputFile, resolveInside } from '@fmnist/core/node';
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

@@ -93,3 +93,19 @@ describe('only regular files are read as model inputs', () => {
     await expect(readTfjsWeights(join(model, 'model.json'))).rejects.toThrow(/is not a regular file: .*\(it is a named pipe \(FIFO\)\)/);
   }, 5000);
 });
+
+describe('weight shards hold what model.json describes', () => {
+  it('refuses a truncated shard, naming it, instead of failing inside tfjs', async () => {
+    const { model, json } = await savedWithPaths('truncated');
+    const shard = join(model, 'weights.bin');
+    const full = readFileSync(shard);
+    writeFileSync(shard, full.subarray(0, 100));
+    const err = await loadModel(model).catch((e) => e);
+    expect(err.file).toBe(shard);
+    expect(err.message).toContain(`${shard} hold 100 bytes of weights, but ${json} describes ${full.length}`);
+    writeFileSync(shard, Buffer.concat([full, Buffer.alloc(8)])); // a shard of another model: too long
+    await expect(loadModel(model)).rejects.toThrow(`describes ${full.length}`);
+    writeFileSync(shard, full);
+    (await loadModel(model)).dispose();
+  });
+});

@@ -1,10 +1,10 @@
 // Save and load models in the TensorFlow.js layers format (model.json + weights.bin) with plain
 // node:fs, so it works on every backend (tfjs' file:// handler only exists with tfjs-node).
-import { FmnistError, readInputFile, resolveInside } from '@fmnist/data';
+import { FmnistError } from '@fmnist/core';
 import * as tf from '@tensorflow/tfjs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '@fmnist/core/node';
+import { basename, dirname, join, resolve } from 'node:path';
+import { readInputFile, resolveInside, writeFileAtomic } from '@fmnist/core/node';
 import { ModelsError } from './errors';
 import { registerCustomLayers } from './seeded-dropout';
 
@@ -70,6 +70,19 @@ export async function weightShardPaths(dir: string, manifest: tf.io.WeightsManif
   return files;
 }
 
+const BYTES_PER_ELEMENT: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+
+/** The bytes the manifest's weights take (quantized ones at their stored width); undefined when it cannot tell (strings). */
+function manifestBytes(specs: tf.io.WeightsManifestEntry[]): number | undefined {
+  let n = 0;
+  for (const w of specs) {
+    const per = BYTES_PER_ELEMENT[w.quantization?.dtype ?? w.dtype];
+    if (per === undefined || !Array.isArray(w.shape)) return undefined;
+    n += w.shape.reduce((a, d) => a * d, 1) * per;
+  }
+  return n;
+}
+
 /** Reads and concatenates the shards a weights manifest lists (paths relative to `dir`, confined to it). */
 export async function readWeights(
   dir: string,
@@ -83,6 +96,14 @@ export async function readWeights(
     parts.push(await readInputFile(file, 'weights shard', `${listedIn} lists this shard; copy every shard beside it.`));
   }
   const total = parts.reduce((a, p) => a + p.byteLength, 0);
+  const expected = manifestBytes(specs);
+  if (expected !== undefined && expected !== total) {
+    const shards = files.length === 1 ? files[0] : `the ${files.length} shards (${files.map((f) => basename(f)).join(', ')})`;
+    throw new ModelsError(`${shards} hold ${total} bytes of weights, but ${listedIn} describes ${expected}: a shard is truncated, missing or from another model.`, {
+      file: files.length === 1 ? files[0] : listedIn,
+      hint: 'Copy the model directory again (model.json with every shard it lists), or train the model again.',
+    });
+  }
   const out = new Uint8Array(total);
   let off = 0;
   for (const p of parts) {

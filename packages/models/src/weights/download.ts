@@ -1,6 +1,6 @@
 // Download with hash verification into a cache: streamed to a temp file, verified, then renamed,
 // so the cache never holds a partial or corrupted file.
-import { openInput } from '@fmnist/data';
+import { openInput } from '@fmnist/core/node';
 import { createHash } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';

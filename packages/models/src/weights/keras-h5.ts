@@ -2,7 +2,7 @@
 // root attribute `layer_names`; each layer group has attribute `weight_names` whose entries are
 // dataset paths inside the group ('block1_conv1/kernel:0' in Keras 2, 'block1_conv1_W_1:0' in the
 // original VGG files). Files from `model.save` nest the same under a `model_weights` group.
-import { openInput } from '@fmnist/data';
+import { openInput } from '@fmnist/core/node';
 import { resolve } from 'node:path';
 import { ModelsError } from '../errors';
 import type { LayerWeights, WeightArray } from './layer-weights';

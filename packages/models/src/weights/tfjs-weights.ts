@@ -1,6 +1,7 @@
 // Reader for TensorFlow.js layers-model weights (model.json + shards), float32 or quantized:
 // tf.io.decodeWeights dequantizes uint8/uint16/float16 entries.
-import { FmnistError, readInputFile } from '@fmnist/data';
+import { FmnistError } from '@fmnist/core';
+import { readInputFile } from '@fmnist/core/node';
 import * as tf from '@tensorflow/tfjs';
 import { dirname, resolve } from 'node:path';
 import { ModelsError } from '../errors';

@@ -2,7 +2,7 @@
 // Order: explicit path, FMNIST_VGG16_WEIGHTS / FMNIST_VGG19_WEIGHTS, the user cache, download from
 // the official Keras location (verified against the published hash). Never random weights.
 import type * as tf from '@tensorflow/tfjs';
-import { readInputFile, readInputHead } from '@fmnist/data';
+import { readInputFile, readInputHead } from '@fmnist/core/node';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
