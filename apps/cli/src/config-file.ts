@@ -7,7 +7,6 @@ import { closest } from './suggest';
 
 export const CONFIG_FILE_NAME = 'fmnist.config.json';
 /** Set in child processes the CLI starts itself: they get explicit flags and read no config file. */
-export const NO_CONFIG_ENV = 'FMNIST_NO_CONFIG';
 
 export interface LoadedConfig {
   /** Absolute path of the file read, undefined when there is none. */
@@ -37,19 +36,27 @@ export function kebab(key: string): string {
  * Reads and validates the config file. `knownKeys` are every flag name of every command: a key
  * outside that set is a usage error naming the file and the closest flag.
  */
+/** Larger files are refused before reading (a config holds a few flag values). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 export function loadConfig(o: { argv: readonly string[]; cwd: string; knownKeys: ReadonlySet<string> }): LoadedConfig {
   const explicit = configPathFromArgv(o.argv);
   if (explicit === '' || (explicit !== undefined && explicit.startsWith('-'))) {
     throw new UsageError('--config needs a file name, e.g. --config fmnist.config.json');
   }
-  if (explicit === undefined && process.env[NO_CONFIG_ENV] === '1') return { values: {} };
   const path = resolve(o.cwd, explicit ?? CONFIG_FILE_NAME);
   if (!existsSync(path)) {
     if (explicit === undefined) return { values: {} };
     throw new CliError(`config file ${path} not found. Check the path given to --config.`, { file: path });
   }
-  if (statSync(path).isDirectory()) {
-    throw new CliError(`config file ${path} is a directory; --config expects a JSON file such as ${CONFIG_FILE_NAME}.`, { file: path });
+  // Only a regular file of a sane size is read: a FIFO or a device would block or never end.
+  const st = statSync(path);
+  if (!st.isFile()) {
+    const kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a named pipe (FIFO)' : 'a special file';
+    throw new CliError(`config file ${path} is ${kind}; --config expects a JSON file such as ${CONFIG_FILE_NAME}.`, { file: path });
+  }
+  if (st.size > MAX_CONFIG_BYTES) {
+    throw new CliError(`config file ${path} is ${st.size} bytes; a config file of flag values is at most ${MAX_CONFIG_BYTES}. Pass the right file to --config.`, { file: path });
   }
   let parsed: unknown;
   try {

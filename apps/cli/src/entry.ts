@@ -19,8 +19,3 @@ export function workerCommand(): { entry: string; args: string[]; execArgv: stri
 export function bundleFileUrl(): URL | undefined {
   return bundleFilePath ? pathToFileURL(bundleFilePath) : undefined;
 }
-
-/** The bundle's path (undefined in dev). */
-export function bundleFile(): string | undefined {
-  return bundleFilePath;
-}

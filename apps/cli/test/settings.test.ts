@@ -1,6 +1,7 @@
 // Every route to a setting (flag, config-file key, --set) is checked by the experiments settings
 // schema before anything is written: a bad value is a usage error naming the setting, the value,
 // the allowed range and where it came from, and no run (or prepared data) directory is created.
+import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -62,4 +63,14 @@ describe('settings are checked before any work', () => {
     expect(b.stderr).toContain('unknown key "batchSise". Did you mean "batch-size"?');
     expect(readdirSync(cwd)).toEqual(['fmnist.config.json']);
   });
+
+  it('a config file that is a FIFO is refused at once, not read (a read would block forever)', async () => {
+    const cwd = tempDir();
+    const file = join(cwd, 'fmnist.config.json');
+    execFileSync('mkfifo', [file]);
+    const r = await runCli(['holdout', '--data-dir', DATASET], { cwd });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toBe(`error: config file ${file} is a named pipe (FIFO); --config expects a JSON file such as fmnist.config.json.\n`);
+    expect(readdirSync(cwd)).toEqual(['fmnist.config.json']);
+  }, 20_000);
 });
