@@ -25,12 +25,12 @@ describe('report inputs that are not regular files', () => {
       const err: ReportError = await (read as (f: string) => Promise<never>)(fifo).catch((e: ReportError) => e);
       expect(err).toBeInstanceOf(ReportError);
       expect(err.file).toBe(fifo);
-      expect(err.message).toContain(`${fifo} is not a regular file (it is a named pipe (FIFO))`);
+      expect(err.message).toContain(`is not a regular file: ${fifo} (it is a named pipe (FIFO))`);
     }
   }, 5000);
 
   it('/dev/zero as an Arrow input fails at once', async () => {
-    await expect(readImageTable('/dev/zero')).rejects.toThrow('/dev/zero is not a regular file (it is a character device)');
+    await expect(readImageTable('/dev/zero')).rejects.toThrow('is not a regular file: /dev/zero (it is a character device)');
   }, 5000);
 
   it('a missing JSON file is still just missing', async () => {

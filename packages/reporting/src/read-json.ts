@@ -1,28 +1,23 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { openInput } from '@fmnist/core/node';
 import { ReportError } from './report-error';
 
 /** Larger JSON inputs are refused before reading (run files are a few MB at most). */
 export const MAX_JSON_BYTES = 256 * 1024 * 1024;
 
-/** A regular file's text; `undefined` when it does not exist, a ReportError naming it otherwise. */
+/** A regular file's text (@fmnist/core/node's input rule); `undefined` when it does not exist, a ReportError naming it otherwise. */
 async function readText(file: string): Promise<string | undefined> {
-  let fh;
+  let input;
   try {
-    // O_NONBLOCK: a FIFO under the name must not block the open
-    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (e: any) {
-    if (e?.code === 'ENOENT') return undefined;
-    throw new ReportError(`${file} cannot be read (${e?.code ?? e?.message})`, { file, cause: e });
+    input = await openInput(file, 'Report input', 'Re-run the step that writes it, or delete the run directory.');
+  } catch (e) {
+    if (((e as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+    throw new ReportError((e as Error).message.split('\n')[0], { file, hint: (e as { hint?: string }).hint, cause: e });
   }
   try {
-    const st = await fh.stat();
-    if (st.isDirectory()) throw new ReportError(`${file} is a directory, expected a JSON file`, { file });
-    if (!st.isFile()) throw new ReportError(`${file} is not a regular file, expected a JSON file`, { file });
-    if (st.size > MAX_JSON_BYTES) throw new ReportError(`${file} is ${st.size} bytes, more than the ${MAX_JSON_BYTES} a JSON input can be`, { file });
-    return await fh.readFile('utf8');
+    if (input.size > MAX_JSON_BYTES) throw new ReportError(`${file} is ${input.size} bytes, more than the ${MAX_JSON_BYTES} a JSON input can be`, { file });
+    return await input.fh.readFile('utf8');
   } finally {
-    await fh.close();
+    await input.fh.close();
   }
 }
 

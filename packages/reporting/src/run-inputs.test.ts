@@ -46,7 +46,7 @@ describe('a malformed run is skipped with a warning naming the file', () => {
     h = await selectRun(runs, 'holdout');
     expect(h.run?.runId).toBe('quick-00000000');
     expect(h.warnings).toEqual([
-      `${holdout('quick-22222222', 'manifest.json')} is not a regular file, expected a JSON file; skipped holdout run quick-22222222`,
+      `Report input is not a regular file: ${holdout('quick-22222222', 'manifest.json')} (it is a named pipe (FIFO)); skipped holdout run quick-22222222`,
       `${holdout('quick-11111111', 'results.json')} is not a results object; skipped holdout run quick-11111111`,
     ]);
   });

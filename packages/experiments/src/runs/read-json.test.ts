@@ -27,10 +27,10 @@ describe('reading run files back', () => {
 
   it('a directory or a FIFO under the name is an error at once, not a hang', async () => {
     await mkdir(join(dir, 'manifest.json'));
-    await expect(readJsonFile(join(dir, 'manifest.json'))).rejects.toThrow(/manifest.json is not a regular file \(it is a directory\)/);
+    await expect(readJsonFile(join(dir, 'manifest.json'))).rejects.toThrow(/Run file is not a regular file: .*manifest.json \(it is a directory\)/);
     const fifo = join(dir, 'metrics.jsonl');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-    await expect(readJsonLines(fifo)).rejects.toThrow(/metrics.jsonl is not a regular file \(it is a special file\)/);
+    await expect(readJsonLines(fifo)).rejects.toThrow(/Run file is not a regular file: .*metrics.jsonl \(it is a named pipe \(FIFO\)\)/);
   });
 
   it('JSON lines: a torn last line is dropped with a warning, a bad line before it is an error', async () => {

@@ -1,8 +1,7 @@
 // Reading back the JSON the experiments wrote (manifest.json, results.json, metrics.jsonl, unit
 // results, summary.json): one place that names the file and the fix when it is corrupt, instead
 // of a bare "Unexpected token" from JSON.parse.
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { openInput } from '@fmnist/core/node';
 import { dirname } from 'node:path';
 import { ExperimentError } from '../errors';
 
@@ -16,28 +15,22 @@ export interface ReadJsonOptions {
 
 const defaultHint = (path: string) => `delete ${dirname(path)} to start that run over, or restore the file`;
 
-/** The text of a regular file, or null when it does not exist. */
+/** The text of a regular file (@fmnist/core/node's input rule), or null when it does not exist. */
 async function readText(path: string, o: ReadJsonOptions): Promise<string | null> {
-  let fh;
+  let input;
   try {
-    // O_NONBLOCK: a FIFO planted under the name must not block the open
-    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    input = await openInput(path, 'Run file', o.hint ?? defaultHint(path));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    throw new ExperimentError(`${path} cannot be read (${code ?? (e as Error).message})`, { file: path, hint: o.hint ?? defaultHint(path), cause: e });
+    if (((e as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return null;
+    throw new ExperimentError((e as Error).message.split('\n')[0], { file: path, hint: o.hint ?? defaultHint(path), cause: e });
   }
   try {
-    const st = await fh.stat();
-    if (!st.isFile()) {
-      throw new ExperimentError(`${path} is not a regular file (it is a ${st.isDirectory() ? 'directory' : 'special file'})`, { file: path, hint: o.hint ?? defaultHint(path) });
+    if (input.size > MAX_JSON_BYTES) {
+      throw new ExperimentError(`${path} is ${input.size} bytes, more than the ${MAX_JSON_BYTES} a run file can be`, { file: path, hint: o.hint ?? defaultHint(path) });
     }
-    if (st.size > MAX_JSON_BYTES) {
-      throw new ExperimentError(`${path} is ${st.size} bytes, more than the ${MAX_JSON_BYTES} a run file can be`, { file: path, hint: o.hint ?? defaultHint(path) });
-    }
-    return await fh.readFile('utf8');
+    return await input.fh.readFile('utf8');
   } finally {
-    await fh.close();
+    await input.fh.close();
   }
 }
 
