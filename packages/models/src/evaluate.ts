@@ -1,20 +1,14 @@
 // Evaluation: accuracy, loss, confusion matrix and per-class precision/recall/F1.
 import * as tf from '@tensorflow/tfjs';
-import { CLASS_NAMES } from '@fmnist/core';
+import { CLASS_NAMES, type PerClassMetrics } from '@fmnist/core';
 import { NUM_CLASSES } from './cnn';
 import { checkTrainData, exampleSize, sliceInputs, type TrainData } from './train-data';
 
 /** Keras clips probabilities to [eps, 1 - eps] in categorical cross-entropy. */
 const EPSILON = 1e-7;
 
-export interface ClassScore {
-  label: number;
-  name: string;
-  precision: number;
-  recall: number;
-  f1: number;
-  support: number;
-}
+/** Precision, recall and F1 of one class (the shape results.json stores). */
+export type ClassScore = PerClassMetrics;
 
 export interface Evaluation {
   accuracy: number;

@@ -2,23 +2,10 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readCorrelation, readImageTable, type ImageTable } from './arrow-io';
 import { readJsonIfExists } from './read-json';
+import type { BalanceReport, CleaningReport } from '@fmnist/core';
 
-/** Shapes of the prepared data directory's JSON files (docs/contracts.md), as far as the report reads them. */
-export interface CleaningReport {
-  rowsRead: number;
-  duplicates: number;
-  emptyCells: number;
-  invalid: number;
-  conflictingLabels: number;
-  rowsKept: number;
-  examples?: { duplicates?: number[]; emptyCells?: number[]; invalid?: { row: number; reason: string }[]; conflictingLabels?: number[] };
-}
-export interface BalanceReport {
-  counts: number[];
-  classes: { label: number; name: string; count: number; share: number }[];
-  maxMinRatio: number;
-  verdict: string;
-}
+/** cleaning.json and balance.json have the shapes @fmnist/core declares (docs/contracts.md). */
+export type { BalanceReport, CleaningReport };
 export interface DataSummary {
   source?: { kind?: string; files?: { path: string; bytes: number; md5: string }[] };
   inputKey?: string;
