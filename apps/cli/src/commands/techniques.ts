@@ -10,6 +10,7 @@ import type { CommandContext } from '../session';
 import { TRAINING_OPTIONS } from '../options';
 import { resolveOverrides } from '../settings-flags';
 import { runPrepare } from './data';
+import { CliError } from '../errors';
 import { workerCommand } from '../entry';
 
 export type Technique = 'tune' | 'holdout' | 'kfold' | 'transfer';
@@ -100,6 +101,9 @@ export function summarize(r: TechniqueResult): string {
   }
 }
 
+/** The fix part of a failed model's reason (the lines after the first). */
+const weightsFix = (reason?: string) => reason?.split('\n').slice(1).map((l) => l.trim()).join(' ') || undefined;
+
 function techniqueCommand(technique: Technique, describe: string, options: Record<string, Options>, examples: [string, string][], epilogue: string): CommandSpec {
   return {
     command: technique,
@@ -112,6 +116,11 @@ function techniqueCommand(technique: Technique, describe: string, options: Recor
       const dataDir = await ensureData(ctx, argv);
       const r = await runTechnique(ctx, technique, dataDir, overrides);
       ctx.out.result(summarize(r), { technique, runId: r.runId, runDir: r.runDir, results: r });
+      if (r.technique === 'transfer') {
+        // A base whose given weights could not be used failed: say so and exit 1 (a missing one is only skipped).
+        const failed = r.models.find((m) => m.status === 'failed');
+        if (failed) throw new CliError(`transfer: ${failed.variant} failed: ${(failed.reason ?? 'unknown error').split('\n')[0]}`, { hint: weightsFix(failed.reason) });
+      }
     },
   };
 }

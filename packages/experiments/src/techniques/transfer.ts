@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFloat32Atomic, writeJsonAtomic } from '../runs/atomic';
@@ -253,8 +254,11 @@ async function oneVariant(
     } catch (err) {
       const msg = (err as Error).message;
       const reason = /FMNIST_VGG1[69]_WEIGHTS/.test(msg) ? msg : `${msg}\n  fix: ${weightsHowTo(variant)}`;
-      await run.log(`${variant}: skipped: ${reason}`);
-      return { ...base0, reason };
+      // A weights file the user named that is there but cannot be used is a failure; no weights, a skip.
+      const given = weightsFor(c, variant);
+      const status = given !== null && existsSync(given) ? 'failed' : 'skipped';
+      await run.log(`${variant}: ${status}: ${reason}`);
+      return { ...base0, status, reason };
     }
     const featureDim = (base.outputs[0].shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
     const key = createHash('sha256').update(JSON.stringify({ w: weights.sha256, inputSize: t.inputSize, data: dataCfg, subsetSeed })).digest('hex').slice(0, 16);
