@@ -19,10 +19,10 @@ export { stratifiedSplit, stratifiedKFold, stratifiedSubset } from './data/strat
 export { gridSearch, successiveHalving, hyperband, planHalving } from './techniques/tuner';
 export { gridConfigs, sampleConfigs } from './settings/search-space';
 export type { SearchSpace } from './settings/search-space';
-export { runIdFor } from './runs/config-hash';
-export { openRun } from './runs/run-dir';
-export type { Manifest, Run } from './runs/run-dir';
-export { acquireLock } from './runs/lock';
-export { formatEpochLine, formatDuration } from './runs/progress';
+export { runIdFor } from './rundir/config-hash';
+export { openRun } from './rundir/run-dir';
+export type { Manifest, Run } from './rundir/run-dir';
+export { acquireLock } from './rundir/lock';
+export { formatEpochLine, formatDuration } from './rundir/progress';
 export { ExperimentError } from './errors';
 export type { TrainParams, CnnParams, Technique, Score } from './types';

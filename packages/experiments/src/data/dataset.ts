@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readJsonFile } from '../runs/read-json';
+import { readJsonFile } from '../rundir/read-json';
 import { stratifiedSubset } from './stratify';
 import { FmnistError, PIXELS } from '@fmnist/core';
 import { locateDataset, readIdxSplit, readInputFile, readPrepared, SYSTEM_DATA_DIR, type IdxFiles, type Split } from '@fmnist/data';

@@ -1,4 +1,4 @@
-import { hashConfig } from '../runs/config-hash';
+import { hashConfig } from '../rundir/config-hash';
 import { createRng } from '../util/rng';
 import type { TrainParams } from '../types';
 

@@ -1,4 +1,4 @@
-import { writeFloat32Atomic } from '../runs/atomic';
+import { writeFloat32Atomic } from '../rundir/atomic';
 import { subset, type DataRef, type LoadedData } from '../data/dataset';
 import type { Engine, Model, VggVariant } from '../engine';
 import type { TaskHooks } from './train-task';

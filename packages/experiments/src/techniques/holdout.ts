@@ -1,7 +1,7 @@
 import { createContext, type Context, type ExperimentOptions } from './context';
 import { deriveSeed } from '../util/rng';
-import { openRun, type Run } from '../runs/run-dir';
-import { createEta, formatEpochLine, lineOptions } from '../runs/progress';
+import { openRun, type Run } from '../rundir/run-dir';
+import { createEta, formatEpochLine, lineOptions } from '../rundir/progress';
 import { hasCallbacks, type Settings } from '../settings/profiles';
 import { holdoutSplit, tuneWith, type TuneResult } from './tune';
 import type { TrainTask } from './train-task';

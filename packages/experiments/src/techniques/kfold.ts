@@ -1,9 +1,9 @@
 import { createContext, type Context, type ExperimentOptions } from './context';
 import { createDataCache, subset } from '../data/dataset';
 import { hasCallbacks, type Settings } from '../settings/profiles';
-import { openRun, type Run } from '../runs/run-dir';
+import { openRun, type Run } from '../rundir/run-dir';
 import { scoreProbabilities } from '../engine';
-import { createEta, formatEpochLine, lineOptions } from '../runs/progress';
+import { createEta, formatEpochLine, lineOptions } from '../rundir/progress';
 import { deriveSeed } from '../util/rng';
 import { meanStd, type MeanStd } from '../util/stats';
 import { readFloat32, type TaskResult, type TrainTask } from './train-task';

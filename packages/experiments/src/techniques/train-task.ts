@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
-import { writeFloat32Atomic, writeJsonAtomic } from '../runs/atomic';
-import { readJsonFile } from '../runs/read-json';
+import { writeFloat32Atomic, writeJsonAtomic } from '../rundir/atomic';
+import { readJsonFile } from '../rundir/read-json';
 import { subset, take, type DataRef, type LoadedData, type RawSplit } from '../data/dataset';
 import { toTrainData, type Engine } from '../engine';
 import { stratifiedKFold, stratifiedSplit } from '../data/stratify';

@@ -1,6 +1,6 @@
 import { createContext, type Context, type ExperimentOptions } from './context';
-import { openRun, type Run } from '../runs/run-dir';
-import { createEta, formatEpochLine } from '../runs/progress';
+import { openRun, type Run } from '../rundir/run-dir';
+import { createEta, formatEpochLine } from '../rundir/progress';
 import { deriveSeed } from '../util/rng';
 import { gridConfigs, sampleConfigs, spaceSize } from '../settings/search-space';
 import { gridSearch, hyperband, planHalving, successiveHalving, type RunTrials, type SearchResult, type TrialRecord } from './tuner';

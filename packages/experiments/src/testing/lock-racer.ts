@@ -2,7 +2,7 @@
 // each `{ round }` message by trying to take the lock once, and while holding it checks that
 // nobody else is inside (an exclusively created marker file), so double ownership is counted.
 import { open, unlink } from 'node:fs/promises';
-import { acquireLock } from '../runs/lock';
+import { acquireLock } from '../rundir/lock';
 import { ExperimentError } from '../errors';
 
 interface Round { round: number; lock: string; inside: string; holdMs: number }
