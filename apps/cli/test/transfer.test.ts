@@ -1,7 +1,7 @@
 // `fmnist transfer` from the bundle: Keras HDF5 weights (read with h5wasm inside the bundle),
 // a variant whose weights cannot be found is skipped with a message saying how to get them, and
 // weights that are there but unusable fail the command (exit 1) naming the file.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,5 +84,15 @@ describe('transfer', () => {
     expect(JSON.parse(r.stdout).results.models[0]).toMatchObject({ variant: 'vgg19', status: 'failed' });
     expect(r.stderr).toMatch(new RegExp(`^error: transfer: vgg19 failed: ${junk.replace(/[/.]/g, '\\$&')} is not a readable HDF5 file`, 'm'));
     expect(r.stderr).not.toMatch(/--verbose|\n\s+at /);
+  });
+
+  it('fmnist run writes the report, then exits 1 for weights given but unusable', async () => {
+    const junk = join(cwd, 'junk-run.h5');
+    writeFileSync(junk, Buffer.concat([Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(4096, 0x41)]));
+    const r = await runCli(['run', '--skip', 'holdout', 'kfold', '--variants', 'vgg19', '--train-size', '200', '--test-size', '100', '--out', 'report-x'], { cwd, env: { FMNIST_VGG19_WEIGHTS: junk }, timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain('transfer vgg19 failed');
+    expect(existsSync(join(cwd, 'report-x', 'report.html'))).toBe(true);
+    expect(r.stderr).toContain(`error: transfer: vgg19 failed: ${junk} is not a readable HDF5 file`);
   });
 });

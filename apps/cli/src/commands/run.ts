@@ -5,7 +5,7 @@ import { TRAINING_OPTIONS } from '../options';
 import { reportDir } from '../paths';
 import { checkReportOut, writeReportFiles } from './report';
 import { resolveOverrides } from '../settings-flags';
-import { ensureData, HOLDOUT_OPTIONS, KFOLD_OPTIONS, runTechnique, TRANSFER_OPTIONS, TUNE_OPTIONS, summarize, type Technique, type TechniqueResult } from './techniques';
+import { checkTransferModels, ensureData, HOLDOUT_OPTIONS, KFOLD_OPTIONS, runTechnique, TRANSFER_OPTIONS, TUNE_OPTIONS, summarize, type Technique, type TechniqueResult } from './techniques';
 
 export const runCommand: CommandSpec = {
   command: 'run',
@@ -24,7 +24,7 @@ export const runCommand: CommandSpec = {
     ['$0 run --skip transfer --json', 'without VGG; results as JSON'],
   ],
   epilogue:
-    'Finds the data (--data-dir, $FMNIST_DATA_DIR, the cache, /usr/share/datasets/fashion-mnist) or downloads it, prepares it into <runs-dir>/data, runs each technique (resuming any interrupted run of the same configuration) and writes the report into --out (default <runs-dir>/report). A transfer variant without weights is skipped and the report says why.',
+    'Finds the data (--data-dir, $FMNIST_DATA_DIR, the cache, /usr/share/datasets/fashion-mnist) or downloads it, prepares it into <runs-dir>/data, runs each technique (resuming any interrupted run of the same configuration) and writes the report into --out (default <runs-dir>/report). A transfer variant without weights is skipped and the report says why; weights given but unusable fail the job (exit 1) after the report is written.',
   async run(ctx, argv) {
     const skip = new Set<string>((argv.skip as string[] | undefined) ?? []);
     const extra = await resolveOverrides(ctx, argv);
@@ -58,6 +58,8 @@ export const runCommand: CommandSpec = {
       runs: outcomes.map((r) => ({ technique: r.technique, runId: r.runId, runDir: r.runDir, results: r })),
       failures,
     });
+    // The report is written; weights the user gave that could not be used still fail the job.
+    for (const r of outcomes) checkTransferModels(r);
   },
 };
 

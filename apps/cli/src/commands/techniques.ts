@@ -101,8 +101,17 @@ export function summarize(r: TechniqueResult): string {
   }
 }
 
-/** The fix part of a failed model's reason (the lines after the first). */
-const weightsFix = (reason?: string) => reason?.split('\n').slice(1).map((l) => l.trim()).join(' ') || undefined;
+/**
+ * A transfer base whose weights were given but could not be used failed: an error (exit 1) naming
+ * the file, raised after the results are printed. A base without weights is only skipped.
+ */
+export function checkTransferModels(r: TechniqueResult): void {
+  if (r.technique !== 'transfer') return;
+  const failed = r.models.find((m) => m.status === 'failed');
+  if (!failed) return;
+  const [first, ...fix] = (failed.reason ?? 'unknown error').split('\n');
+  throw new CliError(`transfer: ${failed.variant} failed: ${first}`, { hint: fix.map((l) => l.trim()).join(' ') || undefined });
+}
 
 function techniqueCommand(technique: Technique, describe: string, options: Record<string, Options>, examples: [string, string][], epilogue: string): CommandSpec {
   return {
@@ -116,11 +125,7 @@ function techniqueCommand(technique: Technique, describe: string, options: Recor
       const dataDir = await ensureData(ctx, argv);
       const r = await runTechnique(ctx, technique, dataDir, overrides);
       ctx.out.result(summarize(r), { technique, runId: r.runId, runDir: r.runDir, results: r });
-      if (r.technique === 'transfer') {
-        // A base whose given weights could not be used failed: say so and exit 1 (a missing one is only skipped).
-        const failed = r.models.find((m) => m.status === 'failed');
-        if (failed) throw new CliError(`transfer: ${failed.variant} failed: ${(failed.reason ?? 'unknown error').split('\n')[0]}`, { hint: weightsFix(failed.reason) });
-      }
+      checkTransferModels(r);
     },
   };
 }
