@@ -4,6 +4,8 @@ export { CLASS_NAMES, IMAGE_SIDE, PIXELS, NUM_CLASSES, ORIGINAL_STUDY } from './
 export { FmnistError, isFmnistError } from './errors';
 export type { FmnistErrorOptions } from './errors';
 export { toErrorData, fromErrorData } from './error-data';
+export { parseJsonLines, JsonLineError } from './json-lines';
+export type { JsonLines } from './json-lines';
 export type { ErrorData } from './error-data';
 export type { Progress, OnProgress, EpochMetrics } from './progress';
 export type {

@@ -1,4 +1,5 @@
-import { openInput } from '@fmnist/core/node';
+import { JsonLineError, parseJsonLines } from '@fmnist/core';
+import { readInputTextIfExists } from '@fmnist/core/node';
 import { ReportError } from './report-error';
 
 /** Larger JSON inputs are refused before reading (run files are a few MB at most). */
@@ -6,18 +7,10 @@ export const MAX_JSON_BYTES = 256 * 1024 * 1024;
 
 /** A regular file's text (@fmnist/core/node's input rule); `undefined` when it does not exist, a ReportError naming it otherwise. */
 async function readText(file: string): Promise<string | undefined> {
-  let input;
   try {
-    input = await openInput(file, 'Report input', 'Re-run the step that writes it, or delete the run directory.');
+    return await readInputTextIfExists(file, 'Report input', 'Re-run the step that writes it, or delete the run directory.', MAX_JSON_BYTES);
   } catch (e) {
-    if (((e as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
     throw new ReportError((e as Error).message.split('\n')[0], { file, hint: (e as { hint?: string }).hint, cause: e });
-  }
-  try {
-    if (input.size > MAX_JSON_BYTES) throw new ReportError(`${file} is ${input.size} bytes, more than the ${MAX_JSON_BYTES} a JSON input can be`, { file });
-    return await input.fh.readFile('utf8');
-  } finally {
-    await input.fh.close();
   }
 }
 
@@ -43,21 +36,12 @@ export async function readJsonIfExists<T = any>(file: string): Promise<T | undef
 export async function readJsonLinesIfExists<T = any>(file: string, warn?: (line: string) => void): Promise<T[] | undefined> {
   const text = await readText(file);
   if (text === undefined) return undefined;
-  const out: T[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (!line) continue;
-    try {
-      out.push(JSON.parse(line) as T);
-    } catch {
-      // A run killed mid-write may leave a torn last line; anything else is corrupt.
-      if (i === lines.length - 1) {
-        warn?.(`${file}: ignoring a truncated last line (an interrupted write)`);
-        break;
-      }
-      throw new ReportError(`${file} line ${i + 1} is not valid JSON`, { file, hint: 'Re-run the technique or delete the run directory.' });
-    }
+  try {
+    const { values, torn } = parseJsonLines<T>(text);
+    if (torn) warn?.(`${file}: ignoring a truncated last line (an interrupted write)`);
+    return values;
+  } catch (e) {
+    if (!(e instanceof JsonLineError)) throw e;
+    throw new ReportError(`${file} line ${e.line} is not valid JSON`, { file, hint: 'Re-run the technique or delete the run directory.' });
   }
-  return out;
 }

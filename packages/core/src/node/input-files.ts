@@ -102,3 +102,23 @@ export async function readInputHead(file: string, n: number, what?: string, hint
     await fh.close();
   }
 }
+
+/**
+ * The text of a regular file of at most `maxBytes` (see openInput), or undefined when it does not
+ * exist: for files that may legitimately be absent (a run's manifest before its first write).
+ */
+export async function readInputTextIfExists(file: string, what: string, hint: string, maxBytes: number): Promise<string | undefined> {
+  let input: InputFile;
+  try {
+    input = await openInput(file, what, hint);
+  } catch (e) {
+    if (((e as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    if (input.size > maxBytes) throw new FmnistError(`${file} is ${input.size} bytes, more than the ${maxBytes} a ${what.toLowerCase()} can be`, { file, hint });
+    return await input.fh.readFile('utf8');
+  } finally {
+    await input.fh.close();
+  }
+}

@@ -1,7 +1,8 @@
 // Reading back the JSON the experiments wrote (manifest.json, results.json, metrics.jsonl, unit
 // results, summary.json): one place that names the file and the fix when it is corrupt, instead
 // of a bare "Unexpected token" from JSON.parse.
-import { openInput } from '@fmnist/core/node';
+import { JsonLineError, parseJsonLines } from '@fmnist/core';
+import { readInputTextIfExists } from '@fmnist/core/node';
 import { dirname } from 'node:path';
 import { ExperimentError } from '../errors';
 
@@ -17,20 +18,11 @@ const defaultHint = (path: string) => `delete ${dirname(path)} to start that run
 
 /** The text of a regular file (@fmnist/core/node's input rule), or null when it does not exist. */
 async function readText(path: string, o: ReadJsonOptions): Promise<string | null> {
-  let input;
+  const hint = o.hint ?? defaultHint(path);
   try {
-    input = await openInput(path, 'Run file', o.hint ?? defaultHint(path));
+    return (await readInputTextIfExists(path, 'Run file', hint, MAX_JSON_BYTES)) ?? null;
   } catch (e) {
-    if (((e as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return null;
-    throw new ExperimentError((e as Error).message.split('\n')[0], { file: path, hint: o.hint ?? defaultHint(path), cause: e });
-  }
-  try {
-    if (input.size > MAX_JSON_BYTES) {
-      throw new ExperimentError(`${path} is ${input.size} bytes, more than the ${MAX_JSON_BYTES} a run file can be`, { file: path, hint: o.hint ?? defaultHint(path) });
-    }
-    return await input.fh.readFile('utf8');
-  } finally {
-    await input.fh.close();
+    throw new ExperimentError((e as Error).message.split('\n')[0], { file: path, hint, cause: e });
   }
 }
 
@@ -56,20 +48,12 @@ export async function readJsonFile<T>(path: string, o: ReadJsonOptions = {}): Pr
 export async function readJsonLines<T>(path: string, o: ReadJsonOptions & { warn?: (line: string) => void } = {}): Promise<T[] | null> {
   const text = await readText(path, o);
   if (text === null) return null;
-  const lines = text.split('\n');
-  const last = lines.findLastIndex((l) => l.trim() !== '');
-  const out: T[] = [];
-  for (let i = 0; i <= last; i++) {
-    if (!lines[i].trim()) continue;
-    try {
-      out.push(JSON.parse(lines[i]) as T);
-    } catch (e) {
-      if (i === last && !text.endsWith('\n')) {
-        o.warn?.(`${path}: ignoring a truncated last line (${lines[i].length} characters; an interrupted write)`);
-        break;
-      }
-      throw corrupt(path, `line ${i + 1}: ${(e as Error).message}`, o, e);
-    }
+  try {
+    const { values, torn } = parseJsonLines<T>(text);
+    if (torn) o.warn?.(`${path}: ignoring a truncated last line (${torn.length} characters; an interrupted write)`);
+    return values;
+  } catch (e) {
+    if (!(e instanceof JsonLineError)) throw e;
+    throw corrupt(path, e.message, o, e);
   }
-  return out;
 }
