@@ -212,14 +212,20 @@ describe('a damaged prepared directory', () => {
 
   const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-  it('summary.json records every file\'s size and SHA-256; a flipped byte is found by prepare, which prepares again', async () => {
-    const root = tempDir('prepare-damaged');
+  /** 40 train and 20 test rows as CSVs in a new temp dir, prepared into its `out`. */
+  async function preparedFromCsv(tag: string): Promise<{ trainCsv: string; testCsv: string; out: string }> {
+    const root = tempDir(tag);
     const trainCsv = join(root, 'train.csv');
     const testCsv = join(root, 'test.csv');
     writeCsv(trainCsv, Array.from({ length: 40 }, (_, i) => csvRow(small, i)));
     writeCsv(testCsv, Array.from({ length: 20 }, (_, i) => csvRow(small, 40 + i)));
     const out = join(root, 'out');
     await prepare({ trainCsv, testCsv, out });
+    return { trainCsv, testCsv, out };
+  }
+
+  it('summary.json records every file\'s size and SHA-256; a flipped byte is found by prepare, which prepares again', async () => {
+    const { trainCsv, testCsv, out } = await preparedFromCsv('prepare-damaged');
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.formatVersion).toBe(PREPARED_FORMAT_VERSION);
     expect(Object.keys(summary.files).sort()).toEqual(Object.values(PREPARED_FILES).filter((f) => f !== 'summary.json').sort());
@@ -251,13 +257,7 @@ describe('a damaged prepared directory', () => {
   });
 
   it('a truncated Arrow file read for training is a FmnistError naming it and the rebuild command; --force rebuilds', async () => {
-    const root = tempDir('prepare-truncated');
-    const trainCsv = join(root, 'train.csv');
-    const testCsv = join(root, 'test.csv');
-    writeCsv(trainCsv, Array.from({ length: 40 }, (_, i) => csvRow(small, i)));
-    writeCsv(testCsv, Array.from({ length: 20 }, (_, i) => csvRow(small, 40 + i)));
-    const out = join(root, 'out');
-    await prepare({ trainCsv, testCsv, out });
+    const { trainCsv, testCsv, out } = await preparedFromCsv('prepare-truncated');
     const test = join(out, 'test.arrow');
     const size = statSync(test).size;
     writeFileSync(test, readFileSync(test).subarray(0, 1000));
