@@ -1,9 +1,6 @@
 import { JsonLineError, parseJsonLines } from '@fmnist/core';
-import { readInputTextIfExists } from '@fmnist/core/node';
+import { MAX_JSON_BYTES, readInputTextIfExists } from '@fmnist/core/node';
 import { ReportError } from './report-error';
-
-/** Larger JSON inputs are refused before reading (run files are a few MB at most). */
-export const MAX_JSON_BYTES = 256 * 1024 * 1024;
 
 /** A regular file's text (@fmnist/core/node's input rule); `undefined` when it does not exist, a ReportError naming it otherwise. */
 async function readText(file: string): Promise<string | undefined> {

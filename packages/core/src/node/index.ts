@@ -2,5 +2,5 @@
 // (Node built-ins only, no dependency). The main entry stays free of platform code.
 export { writeFileAtomic } from './write-file-atomic';
 export { isProcessAlive, removeDeadStaging, stagingName } from './staging';
-export { assertReadableFile, openInput, readInputFile, readInputHead, readInputTextIfExists, type InputFile } from './input-files';
+export { MAX_JSON_BYTES, assertReadableFile, openInput, readInputFile, readInputHead, readInputTextIfExists, type InputFile } from './input-files';
 export { isPlainName, resolveInside } from './confined-path';

@@ -103,6 +103,9 @@ export async function readInputHead(file: string, n: number, what?: string, hint
   }
 }
 
+/** Larger JSON inputs (run files, report inputs) are refused before reading: the project writes a few MB at most. */
+export const MAX_JSON_BYTES = 256 * 1024 * 1024;
+
 /**
  * The text of a regular file of at most `maxBytes` (see openInput), or undefined when it does not
  * exist: for files that may legitimately be absent (a run's manifest before its first write).

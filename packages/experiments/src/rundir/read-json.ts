@@ -2,12 +2,9 @@
 // results, summary.json): one place that names the file and the fix when it is corrupt, instead
 // of a bare "Unexpected token" from JSON.parse.
 import { JsonLineError, parseJsonLines } from '@fmnist/core';
-import { readInputTextIfExists } from '@fmnist/core/node';
+import { MAX_JSON_BYTES, readInputTextIfExists } from '@fmnist/core/node';
 import { dirname } from 'node:path';
 import { ExperimentError } from '../errors';
-
-/** Larger JSON files are refused before reading (the project writes a few MB at most). */
-export const MAX_JSON_BYTES = 256 * 1024 * 1024;
 
 export interface ReadJsonOptions {
   /** what to do when the file is corrupt; default: delete the directory holding it (the run) or restore the file */
