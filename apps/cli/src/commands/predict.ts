@@ -102,21 +102,21 @@ export async function readInputs(ctx: CommandContext, inputs: string[], limit: n
     // A .gz is inflated only as far as its 16-byte IDX header (it may inflate to gigabytes).
     const magicBytes = isGzip(head) ? await data.readContentHead(file, 16) : head;
     const magic = idxMagic(magicBytes);
-    if (magic === 0x0803) {
+    if (magic === data.IDX_IMAGES_MAGIC) {
       checkImageCount(file, magicBytes);
       const { n, images } = await data.readIdxImages(file, ctx.onProgress);
       const lf = siblingLabels(file);
       if (lf) {
         // Its header must announce as many labels as there are images before the file is read.
         const lh = Buffer.from(await data.readContentHead(lf, 8));
-        const count = lh.length === 8 && idxMagic(lh) === 0x0801 ? lh.readUInt32BE(4) : n; // else readIdxLabels says what is wrong
+        const count = lh.length === 8 && idxMagic(lh) === data.IDX_LABELS_MAGIC ? lh.readUInt32BE(4) : n; // else readIdxLabels says what is wrong
         if (count !== n) throw new CliError(`${lf} holds ${count} labels but ${file} holds ${n} images. Use the labels file of the same split.`, { file: lf });
       }
       const lab = lf ? await data.readIdxLabels(lf) : undefined;
       take(images, n, file, lab);
       continue;
     }
-    if (magic === 0x0801) throw new CliError(`${file} is an IDX labels file. Pass the images file (e.g. t10k-images-idx3-ubyte.gz); its labels are read from beside it.`, { file });
+    if (magic === data.IDX_LABELS_MAGIC) throw new CliError(`${file} is an IDX labels file. Pass the images file (e.g. t10k-images-idx3-ubyte.gz); its labels are read from beside it.`, { file });
     if (/\.csv(\.gz)?$/i.test(file) || /^\s*"?label"?\s*,/.test(Buffer.from(head).toString('latin1'))) {
       const r = await data.readCsv(file, ctx.onProgress);
       if (r.split.n < r.rowsRead) ctx.out.warn(`${file}: ${r.rowsRead - r.split.n} of ${r.rowsRead} rows are invalid or incomplete and were skipped (see \`fmnist data prepare\` for the details)`);
