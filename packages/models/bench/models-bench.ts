@@ -10,8 +10,9 @@
 // its training when its entry calls runBenchWorker() (bench-worker.ts, or the CLI bundle).
 import * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { initBackend, type BackendInfo, type BackendName } from '../src/backend/index';
+import { spawnWorker } from '../src/parallel/spawn-worker';
 import { fromErrorData, toErrorData, type ErrorData } from '@fmnist/core';
 
 export interface TrainBenchResult {
@@ -134,13 +135,6 @@ export function runBenchWorker(): boolean {
     (e: unknown) => port.postMessage({ error: toErrorData(e) }),
   );
   return true;
-}
-
-/** A worker running `url`; TypeScript sources (dev, tests) go through tsx's loader. */
-function spawnWorker(url: URL, data: unknown): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: data });
-  const code = `import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`;
-  return new Worker(code, { eval: true, workerData: data });
 }
 
 async function concurrentTraining(job: TrainJob, workers: number, workerUrl: URL): Promise<{ imagesPerSecond: number }> {
