@@ -76,6 +76,19 @@ describe('data-parallel training', () => {
     expect(metricsOf(two.r.history)).toEqual(metricsOf(one.r.history));
   });
 
+  it('leaves the weights of a frozen layer bit-identical (they are state no shard changes)', async () => {
+    const feats = new Float32Array(130 * 24).map((_, i) => Math.cos(i * 0.11));
+    const d: TrainData = { x: feats, labels: set.labels, n: 130 };
+    const model = createHead(24, { seed: 5 });
+    model.getLayer('head_dense').trainable = false;
+    const frozen = model.getLayer('head_dense').getWeights().map((w) => Array.from(w.dataSync()));
+    const before = model.getLayer('predictions').getWeights()[0].dataSync().slice();
+    await train(model, d, { epochs: 2, batchSize: 50, seed: 9, parallel: { threads: 2 } });
+    expect(model.getLayer('head_dense').getWeights().map((w) => Array.from(w.dataSync()))).toEqual(frozen);
+    expect(model.getLayer('predictions').getWeights()[0].dataSync()).not.toEqual(before);
+    model.dispose();
+  });
+
   it('a thread that exits mid-step stops training with an error naming the unit; the checkpoint is kept and a re-run resumes to the same weights', async () => {
     const ck = join(dir, 'dies');
     const straight = await run(createCnn(SMALL), data, { parallel: { threads: 2 } });

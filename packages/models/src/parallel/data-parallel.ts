@@ -6,10 +6,11 @@
 // order 0..S-1, whatever T is, and applies the sum with the model's own optimizer
 // (optimizer.applyGradients), so a seed gives the same weights and metrics with any thread count,
 // including T = 1, where the main thread computes all the shards itself. Batch norm keeps
-// per-shard batch statistics (as DDP without synchronised batch norm); its moving averages are
-// the shards' updates weighted by shard rows, which is the update from the rows-weighted mean of
-// the shard statistics.
+// per-shard batch statistics (as DDP without synchronised batch norm); its moving averages move
+// by the shards' changes weighted by shard rows, which is the update from the rows-weighted mean
+// of the shard statistics.
 import * as tf from '@tensorflow/tfjs';
+import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { fromErrorData, type ErrorData } from '@fmnist/core';
 import { ModelsError } from '../errors';
@@ -26,7 +27,7 @@ export interface ParallelTraining {
   shards?: number;
   /** Named in the error when a thread dies (e.g. the run's unit id). */
   unit?: string;
-  /** Module the worker threads start (default: replica-worker-entry.ts, or this bundle). */
+  /** Module the worker threads start (default: replica-worker-entry.ts, or the bundle this process runs). */
   workerUrl?: URL;
 }
 
@@ -39,10 +40,14 @@ export interface DataParallelStep {
   close(): Promise<void>;
 }
 
-/** Where worker threads start: the TypeScript entry beside this file, or the bundle this code is in. */
+/**
+ * Where worker threads start: from the TypeScript sources, the entry beside this file; in a bundle
+ * (split into chunks, so not this file), the script the process runs, whose entry sends worker
+ * threads to runReplicaWorker() (the CLI's main.ts does, for `fmnist` and its `__worker` processes).
+ */
 function defaultWorkerUrl(): URL {
   const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('./replica-worker-entry.ts', here) : new URL(here);
+  return here.endsWith('.ts') ? new URL('./replica-worker-entry.ts', here) : pathToFileURL(process.argv[1]);
 }
 
 type WaitAsync = (a: Int32Array, i: number, v: number) => { async: boolean; value: Promise<string> | string };
@@ -145,11 +150,14 @@ function applyReduced(model: tf.LayersModel, spec: ReplicaSpec, views: SharedVie
     if (m[2] === 0) continue;
     const slot = views.slots.subarray(s * stride, (s + 1) * stride);
     for (let i = 0; i < trainable; i++) acc[i] += slot[i];
+    // state: the step's value plus the rows-weighted shard changes, so state no shard changes
+    // (the weights of frozen layers) stays bit-identical
     const w = m[2] / rows;
-    for (let i = trainable; i < stride; i++) acc[i] += w * slot[i];
+    for (let i = trainable; i < stride; i++) acc[i] += w * (slot[i] - views.weights[i]);
     loss += m[0];
     correct += m[1];
   }
+  for (let i = trainable; i < stride; i++) acc[i] += views.weights[i];
   tf.tidy(() => {
     const grads: tf.NamedTensorMap = {};
     let off = 0;
