@@ -67,10 +67,10 @@ export async function main(argv: string[]): Promise<number> {
 const args = hideBin(process.argv);
 if (typeof FMNIST_VERSION === 'string') setBundleFile(fileURLToPath(import.meta.url));
 if (!isMainThread) {
-  // A worker thread started from the bundle by the models benchmark (`fmnist bench`): it runs
-  // the training job it was given and talks to the parent through parentPort.
+  // A worker thread started from the bundle: a replica of data-parallel training, or a training
+  // job of the models benchmark (`fmnist bench`); each talks to its parent through parentPort.
   pointAtBundledWasm();
-  (await import('@fmnist/models/bench')).runBenchWorker();
+  if (!(await import('@fmnist/models')).runReplicaWorker()) (await import('@fmnist/models/bench')).runBenchWorker();
 } else if (args[0] === WORKER_COMMAND) {
   // A worker process forked by @fmnist/experiments: it lives on its IPC channel. Ctrl-C reaches
   // the whole process group; the parent forwards the abort over IPC so that the worker stops

@@ -32,8 +32,9 @@ export const GLOBAL_OPTIONS: Record<string, Options> = {
 };
 
 /**
- * Options of the training commands (tune, holdout, kfold, transfer, run): profile overrides. Their
- * values are checked by the experiments settings schema (settings-flags.ts), not here.
+ * Options of the training commands (tune, holdout, kfold, transfer, run): profile overrides, whose
+ * values are checked by the experiments settings schema (settings-flags.ts), not here, and
+ * --threads, which (like --concurrency) changes how a run executes, never its results.
  */
 export const TRAINING_OPTIONS: Record<string, Options> = {
   data: { type: 'string', describe: 'Prepared data directory (written by `fmnist data prepare`; prepared on first use). Default: <runs-dir>/data', requiresArg: true },
@@ -42,4 +43,5 @@ export const TRAINING_OPTIONS: Record<string, Options> = {
   'train-size': { type: 'number', describe: 'Use only this many training images (stratified subset; overrides the profile)', requiresArg: true },
   'test-size': { type: 'number', describe: 'Score on only this many test images (overrides the profile)', requiresArg: true },
   set: { type: 'array', string: true, describe: 'Any experiment setting as key.path=value (JSON values), e.g. --set kfold.k=5 --set params.filters=[8,16]', requiresArg: true },
+  threads: { type: 'number', describe: 'Threads training each model (same results for any number). Default: the cores left free, cores / models trained at once', coerce: intIn('threads', 1, 256), requiresArg: true },
 };

@@ -24,8 +24,12 @@ describe('bench scripts', () => {
     const r = await benchModels({ FMNIST_BENCH_BACKENDS: 'wasm', FMNIST_BENCH_STEPS: '1', FMNIST_BENCH_WARMUP: '0', FMNIST_BENCH_WORKERS: '1', FMNIST_BENCH_VGG: 'none' });
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(1);
+    expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({ kind: 'train-reference-cnn', backend: 'wasm', steps: 1, warmup: 0, workers: 1 });
+    expect(lines.slice(1)).toMatchObject([
+      { kind: 'train-reference-cnn', backend: 'wasm', mode: 'data-parallel', threads: 1, steps: 1 },
+      { kind: 'train-strong-cnn', backend: 'wasm', mode: 'data-parallel', threads: 1, steps: 1 },
+    ]);
   });
 
   it('a bad FMNIST_BENCH_* value stops the script with one line naming the variable, exit 2', async () => {

@@ -9,12 +9,18 @@ describe('runModelsBenchmark', () => {
       onResult: (r) => lines.push(r),
     });
     expect(lines).toEqual(out);
-    const train = out.find((r) => r.kind === 'train-reference-cnn');
+    const train = out.find((r) => r.kind === 'train-reference-cnn' && !('mode' in r));
     expect(train).toMatchObject({ backend: 'wasm', workers: 2, batch: 16, steps: 2 });
-    if (train?.kind === 'train-reference-cnn') {
+    if (train?.kind === 'train-reference-cnn' && !('mode' in train)) {
       expect(train.imagesPerSecond).toBeGreaterThan(0);
       expect(train.singleProcessImagesPerSecond).toBeGreaterThan(0);
       expect(train.reason).toMatch(/fmnist training kernels/);
+    }
+    // one training over both threads, for each network
+    for (const kind of ['train-reference-cnn', 'train-strong-cnn']) {
+      const dp = out.find((r) => r.kind === kind && 'mode' in r);
+      expect(dp).toMatchObject({ backend: 'wasm', mode: 'data-parallel', threads: 2, batch: 16, steps: 2, shards: 4 });
+      expect((dp as { imagesPerSecond: number }).imagesPerSecond).toBeGreaterThan(0);
     }
     const vgg = out.find((r) => r.kind === 'vgg19-conv-base-forward');
     expect(vgg).toMatchObject({ backend: 'wasm', inputSize: 32, weights: 'random' });

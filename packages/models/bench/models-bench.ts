@@ -1,7 +1,10 @@
 // Training-throughput benchmark of the reference CNN (the network /work/shared/bench/torch_cnn.py
 // trains with PyTorch) and forward throughput of a VGG19 conv base, on each available backend.
 //
-// "imagesPerSecond" is what a user gets with every core busy: `workers` independent trainings
+// The "mode":"data-parallel" lines are one training over every core (`--threads`): reference and
+// strong CNN, steps synchronised through shared memory.
+//
+// "imagesPerSecond" of the other training lines is what a user gets with every core busy: `workers` independent trainings
 // (one per core, in worker threads, as k-fold folds / tuning trials run) started together,
 // total images over wall time. `singleProcessImagesPerSecond` is one training alone.
 //
@@ -10,8 +13,11 @@
 // its training when its entry calls runBenchWorker() (bench-worker.ts, or the CLI bundle).
 import * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { initBackend, type BackendInfo, type BackendName } from '../src/backend/index';
+import { spawnWorker } from '../src/parallel/spawn-worker';
+import { createDataParallelStep, DEFAULT_SHARDS } from '../src/parallel/index';
+import { createCnn, STRONG_CNN } from '../src/cnn';
 import { fromErrorData, toErrorData, type ErrorData } from '@fmnist/core';
 
 export interface TrainBenchResult {
@@ -39,8 +45,20 @@ export interface VggBenchResult {
   weights: 'random';
   threads: number;
 }
+/** One training over all the cores: synchronous data-parallel steps (src/parallel), batch `batch` cut into `shards`. */
+export interface DataParallelBenchResult {
+  kind: 'train-reference-cnn' | 'train-strong-cnn';
+  backend: BackendName;
+  mode: 'data-parallel';
+  threads: number;
+  imagesPerSecond: number;
+  shards: number;
+  batch: number;
+  steps: number;
+  warmup: number;
+}
 export interface SkippedBenchResult { kind: 'skipped'; backend: string; reason: string }
-export type BenchResult = TrainBenchResult | VggBenchResult | SkippedBenchResult;
+export type BenchResult = TrainBenchResult | DataParallelBenchResult | VggBenchResult | SkippedBenchResult;
 
 export interface ModelsBenchOptions {
   /** Backends to try (default tensorflow, wasm, cpu); unavailable ones give a 'skipped' line. */
@@ -136,13 +154,6 @@ export function runBenchWorker(): boolean {
   return true;
 }
 
-/** A worker running `url`; TypeScript sources (dev, tests) go through tsx's loader. */
-function spawnWorker(url: URL, data: unknown): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: data });
-  const code = `import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`;
-  return new Worker(code, { eval: true, workerData: data });
-}
-
 async function concurrentTraining(job: TrainJob, workers: number, workerUrl: URL): Promise<{ imagesPerSecond: number }> {
   const ws = Array.from({ length: workers }, (_, i) => spawnWorker(workerUrl, { fmnistBenchJob: { ...job, seed: job.seed + i } }));
   try {
@@ -169,6 +180,24 @@ async function concurrentTraining(job: TrainJob, workers: number, workerUrl: URL
     return { imagesPerSecond: images / ((end - start) / 1000) };
   } finally {
     await Promise.all(ws.map((w) => w.terminate()));
+  }
+}
+
+/** One model trained over `threads` threads (the main one included), as `--threads` trains. */
+async function dataParallelTraining(kind: DataParallelBenchResult['kind'], job: TrainJob, threads: number): Promise<DataParallelBenchResult> {
+  const model = kind === 'train-reference-cnn' ? buildReferenceCnn(job.seed) : createCnn({ ...STRONG_CNN, seed: job.seed });
+  const step = createDataParallelStep(model, { threads }, job.batch);
+  const { x, y } = randomBatch(job.batch, job.seed + 1);
+  try {
+    for (let i = 0; i < job.warmup; i++) await step.trainOnBatch(x, y, i);
+    const t0 = performance.now();
+    for (let i = 0; i < job.steps; i++) await step.trainOnBatch(x, y, job.warmup + i);
+    const seconds = (performance.now() - t0) / 1000;
+    return { kind, backend: job.backend, mode: 'data-parallel', threads, imagesPerSecond: round((job.batch * job.steps) / seconds), shards: DEFAULT_SHARDS, batch: job.batch, steps: job.steps, warmup: job.warmup };
+  } finally {
+    await step.close();
+    tf.dispose([x, y]);
+    model.dispose();
   }
 }
 
@@ -267,6 +296,9 @@ export async function runModelsBenchmark(o: ModelsBenchOptions = {}): Promise<Be
       singleProcessImagesPerCpuSecond: round(single.images / single.cpuSeconds),
       workers: usedWorkers, threads: info.threads, batch, steps, warmup, reason: info.reason, ...(note ? { note } : {}),
     });
+    if (backend === 'wasm') {
+      for (const kind of ['train-reference-cnn', 'train-strong-cnn'] as const) emit(await dataParallelTraining(kind, { backend, batch, warmup, steps, seed: 1 }, workers));
+    }
     for (const size of vggSizes) {
       await initBackend(backend);
       emit(await vggForward(info, size, vggBatch, 2));

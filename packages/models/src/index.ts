@@ -19,6 +19,8 @@ export type { Range, Padding } from './limits';
 export { ModelsError } from './errors';
 export { train, epochOrder } from './train';
 export type { TrainOptions, TrainResult, EpochMetrics, OnProgress } from './train';
+export { createDataParallelStep, runReplicaWorker, DEFAULT_SHARDS, PARALLEL_LIMITS } from './parallel/index';
+export type { DataParallelStep, ParallelTraining } from './parallel/index';
 export type { TrainData } from './train-data';
 export { evaluate, predictProbabilities, lossAndAccuracy, confusionReport } from './evaluate';
 export type { Evaluation, ClassScore } from './evaluate';

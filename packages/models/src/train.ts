@@ -8,6 +8,7 @@ import { deriveSeed, permutation } from './rng';
 import { setNoiseStep } from './seeded-dropout';
 import { checkTrainData, gatherBatch, type TrainData } from './train-data';
 import { TRAIN_LIMITS, checkRange } from './limits';
+import { createDataParallelStep, type DataParallelStep, type ParallelTraining } from './parallel/index';
 
 import type { EpochMetrics, OnProgress } from '@fmnist/core';
 
@@ -36,6 +37,12 @@ export interface TrainOptions {
   onProgress?: OnProgress;
   /** Stops after the current batch; the last epoch checkpoint is kept. */
   signal?: AbortSignal;
+  /**
+   * Data-parallel steps over worker threads: each batch cut into a fixed number of shards whose
+   * gradients are summed in a fixed order, so results do not depend on `threads` (absent: one
+   * model.trainOnBatch per batch, as before).
+   */
+  parallel?: ParallelTraining;
 }
 
 export interface TrainResult {
@@ -81,6 +88,15 @@ export function epochOrder(n: number, seed: number, epoch: number): Uint32Array 
 const nextTick = () => new Promise<void>((r) => setImmediate(r));
 
 export async function train(model: tf.LayersModel, data: TrainData, o: TrainOptions): Promise<TrainResult> {
+  const parallel = o.parallel ? createDataParallelStep(model, o.parallel, o.batchSize) : undefined;
+  try {
+    return await trainLoop(model, data, o, parallel);
+  } finally {
+    await parallel?.close();
+  }
+}
+
+async function trainLoop(model: tf.LayersModel, data: TrainData, o: TrainOptions, parallel: DataParallelStep | undefined): Promise<TrainResult> {
   if (!model.optimizer) throw new ModelsError('train: the model is not compiled.', { hint: 'Create it with createCnn/createHead or call model.compile first.' });
   checkRange('epochs', o.epochs, TRAIN_LIMITS.epochs);
   checkRange('batchSize', o.batchSize, TRAIN_LIMITS.batchSize);
@@ -139,7 +155,7 @@ export async function train(model: tf.LayersModel, data: TrainData, o: TrainOpti
       setNoiseStep(model, (epoch - 1) * batches + b);
       let out: number | number[];
       try {
-        out = await model.trainOnBatch(x, y);
+        out = parallel ? await parallel.trainOnBatch(x, y, (epoch - 1) * batches + b) : await model.trainOnBatch(x, y);
       } finally {
         x.dispose();
         y.dispose();

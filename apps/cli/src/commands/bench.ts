@@ -27,7 +27,7 @@ export const benchCommand: CommandSpec = {
     ['$0 bench --backends wasm --steps 3 --no-vgg', 'a quick training-only measurement'],
   ],
   epilogue:
-    'Prints one JSON line per measurement on stdout (at least backend and imagesPerSecond); --concurrency sets how many trainings run at once for the all-cores figure. To compare with PyTorch, train the same network with it on the same machine right before or after (the README says how); absolute numbers drift, ratios hold.',
+    'Prints one JSON line per measurement on stdout (at least backend and imagesPerSecond); --concurrency sets how many trainings run at once for the all-cores figure, and the threads of the one data-parallel training per network ("mode":"data-parallel"). To compare with PyTorch, train the same network with it on the same machine right before or after (the README says how); absolute numbers drift, ratios hold.',
   async run(ctx, argv) {
     // Lazy, so that --help does not load TensorFlow.js; typed as the module it is.
     const { runModelsBenchmark } = await import('@fmnist/models/bench');

@@ -36,7 +36,7 @@ export const runCommand: CommandSpec = {
       if (skip.has(technique)) continue;
       ctx.out.log(`== ${technique}`);
       try {
-        const r = await runTechnique(ctx, technique, dataDir, extra);
+        const r = await runTechnique(ctx, technique, dataDir, extra, argv.threads as number | undefined);
         if (ctx.signal.aborted) return;
         outcomes.push(r);
         ctx.out.log(summarize(r));

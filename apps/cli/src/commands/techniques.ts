@@ -46,7 +46,7 @@ export async function ensureData(ctx: CommandContext, argv: Record<string, any>,
 }
 
 /** Runs one technique through @fmnist/experiments (an interrupted run throws an AbortError). */
-export async function runTechnique(ctx: CommandContext, technique: Technique, dataDir: string, overrides: Overrides | undefined): Promise<TechniqueResult> {
+export async function runTechnique(ctx: CommandContext, technique: Technique, dataDir: string, overrides: Overrides | undefined, threads?: number): Promise<TechniqueResult> {
   const exp = await loadExperiments();
   const runs: Record<Technique, (o: ExperimentOptions) => Promise<TechniqueResult>> = { tune: exp.runTune, holdout: exp.runHoldout, kfold: exp.runKFold, transfer: exp.runTransfer };
   const a = ctx.args;
@@ -57,6 +57,7 @@ export async function runTechnique(ctx: CommandContext, technique: Technique, da
     seed: a.seed,
     backend: a.backend,
     concurrency: a.concurrency,
+    threads,
     overrides,
     worker: workerCommand(),
     signal: ctx.signal,
@@ -123,7 +124,7 @@ function techniqueCommand(technique: Technique, describe: string, options: Recor
     async run(ctx, argv) {
       const overrides = await resolveOverrides(ctx, argv);
       const dataDir = await ensureData(ctx, argv);
-      const r = await runTechnique(ctx, technique, dataDir, overrides);
+      const r = await runTechnique(ctx, technique, dataDir, overrides, argv.threads as number | undefined);
       ctx.out.result(summarize(r), { technique, runId: r.runId, runDir: r.runDir, results: r });
       checkTransferModels(r);
     },

@@ -32,6 +32,11 @@ export interface ExperimentOptions {
   backend?: string;
   /** parallel units (folds/trials) in worker processes; default: cores, or 1 with tfjs-node */
   concurrency?: number;
+  /**
+   * Training threads per unit (data-parallel steps; results do not depend on it). Default: the
+   * cores left to each unit, cores / units running at once (1 with tfjs-node, which threads itself).
+   */
+  threads?: number;
   /** any profile setting, deep-merged (arrays replace) */
   overrides?: Overrides;
   /** human-readable lines (also written to the run's log.txt) */
@@ -55,6 +60,8 @@ export interface Context {
   data: DataRef;
   backend: BackendInfoLike;
   concurrency: number;
+  /** training threads of each unit when `units` independent units run at once (see ExperimentOptions.threads) */
+  threadsFor(units: number): number;
   /** the in-process engine (backend initialised) */
   engine: Engine;
   /** an executor for `units` independent tasks: in-process for 1, worker pool otherwise */
@@ -79,6 +86,11 @@ export async function createContext(o: ExperimentOptions): Promise<Context> {
     data,
     backend,
     concurrency,
+    threadsFor(units) {
+      if (o.threads !== undefined) return o.threads;
+      if (backend.name === 'tensorflow') return 1;
+      return Math.max(1, Math.floor(availableParallelism() / Math.max(1, Math.min(concurrency, units))));
+    },
     engine,
     executor(units) {
       const n = Math.min(concurrency, units);

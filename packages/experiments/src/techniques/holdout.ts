@@ -75,6 +75,7 @@ async function holdoutIn(c: Context, run: Run, params: TrainParams, tuning: Tune
     evalTrain: true,
     evalTest: true,
     dropCheckpoint: true,
+    threads: c.threadsFor(1),
   };
   const exec = c.executor(1);
   const eta = createEta(params.epochs);

@@ -77,6 +77,7 @@ async function kfoldIn(c: Context, run: Run, cfg: ReturnType<typeof kfoldConfig>
     evalTrain: true,
     evalTest: true,
     dropCheckpoint: true,
+    threads: c.threadsFor(k),
   }));
   const exec = c.executor(k);
   const eta = createEta(k * params.epochs);

@@ -32,6 +32,8 @@ export interface TrainTask {
   callbacks?: Settings['callbacks'];
   /** delete the checkpoint once the result is committed (not for trials that continue later) */
   dropCheckpoint?: boolean;
+  /** training threads (data-parallel steps, same results for any count); absent: one trainOnBatch per batch */
+  threads?: number;
 }
 
 export interface TaskResult {
@@ -96,6 +98,7 @@ export async function runTrainTask(
       onEpoch: hooks.onEpoch,
       onProgress: hooks.onProgress,
       signal: hooks.signal,
+      ...(t.threads ? { parallel: { threads: t.threads, unit: `unit ${t.id}` } } : {}),
     });
     if (r.interrupted) return null;
     const val = await engine.evaluate(model, validation);

@@ -317,6 +317,7 @@ async function oneVariant(
         batchSize: h.batchSize,
         seed: deriveSeed(c.seed, 'head-train', variant),
         checkpointDir: run.path(variant, 'checkpoint'),
+        parallel: { threads: c.threadsFor(1), unit: `${variant} head` },
         signal: c.o.signal,
         onEpoch: (m) => {
           const etaSeconds = eta.epochDone();

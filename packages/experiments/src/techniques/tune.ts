@@ -91,6 +91,7 @@ async function tuneIn(c: Context, run: Run): Promise<TuneResult> {
           seed: req.seed,
           checkpointDir: run.path('trials', req.id, 'checkpoint'),
           resultFile: run.path('trials', req.id, `epochs-${req.epochs}.json`),
+          threads: c.threadsFor(c.concurrency),
         };
         const unit = `trial ${req.id} (#${n})`;
         return exec.run(task, {
