@@ -1,3 +1,4 @@
+import { ORIGINAL_TRAINING } from '@fmnist/core';
 import type { SearchSpace } from './search-space';
 import { checkLayer, checkSettings, recordOrigins, SettingsError, type Origins, type SettingsLayer } from './settings-schema';
 import type { TrainParams } from '../types';
@@ -76,10 +77,7 @@ export interface Settings {
 }
 
 /** The original study's network (tanh, [32, 64], 128 units, Adam 0.001) with its batch 500 and 30 epochs. */
-export const ORIGINAL_PARAMS: TrainParams = {
-  activation: 'tanh', filters: [32, 64], denseUnits: 128, dropout: 0, batchNorm: false,
-  optimizer: 'adam', learningRate: 0.001, momentum: 0, padding: 'valid', batchSize: 500, epochs: 30,
-};
+export const ORIGINAL_PARAMS: TrainParams = { ...ORIGINAL_TRAINING.network, filters: [...ORIGINAL_TRAINING.network.filters] };
 
 /** A stronger CNN for the full profile: batch norm, dropout, 'same' padding, relu. */
 export const STRONG_PARAMS: TrainParams = {
