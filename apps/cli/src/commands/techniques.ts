@@ -142,7 +142,7 @@ export const HOLDOUT_OPTIONS: Record<string, Options> = {
 };
 
 export const KFOLD_OPTIONS: Record<string, Options> = {
-  folds: { alias: 'k', type: 'number', describe: 'Number of folds (default: 3 in the quick profile, 5 in full)', requiresArg: true },
+  folds: { alias: 'k', type: 'number', describe: 'Number of folds (default: 5, as in the original study; 2 in the smoke profile)', requiresArg: true },
 };
 
 export const TRANSFER_OPTIONS: Record<string, Options> = {
