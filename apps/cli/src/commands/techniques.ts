@@ -183,7 +183,7 @@ export const kfoldCommand = techniqueCommand(
   KFOLD_OPTIONS,
 
   [
-    ['$0 kfold', "the quick profile: its number of folds on a subset, few epochs each"],
+    ['$0 kfold', 'the quick profile: 5 folds on a subset, few epochs each, each fold scored on all test images'],
     ['$0 kfold --profile full --concurrency 2', "the full profile: all the data, the original study's number of folds, two folds at a time"],
     ['$0 kfold --folds 2 --epochs 1 --json', 'the smallest run: 2 folds of 1 epoch, results as JSON'],
   ],

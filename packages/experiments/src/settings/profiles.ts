@@ -95,7 +95,7 @@ const SMOKE_PARAMS: TrainParams = {
   optimizer: 'adam', learningRate: 0.005, momentum: 0, padding: 'valid', batchSize: 64, epochs: 1,
 };
 
-/** The quick profile's network: the strong CNN's shape, a few epochs on all the training images. */
+/** The quick profile's network: the strong CNN's shape, a few epochs. */
 const QUICK_PARAMS: TrainParams = {
   activation: 'relu', filters: [32, 64], denseUnits: 128, dropout: 0.25, batchNorm: true,
   optimizer: 'adam', learningRate: 0.002, momentum: 0, padding: 'same', batchSize: 128, epochs: 4,
@@ -147,9 +147,10 @@ export const PROFILES: Record<ProfileName, Settings> = {
     speedrun: { params: { ...SMOKE_PARAMS, epochs: 2 }, targets: [0.5, 0.6], trainSubset: 1000, testSubset: 200 },
   },
   // The original study's structure (tuning, holdout, 5 folds, VGG16 and VGG19) in at most 10
-  // minutes on 2 cores, every model scored on all 10,000 test images.
+  // minutes on 2 cores: the models train on a stratified 20,000 of the training images, and every
+  // one is scored on all 10,000 test images.
   quick: {
-    data: {},
+    data: { trainSubset: 20000 },
     validationFraction: 0.2,
     params: QUICK_PARAMS,
     tune: {
@@ -172,8 +173,8 @@ export const PROFILES: Record<ProfileName, Settings> = {
     },
     callbacks: {},
     holdout: { tune: true, epochs: 4 },
-    // 5 folds as in the original, on a stratified 20,000 of the training images
-    kfold: { k: 5, subset: 20000, params: { epochs: 3 } },
+    // 5 folds as in the original
+    kfold: { k: 5, params: { epochs: 2 } },
     transfer: {
       variants: ['vgg16', 'vgg19'],
       inputSize: 32,

@@ -48,7 +48,8 @@ describe('the settings schema', () => {
     expect(set('transfer.variants=["vgg11"]')).toThrow(/transfer.variants.0 = "vgg11"/);
     expect(set('transfer.variants=[]')).toThrow(/transfer.variants = \[\]/);
     expect(set('holdout.tune=yes')).toThrow(/holdout.tune = "yes" .*true or false/);
-    expect(set('kfold.k=30000')).toThrow(/kfold.k = 30000 .*at most the number of training rows, kfold.subset = 20000 \(from profile quick\)/);
+    expect(set('kfold.k=30000')).toThrow(/kfold.k = 30000 .*at most the number of training rows, data.trainSubset = 20000 \(from profile quick\)/);
+    expect(set('kfold.k=7000', 'kfold.subset=6000')).toThrow(/kfold.k = 7000 .*at most the number of training rows, kfold.subset = 6000 \(from --set kfold.subset=6000\)/);
     expect(set('kfold.subset=null', 'data.trainSubset=null', 'kfold.k=60001')).toThrow(/the 60000 training images/);
     expect(set('kfold.k=12', 'kfold.subset=11')).toThrow(/kfold.k = 12 \(from --set kfold.k=12\).*kfold.subset = 11 \(from --set kfold.subset=11\)/s);
     expect(set('tune.minEpochs=5')).toThrow(/tune.minEpochs = 5 .*≤ tune.maxEpochs = 2 \(from profile quick\)/);
