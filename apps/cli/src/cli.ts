@@ -11,9 +11,10 @@ import { dataCommand } from './commands/data';
 import { predictCommand } from './commands/predict';
 import { reportCommand } from './commands/report';
 import { runCommand } from './commands/run';
+import { speedrunCommand } from './commands/speedrun';
 import { holdoutCommand, kfoldCommand, transferCommand, tuneCommand } from './commands/techniques';
 
-export const COMMANDS: CommandSpec[] = [runCommand, dataCommand, tuneCommand, holdoutCommand, kfoldCommand, transferCommand, reportCommand, predictCommand, benchCommand];
+export const COMMANDS: CommandSpec[] = [runCommand, dataCommand, tuneCommand, holdoutCommand, kfoldCommand, transferCommand, reportCommand, predictCommand, benchCommand, speedrunCommand];
 
 export function buildCli(argv: string[], session: Session, version: string): Argv {
   const allFlags = new Set([...Object.keys(GLOBAL_OPTIONS), ...optionNames(COMMANDS)]);

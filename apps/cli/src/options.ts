@@ -23,7 +23,7 @@ export const GLOBAL_OPTIONS: Record<string, Options> = {
   out: { type: 'string', describe: 'Output directory (or file) of the command; each command documents its default', requiresArg: true },
   backend: { choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TensorFlow.js backend: auto tries tfjs-node, then wasm, then cpu ($FMNIST_BACKEND)', default: 'auto', requiresArg: true },
   seed: { type: 'number', describe: 'Random seed (initialisation, shuffling, splits). Default: the profile\'s seed', coerce: intIn('seed', 0, 2 ** 31 - 1), requiresArg: true },
-  profile: { choices: ['quick', 'full'], describe: 'quick: subsets and few epochs (minutes); full: the original study\'s settings', default: 'quick', requiresArg: true },
+  profile: { choices: ['smoke', 'quick', 'full'], describe: 'smoke: seconds, for tests; quick: the whole study in minutes; full: the original study\'s settings with the recipe (hours)', default: 'quick', requiresArg: true },
   concurrency: { type: 'number', describe: 'Folds/trials run at once (default: from the number of CPU cores)', coerce: intIn('concurrency', 1, 256), requiresArg: true },
   json: { type: 'boolean', describe: 'Machine-readable JSON on stdout; logs and progress on stderr', default: false },
   quiet: { alias: 'q', type: 'boolean', describe: 'No logs or progress, only results and errors', default: false },

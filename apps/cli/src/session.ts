@@ -9,7 +9,7 @@ export interface GlobalArgs {
   out?: string;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   seed?: number;
-  profile: 'quick' | 'full';
+  profile: 'smoke' | 'quick' | 'full';
   concurrency?: number;
   json: boolean;
   quiet: boolean;

@@ -1,4 +1,4 @@
-import { mergeLayers, resolveSettings } from '@fmnist/experiments';
+import { mergeLayers, PROFILE_NAMES, resolveSettings } from '@fmnist/experiments';
 import { describe, expect, it } from 'vitest';
 import { flagOrigin, type LoadedConfig } from './config-file';
 import { flagLayers, setItems, suggestSetting } from './settings-flags';
@@ -8,10 +8,10 @@ const fromFlag = (flag: string) => `flag --${flag}`;
 describe('training flags → experiment settings layers', () => {
   it('maps every training flag onto the experiments package settings, which accept them', () => {
     const layers = flagLayers(
-      { epochs: 4, 'batch-size': 64, 'train-size': 1000, 'test-size': 200, folds: 3, method: 'grid', trials: 5, tune: false, variants: ['vgg19'], 'input-size': 48, 'vgg19-weights': '/w/model.json', 'fine-tune': true },
+      { epochs: 4, 'batch-size': 64, 'train-size': 1000, 'test-size': 200, folds: 3, method: 'grid', trials: 5, tune: false, variants: ['vgg19'], 'input-size': 48, 'vgg19-weights': '/w/model.json', 'fine-tune': true, targets: [0.9], 'max-epochs': 7 },
       fromFlag,
     );
-    for (const profile of ['quick', 'full']) {
+    for (const profile of PROFILE_NAMES) {
       const s = resolveSettings(profile, layers);
       expect(s.params).toMatchObject({ epochs: 4, batchSize: 64 });
       expect(s.data).toMatchObject({ trainSubset: 1000, testSubset: 200 });
@@ -21,7 +21,14 @@ describe('training flags → experiment settings layers', () => {
       expect(s.transfer).toMatchObject({ variants: ['vgg19'], inputSize: 48, trainSubset: 1000, testSubset: 200, weights: { vgg19: '/w/model.json' } });
       expect(s.transfer.head).toMatchObject({ epochs: 4, batchSize: 64 });
       expect(s.transfer.fineTune.enabled).toBe(true);
+      expect(s.speedrun.targets).toEqual([0.9]);
+      expect(s.speedrun.params.epochs).toBe(7);
     }
+  });
+
+  it('offers --profile with exactly the profiles the experiments package has', async () => {
+    const { GLOBAL_OPTIONS } = await import('./options');
+    expect(GLOBAL_OPTIONS.profile.choices).toEqual(PROFILE_NAMES);
   });
 
   it('gives no layers when no flag is set, so the profile applies as is', () => {

@@ -22,6 +22,8 @@ export const FLAG_SETTINGS: Readonly<Record<string, (v: any) => Overrides>> = {
   'vgg16-weights': (vgg16) => ({ transfer: { weights: { vgg16 } } }),
   'vgg19-weights': (vgg19) => ({ transfer: { weights: { vgg19 } } }),
   'fine-tune': (enabled) => ({ transfer: { fineTune: { enabled } } }),
+  targets: (targets) => ({ speedrun: { targets } }),
+  'max-epochs': (epochs) => ({ speedrun: { params: { epochs } } }),
 };
 
 /** Aliases of the flags above (`-k` for --folds), to tell a command-line value from a config file's. */

@@ -6,13 +6,13 @@ import { BUNDLE, CLI_ROOT, removeTempDirs, runCli, tempDir } from './helpers';
 
 afterAll(removeTempDirs);
 
-const COMMANDS = ['run', 'data', 'data fetch', 'data prepare', 'data info', 'tune', 'holdout', 'kfold', 'transfer', 'report', 'predict', 'bench'];
+const COMMANDS = ['run', 'data', 'data fetch', 'data prepare', 'data info', 'tune', 'holdout', 'kfold', 'transfer', 'report', 'predict', 'bench', 'speedrun'];
 
 describe('help', () => {
   it('lists every command, the global options and the exit codes', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['run', 'data', 'tune', 'holdout', 'kfold', 'transfer', 'report', 'predict', 'bench', 'completion']) {
+    for (const c of ['run', 'data', 'tune', 'holdout', 'kfold', 'transfer', 'report', 'predict', 'bench', 'speedrun', 'completion']) {
       expect(r.stdout).toMatch(new RegExp(`fmnist ${c}\\b`));
     }
     for (const flag of ['--data-dir', '--runs-dir', '--out', '--backend', '--seed', '--profile', '--concurrency', '--json', '--quiet', '--config']) {

@@ -20,6 +20,7 @@ const TARGETS: [string, string, string][] = [
   ['experiments', 'kfold', 'kfold'],
   ['experiments', 'transfer', 'transfer'],
   ['experiments', 'all', 'run'],
+  ['experiments', 'speedrun', 'speedrun'],
   ['reporting', 'report', 'report'],
 ];
 

@@ -39,7 +39,8 @@ beforeAll(() => {
 
 describe('run', () => {
   it('prepares the data, runs holdout, k-fold and transfer, writes the report and prints its path', async () => {
-    const args = ['run', '--data-dir', '.', '--train-size', '400', '--test-size', '200', '--epochs', '1', '--folds', '2', '--set', 'tune.configs=2', '--set', 'tune.maxTrials=2'];
+    // the smoke profile: every step of the study on these few hundred images, 1 epoch, 2 folds
+    const args = ['run', '--data-dir', '.', '--profile', 'smoke'];
     const processes = recordProcesses(tempDir());
     const r = await runCli(args, { cwd, env: { ...ENV, ...processes.env }, timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(0);

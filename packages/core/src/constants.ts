@@ -28,3 +28,15 @@ export const ORIGINAL_STUDY = {
   vgg16: { test: 0.8268 },
   vgg19: { test: 0.8294 },
 } as const;
+
+/**
+ * The original study's network and training (conv 32 and 64 with 2x2 pooling, Dense 128, tanh,
+ * Adam 0.001, batch 500, 30 epochs, 5 folds): what each technique's recipe is compared with.
+ */
+export const ORIGINAL_TRAINING = {
+  network: {
+    activation: 'tanh', filters: [32, 64], denseUnits: 128, dropout: 0, batchNorm: false,
+    optimizer: 'adam', learningRate: 0.001, momentum: 0, padding: 'valid', batchSize: 500, epochs: 30,
+  },
+  folds: 5,
+} as const;

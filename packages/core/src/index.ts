@@ -1,6 +1,6 @@
 // @fmnist/core: the vocabulary every package shares (constants, errors, progress, the shapes of
 // prepared data and run directories). No runtime dependencies; this file only re-exports.
-export { CLASS_NAMES, IMAGE_SIDE, PIXELS, NUM_CLASSES, ORIGINAL_STUDY } from './constants';
+export { CLASS_NAMES, IMAGE_SIDE, PIXELS, NUM_CLASSES, ORIGINAL_STUDY, ORIGINAL_TRAINING } from './constants';
 export { FmnistError, isFmnistError } from './errors';
 export type { FmnistErrorOptions } from './errors';
 export { toErrorData, fromErrorData } from './error-data';

@@ -95,6 +95,10 @@ describe('generateReport with every input present', () => {
     const lrSvg = await readFile(join(out, 'figures', 'kfold-learning-rate.svg'), 'utf8');
     expect(lrSvg).toContain('learning rate');
     expect(lrSvg).toContain('fold 5');
+    // each technique's recipe against the original's, from the run's recorded settings
+    const kfoldPart = md.slice(md.lastIndexOf('Technique 2'), md.lastIndexOf('Technique 3'));
+    expect(kfoldPart).toMatch(/Recipe: differs from the original study's network and training in .*a learning-rate schedule and\/or early stopping/);
+    expect(md.slice(0, md.lastIndexOf('Technique 2'))).toMatch(/Recipe: differs from the original study's network and training in .*epochs 5 \(original 30\)/);
     // the holdout run trained a plain number of epochs: no schedule sentence there
     expect(md.split('Technique 2')[0]).not.toContain('Up to ');
     // the best model is the k-fold ensemble (91% drawn) unless the holdout drew higher

@@ -19,7 +19,8 @@ export const runCommand: CommandSpec = {
     skip: { type: 'array', string: true, choices: ['holdout', 'kfold', 'transfer'], describe: 'Techniques to leave out' },
   },
   examples: [
-    ['$0 run', 'quick profile (minutes on 2 cores) → runs/report/report.html'],
+    ['$0 run', 'quick profile (at most 10 minutes on 2 cores) → runs/report/report.html'],
+    ['$0 run --profile smoke', 'every step on a few hundred images, in seconds (tests, CI)'],
     ['$0 run --profile full', 'the full profile: all the data, longer training and a stronger CNN (hours)'],
     ['$0 run --skip transfer --json', 'without VGG; results as JSON'],
   ],

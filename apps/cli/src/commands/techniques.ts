@@ -143,7 +143,7 @@ export const HOLDOUT_OPTIONS: Record<string, Options> = {
 };
 
 export const KFOLD_OPTIONS: Record<string, Options> = {
-  folds: { alias: 'k', type: 'number', describe: 'Number of folds (default: 3 in the quick profile, 5 in full)', requiresArg: true },
+  folds: { alias: 'k', type: 'number', describe: 'Number of folds (default: 5, as in the original study; 2 in the smoke profile)', requiresArg: true },
 };
 
 export const TRANSFER_OPTIONS: Record<string, Options> = {
@@ -184,7 +184,7 @@ export const kfoldCommand = techniqueCommand(
   KFOLD_OPTIONS,
 
   [
-    ['$0 kfold', "the quick profile: its number of folds on a subset, few epochs each"],
+    ['$0 kfold', 'the quick profile: 5 folds on a subset, few epochs each, each fold scored on all test images'],
     ['$0 kfold --profile full --concurrency 2', "the full profile: all the data, the original study's number of folds, two folds at a time"],
     ['$0 kfold --folds 2 --epochs 1 --json', 'the smallest run: 2 folds of 1 epoch, results as JSON'],
   ],

@@ -19,9 +19,8 @@ export function fitStandardizer(x: Float32Array, n: number, dim: number): { mean
   return { mean: m, std: s };
 }
 
-/** (x - mean) / std per feature, into a new array; constant features (std ~ 0) become 0. */
-export function applyStandardizer(x: Float32Array, dim: number, st: { mean: Float32Array; std: Float32Array }): Float32Array {
-  const out = new Float32Array(x.length);
+/** (x - mean) / std per feature, into `out` (a new array, or x itself); constant features (std ~ 0) become 0. */
+export function applyStandardizer(x: Float32Array, dim: number, st: { mean: Float32Array; std: Float32Array }, out: Float32Array = new Float32Array(x.length)): Float32Array {
   for (let i = 0; i < x.length; i++) {
     const j = i % dim;
     const sd = st.std[j];

@@ -4,13 +4,13 @@ import { PROFILES, resolveSettings } from './profiles';
 
 describe('profiles and overrides', () => {
   it('deep-merges overrides, arrays replace', () => {
-    const s = resolveSettings('quick', parseAssignments(['kfold.k=5', 'params.filters=[8,16]', 'tune.method=grid', 'kfold.params.epochs=1']));
-    expect(s.kfold.k).toBe(5);
+    const s = resolveSettings('quick', parseAssignments(['kfold.k=3', 'params.filters=[8,16]', 'tune.method=grid', 'kfold.params.epochs=1']));
+    expect(s.kfold.k).toBe(3);
     expect(s.params.filters).toEqual([8, 16]);
     expect(s.params.activation).toBe(PROFILES.quick.params.activation);
     expect(s.tune.method).toBe('grid');
     expect(s.kfold.params?.epochs).toBe(1);
-    expect(PROFILES.quick.kfold.k).toBe(3);
+    expect(PROFILES.quick.kfold.k).toBe(5);
   });
 
   it('rejects unknown keys and wrong kinds with the setting named', () => {
@@ -18,7 +18,7 @@ describe('profiles and overrides', () => {
     // what a shell that strips quotes makes of a JSON object
     expect(() => resolveSettings('quick', parseAssignments(['kfold.params={filters:[4]}']))).toThrow(/invalid setting kfold.params = "\{filters:\[4\]\}" .*expected an object/);
     expect(() => resolveSettings('quick', parseAssignments(['params.epochs=two']))).toThrow(/invalid setting params.epochs = "two" .*expected a whole number ≥ 1/);
-    expect(() => resolveSettings('nope')).toThrow(/unknown profile 'nope'/);
+    expect(() => resolveSettings('nope')).toThrow(/unknown profile 'nope'; use smoke, quick, full/);
   });
 
   it('full profile keeps the original settings: full data, batch 500, 30 epochs, 5 folds', () => {
@@ -46,5 +46,22 @@ describe('profiles and overrides', () => {
     expect(() => resolveSettings('full', parseAssignments(['params.epochs=null']))).toThrow(/invalid setting params.epochs = null/);
     expect(() => resolveSettings('full', parseAssignments(['params=null']))).toThrow(/invalid setting params = null .*expected an object/);
     expect(() => resolveSettings('full', parseAssignments(['callbacks.earlyStopping.patience=0']))).toThrow(/callbacks.earlyStopping.patience = 0 .*expected a whole number ≥ 1/);
+  });
+
+  it('quick keeps the original study\'s structure and scores on every test image; smoke is tiny', () => {
+    const q = resolveSettings('quick');
+    expect(q.holdout.tune).toBe(true);
+    expect(q.kfold.k).toBe(5);
+    expect(q.data.testSubset).toBeUndefined();
+    expect(q.transfer.testSubset).toBeUndefined();
+    expect(q.transfer.variants).toEqual(['vgg16', 'vgg19']);
+    const s = resolveSettings('smoke');
+    expect(s.data.trainSubset).toBeLessThanOrEqual(1000);
+    expect(s.speedrun.trainSubset).toBeLessThanOrEqual(1000);
+    // the speed-run's figures are on all the data outside smoke
+    for (const p of ['quick', 'full']) {
+      const sp = resolveSettings(p).speedrun;
+      expect([sp.targets, sp.trainSubset, sp.testSubset]).toEqual([[0.92, 0.93], undefined, undefined]);
+    }
   });
 });

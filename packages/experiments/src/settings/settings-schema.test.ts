@@ -10,7 +10,7 @@ import { SettingsError, settingPaths, SETTINGS_SCHEMA } from './settings-schema'
 const set = (...items: string[]) => () => resolveSettings('quick', items.map((i) => parseAssignment(i)));
 
 describe('the settings schema', () => {
-  it('accepts both profiles as they are (their defaults go through the same checks)', () => {
+  it('accepts every profile as it is (their defaults go through the same checks)', () => {
     for (const p of Object.keys(PROFILES)) expect(() => resolveSettings(p)).not.toThrow();
   });
 
@@ -48,12 +48,15 @@ describe('the settings schema', () => {
     expect(set('transfer.variants=["vgg11"]')).toThrow(/transfer.variants.0 = "vgg11"/);
     expect(set('transfer.variants=[]')).toThrow(/transfer.variants = \[\]/);
     expect(set('holdout.tune=yes')).toThrow(/holdout.tune = "yes" .*true or false/);
-    expect(set('kfold.k=7000')).toThrow(/kfold.k = 7000 .*at most the number of training rows, kfold.subset = 6000 \(from profile quick\)/);
+    expect(set('kfold.k=30000')).toThrow(/kfold.k = 30000 .*at most the number of training rows, data.trainSubset = 20000 \(from profile quick\)/);
+    expect(set('kfold.k=7000', 'kfold.subset=6000')).toThrow(/kfold.k = 7000 .*at most the number of training rows, kfold.subset = 6000 \(from --set kfold.subset=6000\)/);
     expect(set('kfold.subset=null', 'data.trainSubset=null', 'kfold.k=60001')).toThrow(/the 60000 training images/);
     expect(set('kfold.k=12', 'kfold.subset=11')).toThrow(/kfold.k = 12 \(from --set kfold.k=12\).*kfold.subset = 11 \(from --set kfold.subset=11\)/s);
     expect(set('tune.minEpochs=5')).toThrow(/tune.minEpochs = 5 .*≤ tune.maxEpochs = 2 \(from profile quick\)/);
-    expect(set('params.filters=[8,8,8,8]')).toThrow(/params.filters \(from --set params.filters=.*shrink the 28x28 image/);
+    expect(set('params.filters=[8,8,8,8]', 'params.padding=valid')).toThrow(/params.filters \(from --set params.filters=.*shrink the 28x28 image/);
     expect(set('params.filters=[8,8,8,8]', 'params.padding=same')).not.toThrow();
+    expect(set('speedrun.params.filters=[8,8,8,8]', 'speedrun.params.padding=valid')).toThrow(/invalid setting speedrun.params.filters \(from --set speedrun.params.filters=.*shrink the 28x28 image/);
+    expect(set('speedrun.targets=[0]')).toThrow(/speedrun.targets.0 = 0 .*> 0 and ≤ 1/);
   });
 
   it('checks every search-space choice as a training parameter', () => {

@@ -97,6 +97,12 @@ export const SETTINGS_SCHEMA: Field = group({
     download: opt(BOOL),
     cacheDir: opt(STRING),
   }),
+  speedrun: group({
+    params: group(PARAMS_FIELDS),
+    targets: { kind: 'list', item: num({ min: 0, minExclusive: true, max: 1 }), minItems: 1 },
+    trainSubset: opt(num(ROWS)),
+    testSubset: opt(num(ROWS)),
+  }),
 });
 
 /** Every setting's dotted path (groups and values; not inside tune.space), for "did you mean". */
@@ -322,6 +328,7 @@ export function checkSettings(settings: unknown, origins: Origins, fallback: str
     c.invalid(['kfold', 'k'], s.kfold.k, `at most the number of training rows, ${why}`);
   }
   shape(c, ['params'], s.params);
+  shape(c, ['speedrun', 'params'], (settings as { speedrun: { params: Record<string, unknown> } }).speedrun.params);
   if (s.kfold.params) shape(c, ['kfold', 'params'], { ...s.params, ...s.kfold.params });
   // every point of the search grid is a network the tuner builds (small grids: a few dozen points)
   for (const point of gridPoints(s.tune.space, s.params, 10_000)) shape(c, ['tune', 'space'], point);

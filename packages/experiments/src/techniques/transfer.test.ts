@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadData, resolveData, subset } from '../data/dataset';
 import { createEngine } from '../engine';
 import { deriveSeed } from '../util/rng';
-import { readFloat32 } from './train-task';
+import { readFeatures } from './feature-cache';
 import { runTransfer } from './transfer';
 
 // The team's shared folder sits beside the repository (as in CI): ../shared/weights/...
@@ -73,16 +73,29 @@ describe('transfer', () => {
     const here = await engine.extractFeatures(base, trainRows.images.subarray(0, 8 * 784), 8, { inputSize: 32 });
     const hereTest = await engine.extractFeatures(base, testRows.images.subarray(192 * 784), 8, { inputSize: 32 });
     base.dispose();
-    const fTrain = await readFloat32(join(runsDir, 'cache', 'features', cached[0], 'train.f32'));
-    const fTest = await readFloat32(join(runsDir, 'cache', 'features', cached[0], 'test.f32'));
+    const cacheDir = join(runsDir, 'cache', 'features', cached[0]);
+    // one shard per split here (fewer rows than a shard holds), each extracted by a worker
+    expect((await readdir(cacheDir)).sort()).toEqual(['meta.json', 'test-0-200.f32', 'train-0-300.f32']);
+    const { x: fTrain, missing } = await readFeatures(cacheDir, 'train', 300, 512);
+    const { x: fTest } = await readFeatures(cacheDir, 'test', 200, 512);
+    expect(missing).toEqual([]);
     expect(fTrain.subarray(0, 8 * 512)).toEqual(here);
     expect(fTest.subarray(192 * 512)).toEqual(hereTest);
 
-    // Another head on the same base reuses the cached features.
-    const r2 = await runTransfer({ runsDir, overrides: { transfer: { ...overrides.transfer, head: { ...head, epochs: 4 } } } });
+    // Another head on the same base reuses the cached features shard by shard: the intact train
+    // shard is read as it is, and a torn test shard (an extraction killed while writing, or a
+    // foreign file) is extracted again, in this process, to the same features.
+    const trainShard = join(cacheDir, 'train-0-300.f32');
+    const before = (await stat(trainShard)).mtimeMs;
+    await truncate(join(cacheDir, 'test-0-200.f32'), 1000);
+    const lines: string[] = [];
+    const r2 = await runTransfer({ runsDir, overrides: { transfer: { ...overrides.transfer, head: { ...head, epochs: 4 } } }, log: (l) => lines.push(l) });
     expect(r2.runId).not.toBe(r.runId);
-    expect(r2.models[0].featureCache?.hit).toBe(true);
     expect(r2.models[0].status).toBe('complete');
+    expect(r2.models[0].featureCache?.hit).toBe(false);
+    expect(lines).toContain('vgg19: extracting features of 200 test images (1 cache shard)');
+    expect((await stat(trainShard)).mtimeMs).toBe(before);
+    expect((await readFeatures(cacheDir, 'test', 200, 512)).x).toEqual(fTest);
   });
 
   it('the optional extra fine-tunes the last block with the head and is labelled as such', async () => {

@@ -4,7 +4,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFloat32Atomic, writeJsonAtomic } from '../rundir/atomic';
 import { createContext, type Context, type ExperimentOptions } from './context';
-import { createDataCache, subset } from '../data/dataset';
+import { createDataCache, PIXELS, subset } from '../data/dataset';
+import { ExperimentError } from '../errors';
+import { readFeatures, readShardInto, SHARD_ROWS, type FeatureShard } from './feature-cache';
 import { weightsHowTo, type Model, type VggVariant } from '../engine';
 import { readJsonFile } from '../rundir/read-json';
 import { openRun, type Run } from '../rundir/run-dir';
@@ -171,37 +173,26 @@ async function fineTuneExtra(c: Context, run: Run, variant: VggVariant, base: Mo
 }
 
 /**
- * Feature extraction split into row ranges over worker processes; one pool for all the splits
- * so each worker loads the base weights once.
+ * The missing shards extracted in worker processes, each task one shard written straight to its
+ * cache file; one pool for all of them, so each worker loads the base weights once.
  */
-async function extractInWorkers(
-  c: Context,
-  variant: VggVariant,
-  want: { which: 'train' | 'test'; rows: Rows; n?: number; seed: number }[],
-  dir: string,
-  workers: number,
-  featureDim: number,
-): Promise<Float32Array[]> {
+async function extractInWorkers(c: Context, variant: VggVariant, shards: (FeatureShard & { subset: { n?: number; seed: number } })[], workers: number): Promise<void> {
   const t = c.settings.transfer;
-  const total = want.reduce((a, w) => a + w.rows.n, 0);
-  const tasks: FeatureTask[] = want.flatMap((w) => {
-    const parts = Math.max(1, Math.round((workers * w.rows.n) / total));
-    const per = Math.ceil(w.rows.n / parts);
-    return Array.from({ length: parts }, (_, i) => ({
-      kind: 'features' as const,
-      id: `${variant}-${w.which}-${i}`,
-      source: c.data,
-      which: w.which,
-      rows: { n: w.n, seed: w.seed },
-      start: i * per,
-      end: Math.min(w.rows.n, (i + 1) * per),
-      variant,
-      inputSize: t.inputSize,
-      weights: t.weights[variant] ?? undefined,
-      download: t.download,
-      outFile: join(dir, `${w.which}.part-${i}.f32`),
-    })).filter((task) => task.end > task.start);
-  });
+  const total = shards.reduce((a, s) => a + s.end - s.start, 0);
+  const tasks: FeatureTask[] = shards.map((s) => ({
+    kind: 'features' as const,
+    id: `${variant}-${s.which}-${s.start}`,
+    source: c.data,
+    which: s.which,
+    rows: s.subset,
+    start: s.start,
+    end: s.end,
+    variant,
+    inputSize: t.inputSize,
+    weights: t.weights[variant] ?? undefined,
+    download: t.download,
+    outFile: s.file,
+  }));
   const exec = c.executor(workers);
   const done = new Map<string, number>();
   try {
@@ -221,16 +212,59 @@ async function extractInWorkers(
   } finally {
     await exec.close();
   }
-  const out: Float32Array[] = [];
-  for (const w of want) {
-    const f = new Float32Array(w.rows.n * featureDim);
-    for (const task of tasks.filter((x) => x.which === w.which)) {
-      f.set(await readFloat32(task.outFile), task.start * featureDim);
-      await rm(task.outFile, { force: true });
+}
+
+/**
+ * The base's features of both splits: the cached shards, and the missing ones extracted (in
+ * worker processes for many images) and cached shard by shard, so an interrupted extraction
+ * resumes at the first missing shard.
+ */
+async function baseFeatures(
+  c: Context,
+  run: Run,
+  variant: VggVariant,
+  base: Model,
+  splits: { which: 'train' | 'test'; rows: Rows; subset: { n?: number; seed: number } }[],
+  dir: string,
+  featureDim: number,
+): Promise<{ x: Float32Array[]; hit: boolean }> {
+  const t = c.settings.transfer;
+  const read = await Promise.all(splits.map((s) => readFeatures(dir, s.which, s.rows.n, featureDim)));
+  const missing = read.flatMap((r, i) => r.missing.map((shard) => ({ ...shard, subset: splits[i].subset, split: splits[i], x: r.x })));
+  if (!missing.length) return { x: read.map((r) => r.x), hit: true };
+  const total = missing.reduce((a, s) => a + s.end - s.start, 0);
+  // Each worker process pays a few seconds (start, data, weights): only worth it for many images.
+  const workers = total >= (t.parallelFeaturesMin ?? 4000) ? Math.min(c.concurrency, Math.ceil(total / 128), missing.length) : 1;
+  const counts = splits
+    .map((s) => [missing.filter((m) => m.which === s.which).reduce((a, m) => a + m.end - m.start, 0), s.which] as const)
+    .filter(([rows]) => rows > 0)
+    .map(([rows, which]) => `${rows} ${which}`);
+  await run.log(`${variant}: extracting features of ${counts.join(' + ')} images (${missing.length} cache shard${missing.length === 1 ? '' : 's'})${workers > 1 ? ` in ${workers} worker processes` : ''}`);
+  if (workers > 1) {
+    await extractInWorkers(c, variant, missing, workers);
+    for (const m of missing) {
+      if (!(await readShardInto(m, m.x, featureDim))) throw new ExperimentError(`feature shard ${m.file} is missing or torn after its extraction`, { file: m.file, hint: 're-run the same command (finished shards are kept)' });
     }
-    out.push(f);
+  } else {
+    let done = 0;
+    for (const m of missing) {
+      if (c.o.signal?.aborted) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
+      const n = m.end - m.start;
+      const f = await c.engine.extractFeatures(base, m.split.rows.images.subarray(m.start * PIXELS, m.end * PIXELS), n, {
+        inputSize: t.inputSize,
+        signal: c.o.signal,
+        onProgress: (p) => c.o.onProgress?.({ ...p, done: done + p.done, total, label: `${variant} features` }),
+      }).catch((e: unknown) => {
+        // stopped mid-shard: the finished shards are kept, a re-run resumes at this one
+        if (c.o.signal?.aborted) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
+        throw e;
+      });
+      m.x.set(f, m.start * featureDim);
+      await writeFloat32Atomic(m.file, f);
+      done += n;
+    }
   }
-  return out;
+  return { x: read.map((r) => r.x), hit: false };
 }
 
 async function oneVariant(
@@ -261,44 +295,15 @@ async function oneVariant(
       return { ...base0, status, reason };
     }
     const featureDim = (base.outputs[0].shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
-    const key = createHash('sha256').update(JSON.stringify({ w: weights.sha256, inputSize: t.inputSize, data: dataCfg, subsetSeed })).digest('hex').slice(0, 16);
+    const key = createHash('sha256').update(JSON.stringify({ w: weights.sha256, inputSize: t.inputSize, data: dataCfg, subsetSeed, shardRows: SHARD_ROWS })).digest('hex').slice(0, 16);
     const dir = join(cacheDir, `${variant}-${key}`);
     const tf0 = Date.now();
-    let hit = true;
-    const cached = async (which: 'train' | 'test', rows: Rows) => {
-      try {
-        const f = await readFloat32(join(dir, `${which}.f32`));
-        if (f.length === rows.n * featureDim) return f;
-      } catch {
-        /* not cached yet */
-      }
-      return null;
-    };
-    let fTrain = await cached('train', train);
-    let fTest = await cached('test', test);
-    if (!fTrain || !fTest) {
-      hit = false;
-      const want = [...(fTrain ? [] : [{ which: 'train' as const, rows: train, n: dataCfg.trainSubset, seed: subsetSeed }]), ...(fTest ? [] : [{ which: 'test' as const, rows: test, n: dataCfg.testSubset, seed: subsetSeed + 1 }])];
-      const total = want.reduce((a, w) => a + w.rows.n, 0);
-      // Each worker process pays a few seconds (start, data, weights): only worth it for many images.
-      const workers = total >= (t.parallelFeaturesMin ?? 4000) ? Math.min(c.concurrency, Math.ceil(total / 128)) : 1;
-      await run.log(`${variant}: extracting features of ${want.map((w) => `${w.rows.n} ${w.which}`).join(' + ')} images${workers > 1 ? ` in ${workers} worker processes` : ''}`);
-      const got = workers > 1
-        ? await extractInWorkers(c, variant, want, dir, workers, featureDim)
-        : await Promise.all(want.map((w) => e.extractFeatures(base, w.rows.images, w.rows.n, {
-            inputSize: t.inputSize,
-            signal: c.o.signal,
-            onProgress: (p) => c.o.onProgress?.({ ...p, label: `${variant} ${w.which} features` }),
-          })));
-      for (const [i, w] of want.entries()) {
-        await writeFloat32Atomic(join(dir, `${w.which}.f32`), got[i]);
-        if (w.which === 'train') fTrain = got[i];
-        else fTest = got[i];
-      }
-    }
-    const featTrain = fTrain!;
-    const featTest = fTest!;
-    await writeJsonAtomic(join(dir, 'meta.json'), { variant, weights, inputSize: t.inputSize, featureDim, data: dataCfg, trainRows: train.n, testRows: test.n });
+    const splits = [
+      { which: 'train' as const, rows: train, subset: { n: dataCfg.trainSubset, seed: subsetSeed } },
+      { which: 'test' as const, rows: test, subset: { n: dataCfg.testSubset, seed: subsetSeed + 1 } },
+    ];
+    const { x: [featTrain, featTest], hit } = await baseFeatures(c, run, variant, base, splits, dir, featureDim);
+    await writeJsonAtomic(join(dir, 'meta.json'), { variant, weights, inputSize: t.inputSize, featureDim, data: dataCfg, trainRows: train.n, testRows: test.n, shardRows: SHARD_ROWS });
     const cacheInfo = { key, hit, seconds: (Date.now() - tf0) / 1000 };
     await run.log(`${variant}: features ${hit ? 'from cache' : 'extracted'} in ${cacheInfo.seconds.toFixed(1)}s (${featureDim} dims, ${dir})`);
 
@@ -310,8 +315,9 @@ async function oneVariant(
       // rows' mean/std (kept beside the head model) so the head trains well.
       const scaler = fitStandardizer(featTrain, train.n, featureDim);
       await writeJsonAtomic(run.path(variant, 'feature-scaler.json'), { mean: Array.from(scaler.mean), std: Array.from(scaler.std) });
-      const trainData = { x: applyStandardizer(featTrain, featureDim, scaler), labels: train.labels, n: train.n };
-      const testData = { x: applyStandardizer(featTest, featureDim, scaler), labels: test.labels, n: test.n };
+      // in place: the features are this process's own copy, and 60,000 rows of them are large
+      const trainData = { x: applyStandardizer(featTrain, featureDim, scaler, featTrain), labels: train.labels, n: train.n };
+      const testData = { x: applyStandardizer(featTest, featureDim, scaler, featTest), labels: test.labels, n: test.n };
       const r = await e.train(head, trainData, {
         epochs: h.epochs,
         batchSize: h.batchSize,

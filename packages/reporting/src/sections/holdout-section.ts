@@ -6,6 +6,7 @@ import { ORIGINAL_STUDY } from '@fmnist/core';
 import { historyOf, historyPoints, learningRatePoints } from './history';
 import { runLine } from './run-label';
 import { scheduleSentence, trainedSentence } from './schedule';
+import { cnnRecipeBlocks } from './recipe';
 
 /** Hyperparameters listed first, in the original study's order; any others follow alphabetically. */
 const PARAM_ORDER = ['activation', 'optimizer', 'learningRate', 'momentum', 'batchSize', 'epochs', 'filters', 'denseUnits', 'dropout', 'batchNorm', 'seed'];
@@ -128,6 +129,7 @@ export function holdoutSection(tune: RunLookup, holdout: RunLookup): Section {
     if (same) b.push(p('Trained with the best hyperparameters above.'));
     else b.push(p('Hyperparameters of the final training:'), { kind: 'facts', items: orderedKeys([r.params]).map((k) => [k, value(r.params[k])]) });
   }
+  b.push(...cnnRecipeBlocks(r.params, { callbacks: r.callbacks }));
   const history = historyOf(r.history, holdout.run.metrics, 'final', 'final');
   const schedule = scheduleSentence(r.callbacks, r.params?.epochs);
   const trained = trainedSentence(history, r.params?.epochs, r.stoppedEarly);

@@ -3,6 +3,7 @@ import { note, p, type Section } from '../document';
 import { count, fixed, isNum, mean, pct, std } from '../format';
 import type { RunLookup } from '../run-inputs';
 import { ORIGINAL_STUDY } from '@fmnist/core';
+import { cnnRecipeBlocks } from './recipe';
 import { historyOf, historyPoints, learningRatePoints } from './history';
 import { scheduleSentence } from './schedule';
 import { runLine } from './run-label';
@@ -48,6 +49,7 @@ export function kfoldSection(kfold: RunLookup): Section {
     b.push(note('The k-fold results hold no folds.'));
     return section;
   }
+  b.push(...cnnRecipeBlocks(r.params, { callbacks: r.callbacks, folds: r.k ?? folds.length }));
   const schedule = scheduleSentence(r.callbacks, r.params?.epochs);
   if (schedule) b.push(p(schedule));
   const name = (f: Fold) => `fold ${f.fold}`;

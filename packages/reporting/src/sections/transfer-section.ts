@@ -3,6 +3,7 @@ import { note, p, type Section } from '../document';
 import { DASH, count, pct, shortHash, value } from '../format';
 import type { RunLookup } from '../run-inputs';
 import { ORIGINAL_STUDY } from '@fmnist/core';
+import { transferRecipeBlocks } from './recipe';
 import { historyOf, historyPoints } from './history';
 import { runLine } from './run-label';
 
@@ -49,6 +50,7 @@ export function transferSection(transfer: RunLookup): Section {
   if (data && (typeof data.trainRows === 'number' || typeof data.testRows === 'number')) {
     b.push(p(`Data: ${count(data.trainRows)} training rows, ${count(data.testRows)} test rows.`));
   }
+  b.push(...transferRecipeBlocks(transfer.run.manifest?.config, data?.trainRows));
   const models = transferModels(transfer);
   if (!models.length) {
     b.push(note('The transfer results hold no models.'));
