@@ -231,6 +231,84 @@ void conv2d_backprop_filter_f32(const float* x, const float* dy, float* dw, int 
   }
 }
 
+// Conv2D forward, NHWC, stride 1, no dilation, implicit zero padding, Co % 4 == 0:
+//   y[b][oh][ow][co] = act(bias[co] + sum_{kh,kw,ci} x[b][oh+kh-pt][ow+kw-pl][ci] * w[kh][kw][ci][co]).
+// The same 2x16 register tile as the filter gradient: two neighbouring output pixels (splats of
+// x) x four vectors of output channels (rows of w), 8 accumulators. Pixels whose window leaves
+// the image (the padding) take one-pixel tiles over the taps that fall inside, so x is never
+// padded in memory. w is first repacked into contiguous 16-channel slices (wp, K*Co floats,
+// K = KH*KW*Ci): read in place, each tap's 64 bytes sit 4*Co bytes apart, which maps them onto a
+// quarter of L1's sets and evicted the slice between pixels. Per output row, each slice is swept
+// for all its pixels while it is in L1. act: 0 linear, 1 relu. bias may be 0 (none).
+static inline __attribute__((always_inline)) void conv_tile(
+    const float* x, const float* w, float* y, const float* bias, int b, int oh, int ow, int H, int W,
+    int Ci, int OH, int OW, int Co, int KH, int KW, int pt, int pl, int c0, int act, const int NP, const int CV) {
+  v128_t acc[2][4];
+  for (int v = 0; v < CV; v++) {
+    v128_t init = bias ? wasm_v128_load(bias + c0 + 4 * v) : wasm_f32x4_splat(0);
+    for (int p = 0; p < NP; p++) acc[p][v] = init;
+  }
+  int kh0 = pt - oh > 0 ? pt - oh : 0;
+  int kh1 = H + pt - oh < KH ? H + pt - oh : KH;
+  int kw0 = pl - ow > 0 ? pl - ow : 0;
+  int kw1 = W + pl - ow - (NP - 1) < KW ? W + pl - ow - (NP - 1) : KW;
+  for (int kh = kh0; kh < kh1; kh++) {
+    const float* xr = x + ((long)(b * H + oh + kh - pt) * W + (ow - pl)) * Ci;
+    // w: this channel slice, packed [KH][KW][Ci][4*CV]
+    const float* wr = w + (long)kh * KW * Ci * 4 * CV;
+    for (int kw = kw0; kw < kw1; kw++) {
+      const float* xp = xr + (long)kw * Ci;
+      const float* wp = wr + (long)kw * Ci * 4 * CV;
+      for (int ci = 0; ci < Ci; ci++) {
+        v128_t a0 = wasm_v128_load32_splat(xp + ci);
+        v128_t a1 = NP > 1 ? wasm_v128_load32_splat(xp + Ci + ci) : a0;
+        const float* wc = wp + (long)ci * 4 * CV;
+        for (int v = 0; v < CV; v++) {
+          v128_t wv = wasm_v128_load(wc + 4 * v);
+          acc[0][v] = wasm_f32x4_add(acc[0][v], wasm_f32x4_mul(a0, wv));
+          if (NP > 1) acc[1][v] = wasm_f32x4_add(acc[1][v], wasm_f32x4_mul(a1, wv));
+        }
+      }
+    }
+  }
+  const v128_t zero = wasm_f32x4_splat(0);
+  for (int p = 0; p < NP; p++) {
+    float* yp = y + (((long)b * OH + oh) * OW + ow + p) * Co + c0;
+    for (int v = 0; v < CV; v++) wasm_v128_store(yp + 4 * v, act == 1 ? wasm_f32x4_max(acc[p][v], zero) : acc[p][v]);
+  }
+}
+
+#define CONV_CASE(NPv, CVv) \
+  case (NPv) * 8 + (CVv): conv_tile(x, wp + (long)K * c0, y, bias, b, oh, ow, H, W, Ci, OH, OW, Co, KH, KW, pt, pl, c0, act, NPv, CVv); break;
+
+EXPORT(conv2d_f32)
+void conv2d_f32(const float* x, const float* w, const float* bias, float* y, float* wp, int B, int H, int W, int Ci,
+                int OH, int OW, int Co, int KH, int KW, int pt, int pl, int act) {
+  const long K = (long)KH * KW * Ci;
+  for (int c0 = 0; c0 < Co; c0 += 16) {
+    int cw = Co - c0 < 16 ? Co - c0 : 16;
+    float* dst = wp + K * c0;
+    for (long k = 0; k < K; k++)
+      for (int c = 0; c < cw; c += 4) wasm_v128_store(dst + k * cw + c, wasm_v128_load(w + k * Co + c0 + c));
+  }
+  for (int b = 0; b < B; b++)
+    for (int oh = 0; oh < OH; oh++)
+      for (int c0 = 0; c0 < Co; c0 += 16) {
+        int cv = (Co - c0) / 4 < 4 ? (Co - c0) / 4 : 4;
+        int ow = 0;
+        while (ow < OW) {
+          // Two pixels when both windows lie inside the image in every column.
+          int np = ow + 1 < OW && ow - pl >= 0 && ow + 1 + KW - 1 - pl < W ? 2 : 1;
+          switch (np * 8 + cv) {
+            CONV_CASE(1, 1) CONV_CASE(1, 2) CONV_CASE(1, 3) CONV_CASE(1, 4)
+            CONV_CASE(2, 1) CONV_CASE(2, 2) CONV_CASE(2, 3) CONV_CASE(2, 4)
+            default: break;
+          }
+          ow += np;
+        }
+      }
+}
+
 // Conv2D input gradient for a single input channel (a grayscale first layer), stride 1, NHWC:
 //   dx[b][i][j] = sum_{kh,kw,co} dy[b][i+kh-padT][j+kw-padL][co] * wr[kh][kw][co]
 // where wr is the filter rotated by 180 degrees (wr[kh][kw][co] = w[KH-1-kh][KW-1-kw][0][co]) and
