@@ -170,7 +170,7 @@ void maxpool_grad_f32(const float* x, const float* dy, float* dx, int B, int H, 
 // For a fixed kh, j = kw*Ci + ci indexes KW*Ci contiguous floats of x, so each kh is a GEMM
 // over pixels: dw[kh][j][co] += A[p][j] * dy[p][co]. Register tiles of JR <= 2 j-values (splat)
 // x CV <= 4 vectors of 4 output channels: 8 accumulators, a 64-byte line of dy and a splat fit in
-// V8's 15 SIMD registers (3x3 and 4x4 tiles spill and ran 1.6-1.7x slower). The pixels go in blocks of a few output rows of one image,
+// V8's 15 SIMD registers (3x3, 4x3 and 4x4 tiles measured 1.4-1.7x slower, most likely spilling). The pixels go in blocks of a few output rows of one image,
 // small enough that their x and dy rows stay in L1 while every tile sweeps them (sweeping a
 // larger chunk streamed two cache lines from L2 per pixel and tile).
 static inline __attribute__((always_inline)) void bpf_tile(
