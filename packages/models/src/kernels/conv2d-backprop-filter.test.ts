@@ -16,6 +16,8 @@ const CASES: Case[] = [
   { b: 2, h: 9, w: 8, ci: 3, co: 8, k: [3, 3], s: [2, 2], pad: 'same' },
   { b: 2, h: 7, w: 7, ci: 5, co: 12, k: [2, 3], s: [1, 1], pad: 'same' },
   { b: 5, h: 11, w: 10, ci: 7, co: 20, k: [3, 3], s: [2, 1], pad: 'valid' },
+  // STRONG_CNN's second layer: full 2x16 register tiles over several row blocks per image.
+  { b: 2, h: 14, w: 14, ci: 32, co: 64, k: [3, 3], s: [1, 1], pad: 'same' },
 ];
 
 function outSize(n: number, k: number, s: number, pad: 'same' | 'valid'): number {

@@ -7,11 +7,13 @@ import { batchMatMulConfig } from './batch-mat-mul';
 import { castConfig } from './cast';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { conv2DConfig } from './conv2d';
 import { fmnistBatchNormGradSumsConfig } from './fmnist-batch-norm-grad-sums';
 import { fmnistChannelAffine2Config } from './fmnist-channel-affine2';
 import { fmnistReluGradConfig } from './fmnist-relu-grad';
 import { fmnistTanhGradConfig } from './fmnist-tanh-grad';
 import { fusedBatchNormConfig } from './fused-batch-norm';
+import { fusedConv2DConfig } from './fused-conv2d';
 import { identityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { meanConfig } from './mean';
@@ -36,6 +38,8 @@ export const FMNIST_WASM_KERNELS: readonly tf.KernelConfig[] = [
   fmnistBatchNormGradSumsConfig,
   fmnistReluGradConfig,
   fmnistChannelAffine2Config,
+  conv2DConfig,
+  fusedConv2DConfig,
 ];
 
 const registered = new Set<string>();
