@@ -36,7 +36,8 @@ export interface TrainOptions {
   reduceLrOnPlateau?: { factor: number; patience: number; minLearningRate?: number };
   /**
    * Learning rate per step, peaking at the optimizer's rate (not with reduceLrOnPlateau); planned
-   * over all `epochs`, so early stopping ends it part-way.
+   * over all `epochs`, so early stopping ends it part-way, and a checkpoint resumed with more
+   * epochs (a tuning trial continued to the next rung) goes on along the schedule of the new total.
    */
   schedule?: LrSchedule;
   /** Flips / translations of each training batch, drawn from (seed, epoch, batch). */
@@ -131,7 +132,7 @@ export async function train(model: tf.LayersModel, data: TrainData, o: TrainOpti
   if (o.ema) checkEma(o.ema);
   const fingerprint: Record<string, unknown> = { n: data.n, batchSize: o.batchSize, seed: o.seed, exampleSize: size, validationN: o.validation?.n ?? 0, params: model.countParams() };
   // Checkpoints of runs without these options keep the fingerprint they always had.
-  const recipe = { schedule: o.schedule, augment, labelSmoothing: labelSmoothing || undefined, ema: o.ema, epochs: o.schedule ? o.epochs : undefined };
+  const recipe = { schedule: o.schedule, augment, labelSmoothing: labelSmoothing || undefined, ema: o.ema };
   if (Object.values(recipe).some((v) => v !== undefined)) fingerprint.recipe = JSON.stringify(recipe);
   const batches = Math.ceil(data.n / o.batchSize);
   const peak = getLearningRate(model.optimizer);
