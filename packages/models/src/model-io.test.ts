@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCnn, STRONG_CNN } from './cnn';
 import { ModelsError } from './errors';
@@ -64,4 +67,49 @@ describe('saveModel / loadModel', () => {
     await writeFile(join(bad, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['weights.bin'], weights: [] }] }));
     await expect(loadModel(bad)).rejects.toThrow(/weights shard .*weights\.bin/);
   });
+
+  it('saves standard tfjs layers models: plain @tensorflow/tfjs in another process loads them (no project code) and predicts the same', async () => {
+    const d = fashionSubset('train', 100);
+    const model = createCnn({ ...STRONG_CNN, filters: [4, 8, 8], denseUnits: 16, pooling: 'global-average' });
+    await train(model, { x: d.x, labels: d.labels, n: d.n }, { epochs: 1, batchSize: 100, seed: 1, ema: { decay: 0.9 } });
+    const out = join(dir, 'portable');
+    await saveModel(model, out);
+    const xFile = join(dir, 'x.bin');
+    await writeFile(xFile, d.x.subarray(0, 20 * 784));
+    const child = await plainTfjsPredict(out, xFile, 20);
+    expect(child.classes).toContain('Dropout');
+    expect(child.classes).toContain('BatchNormalization');
+    expect(child.classes).toContain('GlobalAveragePooling2D');
+    const x = tf.tensor4d(d.x.subarray(0, 20 * 784), [20, 28, 28, 1]);
+    predict(model, x).forEach((p, i) => expect(child.p[i]).toBeCloseTo(p, 5));
+    // models saved before the rename (class "SeededDropout") still load with loadModel
+    const json = await readFile(join(out, 'model.json'), 'utf8');
+    await writeFile(join(out, 'model.json'), json.replaceAll('"class_name":"Dropout"', '"class_name":"SeededDropout"'));
+    const legacy = await loadModel(out);
+    expect(predict(legacy, x)).toEqual(predict(model, x));
+    [x, model, legacy].forEach((t) => t.dispose());
+  });
 });
+
+/** Loads dir/model.json with nothing but @tensorflow/tfjs (tf.io.fromMemory) in a fresh node process and predicts. */
+async function plainTfjsPredict(modelDir: string, xFile: string, n: number): Promise<{ classes: string[]; p: number[] }> {
+  const script = `
+    import * as tf from '@tensorflow/tfjs';
+    import { readFileSync } from 'node:fs';
+    const { MODEL_DIR, X_FILE, N } = process.env;
+    await tf.setBackend('cpu');
+    const json = JSON.parse(readFileSync(MODEL_DIR + '/model.json', 'utf8'));
+    const w = readFileSync(MODEL_DIR + '/' + json.weightsManifest[0].paths[0]);
+    const model = await tf.loadLayersModel(tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength),
+    }));
+    const xb = readFileSync(X_FILE);
+    const x = tf.tensor4d(new Float32Array(xb.buffer.slice(xb.byteOffset, xb.byteOffset + xb.byteLength)), [Number(N), 28, 28, 1]);
+    process.stdout.write(JSON.stringify({ classes: model.layers.map((l) => l.getClassName()), p: Array.from(model.predict(x).dataSync()) }));
+  `;
+  const cwd = fileURLToPath(new URL('..', import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd, env: { ...process.env, MODEL_DIR: modelDir, X_FILE: xFile, N: String(n) } });
+  return JSON.parse(stdout) as { classes: string[]; p: number[] };
+}
