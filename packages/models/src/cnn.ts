@@ -38,7 +38,7 @@ export interface CnnOptions {
    * channel: far fewer dense weights, and the dense layer no longer sees where features are).
    */
   pooling?: Pooling;
-  /** sgd with momentum only: Nesterov momentum (default false) */
+  /** sgd with momentum > 0: Nesterov momentum (default false; other optimizers ignore it) */
   nesterov?: boolean;
   /** decoupled weight decay of the kernels (default 0 = none; see createOptimizer) */
   weightDecay?: number;

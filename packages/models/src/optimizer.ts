@@ -6,7 +6,10 @@ import { CNN_LIMITS, OPTIMIZER_NAMES, checkRange, type OptimizerName } from './l
 export { OPTIMIZER_NAMES, type OptimizerName };
 
 export interface OptimizerExtras {
-  /** sgd with momentum > 0: Nesterov's look-ahead momentum (w -= lr * (g + momentum * v_new)) */
+  /**
+   * sgd with momentum > 0: Nesterov's look-ahead momentum (w -= lr * (g + momentum * v_new)); the
+   * other optimizers ignore it (as they ignore momentum), so one setting serves a mixed search.
+   */
   nesterov?: boolean;
   /**
    * Decoupled weight decay (SGDW/AdamW, as PyTorch's AdamW): before each update every kernel
@@ -16,12 +19,11 @@ export interface OptimizerExtras {
   weightDecay?: number;
 }
 
-/** Momentum applies to sgd (classic momentum when > 0) and rmsprop; the others ignore it. */
+/** Momentum applies to sgd (classic, or Nesterov's with extras.nesterov, when > 0) and rmsprop; the others ignore it. */
 export function createOptimizer(name: OptimizerName, learningRate: number, momentum = 0, extras: OptimizerExtras = {}): tf.Optimizer {
   checkRange('learning rate', learningRate, CNN_LIMITS.learningRate);
   checkRange('momentum', momentum, CNN_LIMITS.momentum);
   const wd = checkRange('weightDecay', extras.weightDecay ?? 0, CNN_LIMITS.weightDecay);
-  if (extras.nesterov && !(name === 'sgd' && momentum > 0)) throw new RangeError(`nesterov needs the sgd optimizer with momentum > 0, got ${name} with momentum ${momentum}`);
   const opt = baseOptimizer(name, learningRate, momentum, extras.nesterov === true);
   return wd > 0 ? withWeightDecay(opt, wd) : opt;
 }
