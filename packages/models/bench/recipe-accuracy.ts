@@ -22,6 +22,9 @@ const RECIPES: Record<string, Recipe> = {
   strong: { cnn: {}, train: { epochs: 6, batchSize: 128 } },
   // the same network with the recipe: one-cycle Adam peaking at 0.003, flips + 2-pixel shifts, smoothing 0.1, EMA
   recipe: { cnn: { learningRate: 0.003 }, train: { epochs: 6, batchSize: 128, ...RECIPE_TRAINING } },
+  // one technique at a time on top of today's network
+  'one-cycle': { cnn: { learningRate: 0.003 }, train: { epochs: 6, batchSize: 128, schedule: RECIPE_TRAINING.schedule } },
+  'one-cycle-ls-ema': { cnn: { learningRate: 0.003 }, train: { epochs: 6, batchSize: 128, ...RECIPE_TRAINING, augment: undefined } },
   'recipe-noflip': { cnn: { learningRate: 0.003 }, train: { epochs: 6, batchSize: 128, ...RECIPE_TRAINING, augment: { translate: 2 } } },
   'recipe-sgd': { cnn: { optimizer: 'sgd', learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.005 }, train: { epochs: 6, batchSize: 128, ...RECIPE_TRAINING } },
   'recipe-3blocks-gap': { cnn: { learningRate: 0.003, filters: [32, 64, 128], pooling: 'global-average', denseUnits: 128 }, train: { epochs: 6, batchSize: 128, ...RECIPE_TRAINING } },
