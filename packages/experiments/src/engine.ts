@@ -29,7 +29,7 @@ export interface Engine {
   initBackend(requested?: string): Promise<BackendInfoLike>;
   createCnn(o: CnnParams & { seed: number }): Model;
   train(model: Model, data: TrainData, o: TrainOptions): Promise<TrainResult>;
-  evaluate(model: Model, data: TrainData, o?: { batchSize?: number }): Promise<Evaluation>;
+  evaluate(model: Model, data: TrainData, o?: { batchSize?: number; tta?: boolean }): Promise<Evaluation>;
   saveModel(model: Model, dir: string): Promise<void>;
   loadModel(dir: string): Promise<Model>;
   createVggBase(variant: VggVariant, o: { inputSize: number }): Model;

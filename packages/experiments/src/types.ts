@@ -1,7 +1,7 @@
 // Shapes shared across this package. Those of docs/contracts.md come from @fmnist/core; the
 // engine adapter maps @fmnist/models' types onto them.
 import type { BackendInfo, EpochMetrics, EvaluationSummary, PerClassMetrics } from '@fmnist/core';
-import type { CnnOptions } from '@fmnist/models';
+import type { Augment, CnnOptions, EmaOptions, LrSchedule } from '@fmnist/models';
 
 export type { Technique, OnProgress, Score } from '@fmnist/core';
 
@@ -18,5 +18,22 @@ export type { Activation, OptimizerName } from '@fmnist/models';
 /** The network's hyperparameters: the models package's CnnOptions without the seed (runs derive it). */
 export type CnnParams = Omit<CnnOptions, 'seed'>;
 
-/** A full training configuration: the network, and how long / in which batches to train it. */
-export interface TrainParams extends CnnParams { batchSize: number; epochs: number }
+/**
+ * How the network is trained beyond epochs and batches (@fmnist/models' TrainOptions of the same
+ * names); each absent = off, so configurations without them keep their hash.
+ */
+export interface RecipeParams {
+  /** per-step learning rate peaking at `learningRate` (not with callbacks.reduceLrOnPlateau) */
+  schedule?: LrSchedule;
+  /** targets (1 - s) * one-hot + s / 10 */
+  labelSmoothing?: number;
+  /** flips / translations of each training batch, seeded by (seed, epoch, batch) */
+  augment?: Augment;
+  /** an average of the weights, evaluated each epoch, saved and scored */
+  ema?: EmaOptions;
+  /** test-time flip averaging in every evaluation of the unit (validation, test, train scores) */
+  tta?: boolean;
+}
+
+/** A full training configuration: the network, how it is trained, and how long / in which batches. */
+export interface TrainParams extends CnnParams, RecipeParams { batchSize: number; epochs: number }

@@ -7,6 +7,8 @@
 //   epoch-0003/weights.bin
 //   epoch-0003/optimizer.json  weights manifest entries of the optimizer state
 //   epoch-0003/optimizer.bin
+//   epoch-0003/extra.json      (when the loop keeps more tensors, e.g. the weight average)
+//   epoch-0003/extra.bin
 import { readInputFile, resolveInside } from '@fmnist/core/node';
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
@@ -30,7 +32,14 @@ export interface CheckpointFile<S> {
 
 const epochDir = (epoch: number) => `epoch-${String(epoch).padStart(4, '0')}`;
 
-export async function writeCheckpoint<S>(dir: string, model: tf.LayersModel, epoch: number, fingerprint: Record<string, unknown>, state: S): Promise<void> {
+export async function writeCheckpoint<S>(
+  dir: string,
+  model: tf.LayersModel,
+  epoch: number,
+  fingerprint: Record<string, unknown>,
+  state: S,
+  extra?: { name: string; tensor: tf.Tensor }[],
+): Promise<void> {
   const root = resolve(dir);
   await mkdir(root, { recursive: true });
   const name = epochDir(epoch);
@@ -40,6 +49,11 @@ export async function writeCheckpoint<S>(dir: string, model: tf.LayersModel, epo
   const opt = await encodeOptimizerState(model.optimizer);
   await writeFileAtomic(join(tmp, 'optimizer.bin'), opt.data);
   await writeFileAtomic(join(tmp, 'optimizer.json'), JSON.stringify(opt.specs));
+  if (extra?.length) {
+    const { data, specs } = await tf.io.encodeWeights(extra);
+    await writeFileAtomic(join(tmp, 'extra.bin'), new Uint8Array(tf.io.CompositeArrayBuffer.join(data)));
+    await writeFileAtomic(join(tmp, 'extra.json'), JSON.stringify(specs));
+  }
   const final = join(root, name);
   await rm(final, { recursive: true, force: true });
   await rename(tmp, final);
@@ -76,8 +90,16 @@ export async function readCheckpointFile<S>(dir: string): Promise<CheckpointFile
   return file;
 }
 
-/** Loads the checkpoint's weights and optimizer state into `model` (same architecture, compiled). */
-export async function restoreCheckpoint<S>(dir: string, file: CheckpointFile<S>, model: tf.LayersModel): Promise<void> {
+/**
+ * Loads the checkpoint's weights and optimizer state into `model` (same architecture, compiled);
+ * hands the extra tensors, when it has some, to `onExtra` (disposed after it returns).
+ */
+export async function restoreCheckpoint<S>(
+  dir: string,
+  file: CheckpointFile<S>,
+  model: tf.LayersModel,
+  onExtra?: (extra: tf.NamedTensorMap, where: string) => void,
+): Promise<void> {
   // file.dir is read from checkpoint.json: confined to the checkpoint directory.
   const where = await resolveInside(resolve(dir), file.dir, join(resolve(dir), CHECKPOINT_JSON));
   const modelJson = JSON.parse((await readInputFile(join(where, 'model.json'), 'Checkpoint file')).toString('utf8')) as tf.io.ModelJSON;
@@ -96,4 +118,13 @@ export async function restoreCheckpoint<S>(dir: string, file: CheckpointFile<S>,
   const optSpecs = JSON.parse((await readInputFile(join(where, 'optimizer.json'), 'Checkpoint file')).toString('utf8')) as tf.io.WeightsManifestEntry[];
   const optData = await readInputFile(join(where, 'optimizer.bin'), 'Checkpoint file');
   await restoreOptimizerState(model.optimizer, optSpecs, optData);
+  if (!onExtra) return;
+  const extraSpecs = JSON.parse((await readInputFile(join(where, 'extra.json'), 'Checkpoint file')).toString('utf8')) as tf.io.WeightsManifestEntry[];
+  const extraData = await readInputFile(join(where, 'extra.bin'), 'Checkpoint file');
+  const extra = tf.io.decodeWeights(extraData.buffer.slice(extraData.byteOffset, extraData.byteOffset + extraData.byteLength) as ArrayBuffer, extraSpecs);
+  try {
+    onExtra(extra, where);
+  } finally {
+    tf.dispose(Object.values(extra));
+  }
 }

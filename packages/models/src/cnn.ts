@@ -4,7 +4,7 @@ import { deriveSeed } from './rng';
 import { fastBatchNormalization } from './fast-batch-norm';
 import { SeededDropout } from './seeded-dropout';
 import { createOptimizer } from './optimizer';
-import { ACTIVATIONS, CNN_LIMITS, checkRange, cnnShapeProblem, type Activation, type OptimizerName } from './limits';
+import { ACTIVATIONS, CNN_LIMITS, POOLINGS, checkRange, cnnShapeProblem, type Activation, type OptimizerName, type Pooling } from './limits';
 import { IMAGE_SIDE, NUM_CLASSES } from '@fmnist/core';
 
 export { ACTIVATIONS, IMAGE_SIDE, NUM_CLASSES, type Activation };
@@ -33,6 +33,15 @@ export interface CnnOptions {
    * rungs of a tuning schedule judge batch-norm networks by stale statistics.
    */
   batchNormMomentum?: number;
+  /**
+   * After the last block: 'flatten' (default, the reference) or 'global-average' (one mean per
+   * channel: far fewer dense weights, and the dense layer no longer sees where features are).
+   */
+  pooling?: Pooling;
+  /** sgd with momentum > 0: Nesterov momentum (default false; other optimizers ignore it) */
+  nesterov?: boolean;
+  /** decoupled weight decay of the kernels (default 0 = none; see createOptimizer) */
+  weightDecay?: number;
 }
 
 export const DEFAULT_BATCH_NORM_MOMENTUM = 0.9;
@@ -79,6 +88,8 @@ export function resolveCnnOptions(o: Partial<CnnOptions> = {}, base: Readonly<Cn
   checkRange('dropout', r.dropout, CNN_LIMITS.dropout);
   const convs = checkRange('convsPerBlock', r.convsPerBlock ?? 1, CNN_LIMITS.convsPerBlock);
   if (r.batchNormMomentum !== undefined) checkRange('batchNormMomentum', r.batchNormMomentum, CNN_LIMITS.batchNormMomentum);
+  if (r.pooling !== undefined && !POOLINGS.includes(r.pooling)) throw new RangeError(`unknown pooling "${String(r.pooling)}"; use one of ${POOLINGS.join(', ')}`);
+  if (r.weightDecay !== undefined) checkRange('weightDecay', r.weightDecay, CNN_LIMITS.weightDecay);
   const shape = cnnShapeProblem(r.filters.length, r.padding, convs);
   if (shape) throw new RangeError(shape);
   return r;
@@ -90,9 +101,9 @@ export function seededGlorot(seed: number, layerIndex: number): ReturnType<typeo
 }
 
 /** Compiles with categorical cross-entropy and accuracy, the loss the study reports. */
-export function compileClassifier(model: tf.LayersModel, o: Pick<CnnOptions, 'optimizer' | 'learningRate' | 'momentum'>): void {
+export function compileClassifier(model: tf.LayersModel, o: Pick<CnnOptions, 'optimizer' | 'learningRate' | 'momentum' | 'nesterov' | 'weightDecay'>): void {
   model.compile({
-    optimizer: createOptimizer(o.optimizer, o.learningRate, o.momentum),
+    optimizer: createOptimizer(o.optimizer, o.learningRate, o.momentum, { nesterov: o.nesterov, weightDecay: o.weightDecay }),
     loss: 'categoricalCrossentropy',
     metrics: ['accuracy'],
   });
@@ -127,7 +138,7 @@ export function createCnn(options: Partial<CnnOptions> = {}): tf.LayersModel {
     model.add(tf.layers.maxPooling2d({ name: `pool${b + 1}`, poolSize: 2 }));
     if (o.dropout > 0) model.add(new SeededDropout({ name: `drop${b + 1}`, rate: o.dropout, seed: deriveSeed(o.seed, 1000 + b) }));
   });
-  model.add(tf.layers.flatten({ name: 'flatten' }));
+  model.add(o.pooling === 'global-average' ? tf.layers.globalAveragePooling2d({ name: 'global_pool' }) : tf.layers.flatten({ name: 'flatten' }));
   if (o.denseUnits > 0) {
     model.add(
       tf.layers.dense({

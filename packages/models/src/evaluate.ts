@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CLASS_NAMES, type PerClassMetrics } from '@fmnist/core';
 import { NUM_CLASSES } from './cnn';
+import { ModelsError } from './errors';
 import { checkTrainData, exampleSize, sliceInputs, type TrainData } from './train-data';
 
 /** Keras clips probabilities to [eps, 1 - eps] in categorical cross-entropy. */
@@ -20,14 +21,27 @@ export interface Evaluation {
   probabilities: Float32Array;
 }
 
+export interface PredictOptions {
+  /**
+   * Test-time flip averaging: the mean of the softmax outputs for each image and its left-right
+   * mirror (image inputs [side, side, channels] only). Evaluation only; training never sees it.
+   */
+  tta?: boolean;
+}
+
 /** Softmax outputs for every example, in batches, without keeping tensors. */
-export async function predictProbabilities(model: tf.LayersModel, data: TrainData, batchSize = 1000): Promise<Float32Array> {
+export async function predictProbabilities(model: tf.LayersModel, data: TrainData, batchSize = 1000, o: PredictOptions = {}): Promise<Float32Array> {
   const size = exampleSize(model);
   const shape = model.inputs[0].shape.slice(1) as number[];
+  if (o.tta && shape.length !== 3) throw new ModelsError(`test-time flips need image inputs [side, side, channels], the model takes [${shape.join(', ')}].`);
   const out = new Float32Array(data.n * NUM_CLASSES);
   for (let start = 0; start < data.n; start += batchSize) {
     const end = Math.min(data.n, start + batchSize);
-    const probs = tf.tidy(() => model.predict(sliceInputs(data, start, end, shape, size)) as tf.Tensor);
+    const probs = tf.tidy(() => {
+      const x = sliceInputs(data, start, end, shape, size);
+      const p = model.predict(x) as tf.Tensor;
+      return o.tta ? tf.div(tf.add(p, model.predict(tf.reverse(x, 2)) as tf.Tensor), 2) : p;
+    });
     out.set(await probs.data<'float32'>(), start * NUM_CLASSES);
     probs.dispose();
   }
@@ -69,9 +83,9 @@ export function confusionReport(probabilities: Float32Array, labels: Uint8Array,
   return { confusion, perClass };
 }
 
-export async function evaluate(model: tf.LayersModel, data: TrainData, o: { batchSize?: number } = {}): Promise<Evaluation> {
+export async function evaluate(model: tf.LayersModel, data: TrainData, o: { batchSize?: number } & PredictOptions = {}): Promise<Evaluation> {
   checkTrainData(model, data, 'evaluation data');
-  const probabilities = await predictProbabilities(model, data, o.batchSize ?? 1000);
+  const probabilities = await predictProbabilities(model, data, o.batchSize ?? 1000, { tta: o.tta });
   const { loss, accuracy } = lossAndAccuracy(probabilities, data.labels, data.n);
   return { accuracy, loss, ...confusionReport(probabilities, data.labels, data.n), probabilities };
 }

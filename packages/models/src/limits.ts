@@ -49,6 +49,10 @@ export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 export const PADDINGS = ['valid', 'same'] as const;
 export type Padding = (typeof PADDINGS)[number];
 
+/** What follows the last conv block: flatten (the reference) or a global average per channel. */
+export const POOLINGS = ['flatten', 'global-average'] as const;
+export type Pooling = (typeof POOLINGS)[number];
+
 
 /** The CNN's options (CnnOptions) and the head's. */
 export const CNN_LIMITS = {
@@ -61,6 +65,8 @@ export const CNN_LIMITS = {
   momentum: { min: 0, max: 1, maxExclusive: true },
   convsPerBlock: { integer: true, min: 1 },
   batchNormMomentum: { min: 0, max: 1, maxExclusive: true },
+  /** decoupled weight decay per unit of learning rate (w <- w - lr * weightDecay * w per step) */
+  weightDecay: { min: 0 },
 } as const satisfies Record<string, Range>;
 
 /** The training loop's options (TrainOptions) and its callbacks. */
@@ -73,7 +79,62 @@ export const TRAIN_LIMITS = {
   plateauFactor: { min: 0, minExclusive: true, max: 1, maxExclusive: true },
   minLearningRate: { min: 0 },
   minDelta: { min: 0 },
+  /** share of the targets spread evenly over the classes (0 = one-hot) */
+  labelSmoothing: { min: 0, max: 1, maxExclusive: true },
+  /** pixels an image may be shifted by in each direction (pad with zeros, crop back to 28x28) */
+  translate: { integer: true, min: 0, max: 8 },
+  /** EMA of the weights: ema <- decay * ema + (1 - decay) * weights after each step */
+  emaDecay: { min: 0, minExclusive: true, max: 1, maxExclusive: true },
+  /** epochs during which the EMA just follows the weights before averaging starts */
+  emaWarmupEpochs: { min: 0 },
+  /** one-cycle: share of the steps spent warming up */
+  warmupFraction: { min: 0, max: 1 },
+  /** the schedule's lowest learning rates as a fraction of the peak (the learningRate setting) */
+  lrFactor: { min: 0, max: 1 },
+  /** triangular: up-and-down cycles over the whole run */
+  cycles: { integer: true, min: 1 },
 } as const satisfies Record<string, Range>;
+
+export const LR_SCHEDULE_KINDS = ['one-cycle', 'triangular'] as const;
+export type LrScheduleKind = (typeof LR_SCHEDULE_KINDS)[number];
+export const ANNEAL_SHAPES = ['cosine', 'linear'] as const;
+export type AnnealShape = (typeof ANNEAL_SHAPES)[number];
+
+/**
+ * A learning rate set before every step, a pure function of the step (so a resumed run sets the
+ * same rates). The peak is the optimizer's learning rate.
+ * - one-cycle: from startFactor * peak up to the peak over warmupFraction of the steps (linear),
+ *   then down to endFactor * peak at the last step, along a half cosine or a line;
+ * - triangular (Smith's cyclical rate): `cycles` times linearly from minFactor * peak up to the
+ *   peak over half a cycle and back down.
+ */
+export interface LrSchedule {
+  kind: LrScheduleKind;
+  /** one-cycle only (default 0.25) */
+  warmupFraction?: number;
+  /** one-cycle only (default cosine) */
+  anneal?: AnnealShape;
+  /** one-cycle only (defaults 0.04 and 0.001) */
+  startFactor?: number;
+  endFactor?: number;
+  /** triangular only (defaults 1 and 0.1) */
+  cycles?: number;
+  minFactor?: number;
+}
+
+const SCHEDULE_FIELDS: Record<LrScheduleKind, readonly (keyof LrSchedule)[]> = {
+  'one-cycle': ['kind', 'warmupFraction', 'anneal', 'startFactor', 'endFactor'],
+  triangular: ['kind', 'cycles', 'minFactor'],
+};
+
+/** Why a schedule's fields do not fit its kind (the ranges are checked field by field elsewhere), or undefined. */
+export function scheduleProblem(s: LrSchedule): string | undefined {
+  const allowed = SCHEDULE_FIELDS[s.kind];
+  if (!allowed) return `unknown schedule kind "${String(s.kind)}"; use one of ${LR_SCHEDULE_KINDS.join(', ')}`;
+  const extra = Object.keys(s).filter((k) => (s as unknown as Record<string, unknown>)[k] !== undefined && !allowed.includes(k as keyof LrSchedule));
+  if (extra.length) return `${extra.join(', ')} ${extra.length === 1 ? 'does' : 'do'} not apply to a ${s.kind} schedule (it takes ${allowed.slice(1).join(', ')})`;
+  return undefined;
+}
 
 export const MIN_VGG_INPUT = 32;
 /** VGG input size: five 2x2 poolings need 32 pixels; above ImageNet's 224 only memory grows. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { ModelsError } from './errors';
 import { createHead } from './head';
 import { loadModel, saveModel } from './model-io';
 import { fashionSubset } from './testing/fashion-subset';
+import { plainTfjsPredict } from './testing/plain-tfjs';
 import { train } from './train';
 
 let dir: string;
@@ -64,4 +65,27 @@ describe('saveModel / loadModel', () => {
     await writeFile(join(bad, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['weights.bin'], weights: [] }] }));
     await expect(loadModel(bad)).rejects.toThrow(/weights shard .*weights\.bin/);
   });
+
+  it('saves standard tfjs layers models: plain @tensorflow/tfjs in another process loads them (no project code) and predicts the same', async () => {
+    const d = fashionSubset('train', 100);
+    const model = createCnn({ ...STRONG_CNN, filters: [4, 8, 8], denseUnits: 16, pooling: 'global-average' });
+    await train(model, { x: d.x, labels: d.labels, n: d.n }, { epochs: 1, batchSize: 100, seed: 1, ema: { decay: 0.9 } });
+    const out = join(dir, 'portable');
+    await saveModel(model, out);
+    const xFile = join(dir, 'x.bin');
+    await writeFile(xFile, d.x.subarray(0, 20 * 784));
+    const child = await plainTfjsPredict(out, xFile, 20);
+    expect(child.classes).toContain('Dropout');
+    expect(child.classes).toContain('BatchNormalization');
+    expect(child.classes).toContain('GlobalAveragePooling2D');
+    const x = tf.tensor4d(d.x.subarray(0, 20 * 784), [20, 28, 28, 1]);
+    predict(model, x).forEach((p, i) => expect(child.p[i]).toBeCloseTo(p, 5));
+    // models saved before the rename (class "SeededDropout") still load with loadModel
+    const json = await readFile(join(out, 'model.json'), 'utf8');
+    await writeFile(join(out, 'model.json'), json.replaceAll('"class_name":"Dropout"', '"class_name":"SeededDropout"'));
+    const legacy = await loadModel(out);
+    expect(predict(legacy, x)).toEqual(predict(model, x));
+    [x, model, legacy].forEach((t) => t.dispose());
+  });
 });
+

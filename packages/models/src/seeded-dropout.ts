@@ -2,6 +2,9 @@
 // tfjs' Dropout either draws from Math.random (not reproducible) or, given a seed, reuses the
 // same mask on every batch. The training loop sets `step` before each batch (see setNoiseStep),
 // so a resumed run draws exactly the masks an uninterrupted run would.
+//
+// Saved models name the stock class, Dropout, with the same rate: dropout does nothing at
+// inference, so they load with plain tfjs (tf.loadLayersModel) and Keras, no project code needed.
 import * as tf from '@tensorflow/tfjs';
 import { CNN_LIMITS, checkRange } from './limits';
 import { deriveSeed, mulberry32 } from './rng';
@@ -13,7 +16,8 @@ export interface SeededDropoutArgs {
 }
 
 export class SeededDropout extends tf.layers.Layer {
-  static className = 'SeededDropout';
+  /** The stock class name (not registered here: tfjs' own Dropout reads these saves). */
+  static className = 'Dropout';
   readonly rate: number;
   readonly seed: number;
   /** Training step whose mask the next call draws; advances by one per training call. */
@@ -42,17 +46,22 @@ export class SeededDropout extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+    // the stock Dropout's config: rate, noiseShape, seed
+    return { ...super.getConfig(), rate: this.rate, noiseShape: null, seed: this.seed };
   }
 }
-tf.serialization.registerClass(SeededDropout);
+
+/** Models saved before SeededDropout took the stock name say class "SeededDropout"; they still load. */
+class LegacySeededDropout extends SeededDropout {
+  static override className = 'SeededDropout';
+}
 
 /** Sets the training step of every SeededDropout layer (the loop calls this before each batch). */
 export function setNoiseStep(model: tf.LayersModel, step: number): void {
   for (const layer of model.layers) if (layer instanceof SeededDropout) layer.step = step;
 }
 
-/** Makes sure the custom layer is registered before a saved model is deserialised. */
+/** Registers the old class name, so loadModel reads models saved before the rename. */
 export function registerCustomLayers(): void {
-  tf.serialization.registerClass(SeededDropout);
+  tf.serialization.registerClass(LegacySeededDropout);
 }

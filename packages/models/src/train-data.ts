@@ -1,6 +1,7 @@
 // Training data as the models package consumes it: typed arrays, batched into tensors on demand.
 import * as tf from '@tensorflow/tfjs';
 import { NUM_CLASSES } from './cnn';
+import { augmentActive, copyAugmented, drawTransform, type Augment } from './augment';
 import { ModelsError } from './errors';
 
 /** x is [n, 28, 28, 1] (images in [0, 1]) or [n, featureDim]; labels 0..9. */
@@ -30,19 +31,40 @@ export function checkTrainData(model: tf.LayersModel, data: TrainData, what = 't
   return size;
 }
 
-/** The examples at `idx` as an input tensor (copying the rows) and one-hot targets. */
-export function gatherBatch(data: TrainData, idx: ArrayLike<number>, shape: number[], size: number): { x: tf.Tensor; y: tf.Tensor2D } {
+export interface BatchOptions {
+  /** flips/translations of image inputs ([side, side, channels]); needs `random` */
+  augment?: Augment;
+  /** the batch's random stream (batchRandom(seed, epoch, batch)) */
+  random?: () => number;
+  /** targets (1 - s) * one-hot + s / 10 instead of one-hot */
+  labelSmoothing?: number;
+}
+
+/**
+ * The examples at `idx` as an input tensor (copying the rows, augmented on the way when asked)
+ * and their targets: one-hot, or smoothed.
+ */
+export function gatherBatch(data: TrainData, idx: ArrayLike<number>, shape: number[], size: number, o: BatchOptions = {}): { x: tf.Tensor; y: tf.Tensor2D } {
   const m = idx.length;
   const xb = new Float32Array(m * size);
-  const yb = new Int32Array(m);
+  const yb = new Float32Array(m * NUM_CLASSES);
+  const augment = augmentActive(o.augment) ? o.augment : undefined;
+  if (augment && (shape.length !== 3 || shape[0] !== shape[1] || !o.random)) {
+    throw new ModelsError(`augmentation needs square image inputs [side, side, channels] and a random stream, got input shape [${shape.join(', ')}].`);
+  }
+  const smooth = o.labelSmoothing ?? 0;
+  const off = smooth / NUM_CLASSES;
   for (let i = 0; i < m; i++) {
     const r = idx[i];
-    xb.set(data.x.subarray(r * size, (r + 1) * size), i * size);
-    yb[i] = data.labels[r];
+    const src = data.x.subarray(r * size, (r + 1) * size);
+    if (augment) {
+      const t = drawTransform(augment, o.random!);
+      copyAugmented(src, xb.subarray(i * size, (i + 1) * size), shape[0], shape[2], t.flip, t.dx, t.dy);
+    } else xb.set(src, i * size);
+    yb.fill(off, i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
+    yb[i * NUM_CLASSES + data.labels[r]] = 1 - smooth + off;
   }
-  const x = tf.tensor(xb, [m, ...shape], 'float32');
-  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(yb, 'int32'), NUM_CLASSES).toFloat() as tf.Tensor2D);
-  return { x, y };
+  return { x: tf.tensor(xb, [m, ...shape], 'float32'), y: tf.tensor2d(yb, [m, NUM_CLASSES], 'float32') };
 }
 
 /** A contiguous slice [start, end) as an input tensor, without copying x. */

@@ -1,7 +1,11 @@
 // The training loop: seeded shuffling, per-epoch metrics, progress, early stopping, per-epoch
-// checkpoints that a later call resumes from, and clean interruption via AbortSignal.
+// checkpoints that a later call resumes from, and clean interruption via AbortSignal. Around the
+// one training step per batch: augmentation and smoothed targets while the batch is gathered, the
+// scheduled learning rate before the step, the weight average after it.
 import * as tf from '@tensorflow/tfjs';
+import { augmentActive, batchRandom, checkAugment, type Augment } from './augment';
 import { readCheckpointFile, restoreCheckpoint, writeCheckpoint } from './checkpoint';
+import { WeightAverage, checkEma, type EmaOptions } from './ema';
 import { ModelsError } from './errors';
 import { lossAndAccuracy, predictProbabilities } from './evaluate';
 import { deriveSeed, permutation } from './rng';
@@ -9,10 +13,11 @@ import { setNoiseStep } from './seeded-dropout';
 import { checkTrainData, gatherBatch, type TrainData } from './train-data';
 import { TRAIN_LIMITS, checkRange } from './limits';
 import { createDataParallelStep, type DataParallelStep, type ParallelTraining } from './parallel/index';
+import { checkSchedule, scheduledLearningRate, type LrSchedule } from './lr-schedule';
 
 import type { EpochMetrics, OnProgress } from '@fmnist/core';
 
-export type { EpochMetrics, OnProgress };
+export type { EpochMetrics, OnProgress, Augment, EmaOptions, LrSchedule };
 
 export interface TrainOptions {
   epochs: number;
@@ -30,6 +35,23 @@ export interface TrainOptions {
    * improved for `patience` epochs, not below `minLearningRate` (Keras ReduceLROnPlateau).
    */
   reduceLrOnPlateau?: { factor: number; patience: number; minLearningRate?: number };
+  /**
+   * Learning rate per step, peaking at the optimizer's rate (not with reduceLrOnPlateau); planned
+   * over all `epochs`, so early stopping ends it part-way, and a checkpoint resumed with more
+   * epochs (a tuning trial continued to the next rung) goes on along the schedule of the new total.
+   */
+  schedule?: LrSchedule;
+  /** Flips / translations of each training batch, drawn from (seed, epoch, batch). */
+  augment?: Augment;
+  /** Train on targets (1 - s) * one-hot + s / 10 (default 0). */
+  labelSmoothing?: number;
+  /**
+   * Keep an average of the weights: it is what the per-epoch validation scores, and the model
+   * holds it when train returns (unless interrupted).
+   */
+  ema?: EmaOptions;
+  /** Score the per-epoch validation with test-time flip averaging (predictProbabilities' tta). */
+  tta?: boolean;
   /** Model + optimizer state + history after each epoch; an existing checkpoint is resumed. */
   checkpointDir?: string;
   onEpoch?: (m: EpochMetrics) => void;
@@ -115,29 +137,68 @@ async function trainLoop(model: tf.LayersModel, data: TrainData, o: TrainOptions
     checkRange('reduceLrOnPlateau.patience', plateau.patience, TRAIN_LIMITS.patience);
     if (plateau.minLearningRate !== undefined) checkRange('reduceLrOnPlateau.minLearningRate', plateau.minLearningRate, TRAIN_LIMITS.minLearningRate);
   }
-  const fingerprint = { n: data.n, batchSize: o.batchSize, seed: o.seed, exampleSize: size, validationN: o.validation?.n ?? 0, params: model.countParams() };
+  if (o.schedule) {
+    checkSchedule(o.schedule);
+    if (plateau) throw new ModelsError('train: a learning-rate schedule and reduceLrOnPlateau both set the learning rate; use one of them.');
+  }
+  if (o.augment) checkAugment(o.augment);
+  const augment = augmentActive(o.augment) ? o.augment : undefined;
+  if (augment && (shape.length !== 3 || shape[0] !== shape[1])) throw new ModelsError(`train: augmentation needs square image inputs, the model takes [${shape.join(', ')}].`);
+  const labelSmoothing = checkRange('labelSmoothing', o.labelSmoothing ?? 0, TRAIN_LIMITS.labelSmoothing);
+  if (o.ema) checkEma(o.ema);
+  const fingerprint: Record<string, unknown> = { n: data.n, batchSize: o.batchSize, seed: o.seed, exampleSize: size, validationN: o.validation?.n ?? 0, params: model.countParams() };
+  // Checkpoints of runs without these options keep the fingerprint they always had.
+  const recipe = { schedule: o.schedule, augment, labelSmoothing: labelSmoothing || undefined, ema: o.ema };
+  if (Object.values(recipe).some((v) => v !== undefined)) fingerprint.recipe = JSON.stringify(recipe);
+  const batches = Math.ceil(data.n / o.batchSize);
+  const peak = getLearningRate(model.optimizer);
+  const ema = o.ema ? new WeightAverage(model, o.ema.decay, Math.round((o.ema.warmupEpochs ?? 0) * batches)) : undefined;
+  try {
+    return await trainLoop(model, data, o, { shape, size, monitor, fingerprint, batches, peak, augment, labelSmoothing, ema });
+  } finally {
+    ema?.dispose();
+  }
+}
+
+interface LoopSetup {
+  shape: number[];
+  size: number;
+  monitor: 'loss' | 'valLoss' | 'valAccuracy';
+  fingerprint: Record<string, unknown>;
+  batches: number;
+  /** the optimizer's learning rate: the schedule's peak */
+  peak: number;
+  augment?: Augment;
+  labelSmoothing: number;
+  ema?: WeightAverage;
+}
+
+async function trainLoop(model: tf.LayersModel, data: TrainData, o: TrainOptions, u: LoopSetup): Promise<TrainResult> {
+  const { shape, size, monitor, fingerprint, batches, ema } = u;
+  const plateau = o.reduceLrOnPlateau;
   let state: LoopState = { history: [], best: null, wait: 0, stoppedEarly: false };
   let startEpoch = 0;
   if (o.checkpointDir) {
     const file = await readCheckpointFile<LoopState>(o.checkpointDir);
     if (file) {
-      for (const [k, v] of Object.entries(fingerprint)) {
+      for (const k of new Set([...Object.keys(fingerprint), 'recipe'])) {
+        const v = fingerprint[k];
         if (file.fingerprint[k] !== v) {
-          throw new ModelsError(`Checkpoint in ${o.checkpointDir} was written with ${k} = ${String(file.fingerprint[k])}, this run has ${k} = ${v}.`, {
+          throw new ModelsError(`Checkpoint in ${o.checkpointDir} was written with ${k} = ${String(file.fingerprint[k] ?? 'none')}, this run has ${k} = ${String(v ?? 'none')}.`, {
             file: o.checkpointDir,
             hint: 'Use the same data and settings to resume, or another checkpoint directory (or delete this one) to start over.',
           });
         }
       }
-      await restoreCheckpoint(o.checkpointDir, file, model);
+      await restoreCheckpoint(o.checkpointDir, file, model, ema ? (extra, where) => ema.restore(extra, where) : undefined);
       state = file.state;
       startEpoch = file.epoch;
       if (state.learningRate != null) setLearningRate(model.optimizer, state.learningRate);
     }
   }
   const resumedFromEpoch = startEpoch;
-  const batches = Math.ceil(data.n / o.batchSize);
   let interrupted = false;
+  const totalSteps = o.epochs * batches;
 
   for (let epoch = startEpoch + 1; epoch <= o.epochs && !state.stoppedEarly; epoch++) {
     const order = epochOrder(data.n, o.seed, epoch);
@@ -151,15 +212,22 @@ async function trainLoop(model: tf.LayersModel, data: TrainData, o: TrainOptions
         break;
       }
       const idx = order.subarray(b * o.batchSize, Math.min(data.n, (b + 1) * o.batchSize));
-      const { x, y } = gatherBatch(data, idx, shape, size);
-      setNoiseStep(model, (epoch - 1) * batches + b);
+      const step = (epoch - 1) * batches + b;
+      const { x, y } = gatherBatch(data, idx, shape, size, {
+        augment: u.augment,
+        random: u.augment ? batchRandom(o.seed, epoch, b) : undefined,
+        labelSmoothing: u.labelSmoothing,
+      });
+      setNoiseStep(model, step);
+      if (o.schedule) setLearningRate(model.optimizer, scheduledLearningRate(o.schedule, u.peak, step, totalSteps));
       let out: number | number[];
       try {
-        out = parallel ? await parallel.trainOnBatch(x, y, (epoch - 1) * batches + b) : await model.trainOnBatch(x, y);
+        out = parallel ? await parallel.trainOnBatch(x, y, step) : await model.trainOnBatch(x, y);
       } finally {
         x.dispose();
         y.dispose();
       }
+      ema?.update(step);
       const [l, acc] = Array.isArray(out) ? out : [out, NaN];
       lossSum += l * idx.length;
       accSum += acc * idx.length;
@@ -171,7 +239,9 @@ async function trainLoop(model: tf.LayersModel, data: TrainData, o: TrainOptions
     const seconds = (performance.now() - t0) / 1000;
     const m: EpochMetrics = { epoch, loss: lossSum / seen, accuracy: accSum / seen, seconds, imagesPerSecond: seen / seconds, learningRate: getLearningRate(model.optimizer) };
     if (o.validation) {
-      const probs = await predictProbabilities(model, o.validation, Math.max(o.batchSize, 500));
+      const validation = o.validation;
+      const score = () => predictProbabilities(model, validation, Math.max(o.batchSize, 500), { tta: o.tta });
+      const probs = ema ? await ema.withAverage(score) : await score();
       const v = lossAndAccuracy(probs, o.validation.labels, o.validation.n);
       m.valLoss = v.loss;
       m.valAccuracy = v.accuracy;
@@ -198,8 +268,9 @@ async function trainLoop(model: tf.LayersModel, data: TrainData, o: TrainOptions
         state.stoppedEarly = true;
       }
     }
-    if (o.checkpointDir) await writeCheckpoint(o.checkpointDir, model, epoch, fingerprint, state);
+    if (o.checkpointDir) await writeCheckpoint(o.checkpointDir, model, epoch, fingerprint, state, ema?.named());
     o.onEpoch?.(m);
   }
+  if (ema && !interrupted) ema.copyIntoModel();
   return { history: state.history, resumedFromEpoch, stoppedEarly: state.stoppedEarly, interrupted };
 }

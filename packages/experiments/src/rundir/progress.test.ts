@@ -13,6 +13,8 @@ describe('epoch lines', () => {
     expect(formatEpochLine({ unit: 'holdout', epochs: 30, metrics, etaSeconds: 65, ...lineOptions({}) })).toBe(
       'holdout epoch 7/30 loss 0.2500 acc 0.9100 val_loss 0.3000 val_acc 0.9000 480 img/s ETA 1m05s',
     );
+    // a per-step schedule (params.schedule) shows the rate of the epoch's last step too
+    expect(formatEpochLine({ unit: 'holdout', epochs: 30, metrics, ...lineOptions({}, { schedule: { kind: 'one-cycle' } }) })).toContain('val_acc 0.9000 lr 0.000125 480 img/s');
   });
 
   it('ETA counts resumed epochs, units finished earlier and early stops as done', () => {

@@ -32,9 +32,12 @@ export function formatEpochLine(o: {
   return parts.join(' ');
 }
 
-/** Epoch-line options for a run's callbacks: the rate when it is scheduled, `ETA ≤` with early stopping. */
-export function lineOptions(c: { reduceLrOnPlateau?: unknown; earlyStopping?: unknown } | undefined): { showLearningRate: boolean; etaIsMax: boolean } {
-  return { showLearningRate: !!c?.reduceLrOnPlateau, etaIsMax: !!c?.earlyStopping };
+/** Epoch-line options for a run's callbacks and params: the rate when it is scheduled (plateau or params.schedule), `ETA ≤` with early stopping. */
+export function lineOptions(
+  c: { reduceLrOnPlateau?: unknown; earlyStopping?: unknown } | undefined,
+  params?: { schedule?: unknown },
+): { showLearningRate: boolean; etaIsMax: boolean } {
+  return { showLearningRate: !!c?.reduceLrOnPlateau || !!params?.schedule, etaIsMax: !!c?.earlyStopping };
 }
 
 /**

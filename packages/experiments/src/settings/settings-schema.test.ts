@@ -68,6 +68,45 @@ describe('the settings schema', () => {
     expect(set('tune.space={"arch":[{"filters":[8,8,8,8,8]}]}')).toThrow(/tune.space.filters .*shrink/);
   });
 
+  it('takes the training recipe from --set and config layers, checks it, and leaves configurations without it as they were', () => {
+    const s = resolveSettings('quick', [
+      parseAssignment('params.schedule.kind=one-cycle'),
+      parseAssignment('params.schedule.warmupFraction=0.2'),
+      parseAssignment('params.augment={"flip":true,"translate":2}'),
+      parseAssignment('params.labelSmoothing=0.1'),
+      parseAssignment('params.ema.decay=0.99'),
+      { from: 'config file fmnist.json', values: { params: { optimizer: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 5e-4, pooling: 'global-average', tta: true } } },
+    ]);
+    expect(s.params).toMatchObject({
+      schedule: { kind: 'one-cycle', warmupFraction: 0.2 },
+      augment: { flip: true, translate: 2 },
+      labelSmoothing: 0.1,
+      ema: { decay: 0.99 },
+      nesterov: true,
+      weightDecay: 5e-4,
+      pooling: 'global-average',
+      tta: true,
+    });
+    // off by default: the profiles' params (and so their runs' config hashes) have none of the keys
+    for (const p of Object.values(PROFILES)) for (const k of ['schedule', 'augment', 'labelSmoothing', 'ema', 'tta', 'nesterov', 'weightDecay', 'pooling']) expect(p.params).not.toHaveProperty(k);
+    expect(set('params.labelSmoothing=1')).toThrow(/params.labelSmoothing = 1 .*expected a finite number ≥ 0 and < 1/);
+    expect(set('params.augment.translate=9')).toThrow(/params.augment.translate = 9 .*≤ 8/);
+    expect(set('params.ema.decay=1')).toThrow(/params.ema.decay = 1 .*> 0 and < 1/);
+    expect(set('params.ema.warmupEpochs=1')).toThrow(/setting params.ema.decay .*is missing/);
+    expect(set('params.schedule.kind=cosine')).toThrow(/params.schedule.kind = "cosine" .*one of one-cycle, triangular/);
+    expect(set('params.schedule.warmupFraction=0.3')).toThrow(/params.schedule.kind .*is missing/);
+    expect(set('params.schedule={"kind":"triangular","anneal":"linear"}')).toThrow(/invalid setting params.schedule .*anneal does not apply to a triangular schedule/);
+    expect(set('params.nesterov=1')).toThrow(/params.nesterov = 1 .*true or false/);
+    expect(set('params.pooling=max')).toThrow(/params.pooling = "max" .*one of flatten, global-average/);
+    expect(set('kfold.params.schedule={"cycles":2}')).toThrow(/kfold.params.schedule.kind .*is missing/);
+    expect(set('tune.space={"optimizer":[{"optimizer":"sgd","weightDecay":-1}]}')).toThrow(/tune.space.optimizer.0.weightDecay = -1/);
+    expect(set('tune.space={"recipe":[{"schedule":{"kind":"triangular","endFactor":0}}]}')).toThrow(/tune.space.schedule .*endFactor does not apply/);
+    expect(() => resolveSettings('full', [parseAssignment('params.schedule.kind=one-cycle')])).toThrow(/params.schedule .*callbacks.reduceLrOnPlateau both set the learning rate/);
+    expect(() => resolveSettings('full', [parseAssignment('params.schedule.kind=one-cycle'), parseAssignment('callbacks.reduceLrOnPlateau=null')])).not.toThrow();
+    // null removes a recipe group again
+    expect(resolveSettings('quick', [parseAssignment('params.ema.decay=0.9'), parseAssignment('params.ema=null')]).params).not.toHaveProperty('ema');
+  });
+
   it('rejects unknown keys, naming the ones allowed there', () => {
     const e = (() => {
       try {

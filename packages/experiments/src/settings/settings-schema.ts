@@ -4,7 +4,23 @@
 // `--set path=value` assignments. Each source of values is a layer that names where it came from,
 // so an error names the setting, the value, what is allowed and the flag, key or `--set` to fix.
 // The ranges come from `@fmnist/models/limits`, which loads no TensorFlow.js.
-import { ACTIVATIONS, CNN_LIMITS, OPTIMIZER_NAMES, PADDINGS, TRAIN_LIMITS, VGG_INPUT_LIMITS, cnnShapeProblem, describeRange, inRange, type Range } from '@fmnist/models/limits';
+import {
+  ACTIVATIONS,
+  ANNEAL_SHAPES,
+  CNN_LIMITS,
+  LR_SCHEDULE_KINDS,
+  OPTIMIZER_NAMES,
+  PADDINGS,
+  POOLINGS,
+  TRAIN_LIMITS,
+  VGG_INPUT_LIMITS,
+  cnnShapeProblem,
+  describeRange,
+  inRange,
+  scheduleProblem,
+  type LrSchedule,
+  type Range,
+} from '@fmnist/models/limits';
 import { ExperimentError } from '../errors';
 
 export type Rule =
@@ -45,8 +61,29 @@ export const PARAMS_FIELDS: Readonly<Record<string, Field>> = {
   padding: opt(oneOf(PADDINGS)),
   convsPerBlock: opt(num(CNN_LIMITS.convsPerBlock)),
   batchNormMomentum: opt(num(CNN_LIMITS.batchNormMomentum)),
+  pooling: opt(oneOf(POOLINGS)),
+  nesterov: opt(BOOL),
+  weightDecay: opt(num(CNN_LIMITS.weightDecay)),
   batchSize: num(TRAIN_LIMITS.batchSize),
   epochs: num(TRAIN_LIMITS.epochs),
+  // the training recipe (RecipeParams): each absent = off
+  schedule: {
+    kind: 'group',
+    optional: true,
+    fields: {
+      kind: oneOf(LR_SCHEDULE_KINDS),
+      warmupFraction: opt(num(TRAIN_LIMITS.warmupFraction)),
+      anneal: opt(oneOf(ANNEAL_SHAPES)),
+      startFactor: opt(num(TRAIN_LIMITS.lrFactor)),
+      endFactor: opt(num(TRAIN_LIMITS.lrFactor)),
+      cycles: opt(num(TRAIN_LIMITS.cycles)),
+      minFactor: opt(num(TRAIN_LIMITS.lrFactor)),
+    },
+  },
+  labelSmoothing: opt(num(TRAIN_LIMITS.labelSmoothing)),
+  augment: { kind: 'group', optional: true, fields: { flip: opt(BOOL), translate: opt(num(TRAIN_LIMITS.translate)) } },
+  ema: { kind: 'group', optional: true, fields: { decay: num(TRAIN_LIMITS.emaDecay), warmupEpochs: opt(num(TRAIN_LIMITS.emaWarmupEpochs)) } },
+  tta: opt(BOOL),
 };
 
 const group = (fields: Record<string, Field>, o: { optional?: boolean; partial?: boolean } = {}): Field => ({ kind: 'group', fields, ...o });
@@ -327,11 +364,35 @@ export function checkSettings(settings: unknown, origins: Origins, fallback: str
     const why = rowsPath ? `${pathText(rowsPath)} = ${rows} (from ${from(rowsPath)})` : `the ${rows} training images`;
     c.invalid(['kfold', 'k'], s.kfold.k, `at most the number of training rows, ${why}`);
   }
+  const plateau = (settings as { callbacks?: { reduceLrOnPlateau?: unknown } }).callbacks?.reduceLrOnPlateau !== undefined;
   shape(c, ['params'], s.params);
+  recipe(c, ['params'], s.params, plateau);
   shape(c, ['speedrun', 'params'], (settings as { speedrun: { params: Record<string, unknown> } }).speedrun.params);
-  if (s.kfold.params) shape(c, ['kfold', 'params'], { ...s.params, ...s.kfold.params });
-  // every point of the search grid is a network the tuner builds (small grids: a few dozen points)
-  for (const point of gridPoints(s.tune.space, s.params, 10_000)) shape(c, ['tune', 'space'], point);
+  recipe(c, ['speedrun', 'params'], (settings as { speedrun: { params: Record<string, unknown> } }).speedrun.params, false);
+  if (s.kfold.params) {
+    shape(c, ['kfold', 'params'], { ...s.params, ...s.kfold.params });
+    recipe(c, ['kfold', 'params'], { ...s.params, ...s.kfold.params }, plateau);
+  }
+  // every point of the search grid is a network the tuner builds (small grids: a few dozen points);
+  // trials run without callbacks
+  for (const point of gridPoints(s.tune.space, s.params, 10_000)) {
+    shape(c, ['tune', 'space'], point);
+    recipe(c, ['tune', 'space'], point, false);
+  }
+}
+
+/** The rules between recipe settings: a schedule's fields fit its kind, one learning-rate controller. */
+function recipe(c: Checker, path: string[], p: Record<string, unknown>, plateau: boolean): void {
+  const schedule = p.schedule as LrSchedule | undefined;
+  if (schedule) {
+    // kfold.params may replace the schedule group without saying which kind
+    if (schedule.kind === undefined) c.fail([...path, 'schedule', 'kind'], ` is missing: expected one of ${LR_SCHEDULE_KINDS.join(', ')}`);
+    const problem = scheduleProblem(schedule);
+    if (problem) c.fail([...path, 'schedule'], `: ${problem}`, { prefix: 'invalid ' });
+    if (plateau) c.fail([...path, 'schedule'], ': and callbacks.reduceLrOnPlateau both set the learning rate; remove one (e.g. --set callbacks.reduceLrOnPlateau=null)', { prefix: 'invalid ' });
+  }
+  const ema = p.ema as { decay?: number } | undefined;
+  if (ema && ema.decay === undefined) c.fail([...path, 'ema', 'decay'], ` is missing: expected ${describeRange(TRAIN_LIMITS.emaDecay)}`);
 }
 
 function shape(c: Checker, path: string[], p: Record<string, unknown>): void {

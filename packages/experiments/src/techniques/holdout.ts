@@ -86,7 +86,7 @@ async function holdoutIn(c: Context, run: Run, params: TrainParams, tuning: Tune
       onEpoch: (m) => {
         const etaSeconds = eta.epochDone('holdout', m.epoch);
         void run.metric({ ...m, scope: 'final', id: 'final' });
-        void run.log(formatEpochLine({ unit: 'holdout', epochs: params.epochs, metrics: m, etaSeconds, ...lineOptions(s.callbacks) }));
+        void run.log(formatEpochLine({ unit: 'holdout', epochs: params.epochs, metrics: m, etaSeconds, ...lineOptions(s.callbacks, params) }));
         c.o.onEpoch?.({ technique: 'holdout', scope: 'final', id: 'final', unit: 'holdout', epochs: params.epochs, metrics: m, etaSeconds });
       },
     })

@@ -92,7 +92,7 @@ async function kfoldIn(c: Context, run: Run, cfg: ReturnType<typeof kfoldConfig>
           onEpoch: (m) => {
             const etaSeconds = eta.epochDone(unit, m.epoch);
             void run.metric({ ...m, scope: 'fold', id: String(i + 1) });
-            void run.log(formatEpochLine({ unit, epochs: params.epochs, metrics: m, etaSeconds, ...lineOptions(c.settings.callbacks) }));
+            void run.log(formatEpochLine({ unit, epochs: params.epochs, metrics: m, etaSeconds, ...lineOptions(c.settings.callbacks, params) }));
             c.o.onEpoch?.({ technique: 'kfold', scope: 'fold', id: String(i + 1), unit, epochs: params.epochs, metrics: m, etaSeconds });
           },
         }).then(async (r) => {

@@ -84,7 +84,7 @@ export async function runTrainTask(
   const d = unitData(await load(t.source), t);
   const train = toTrainData(d.train);
   const validation = toTrainData(d.validation);
-  const { epochs, batchSize, ...cnn } = t.params;
+  const { epochs, batchSize, schedule, labelSmoothing, augment, ema, tta, ...cnn } = t.params;
   const model = engine.createCnn({ ...cnn, seed: t.seed });
   try {
     const r = await engine.train(model, train, {
@@ -92,6 +92,11 @@ export async function runTrainTask(
       batchSize,
       seed: t.seed,
       validation,
+      ...(schedule ? { schedule } : {}),
+      ...(labelSmoothing ? { labelSmoothing } : {}),
+      ...(augment ? { augment } : {}),
+      ...(ema ? { ema } : {}),
+      ...(tta ? { tta } : {}),
       ...(t.callbacks?.reduceLrOnPlateau ? { reduceLrOnPlateau: t.callbacks.reduceLrOnPlateau } : {}),
       ...(t.callbacks?.earlyStopping ? { earlyStopping: { patience: t.callbacks.earlyStopping.patience, minDelta: t.callbacks.earlyStopping.minDelta, monitor: 'valLoss' as const } } : {}),
       checkpointDir: t.checkpointDir,
@@ -101,7 +106,8 @@ export async function runTrainTask(
       ...(t.threads ? { parallel: { threads: t.threads, unit: `unit ${t.id}` } } : {}),
     });
     if (r.interrupted) return null;
-    const val = await engine.evaluate(model, validation);
+    // with ema, the model now holds the averaged weights: those are scored and saved
+    const val = await engine.evaluate(model, validation, { tta });
     const result: TaskResult = {
       id: t.id,
       history: r.history,
@@ -111,9 +117,9 @@ export async function runTrainTask(
       imagesPerSecond: r.history.length ? r.history.reduce((a, h) => a + h.imagesPerSecond, 0) / r.history.length : 0,
       seconds: r.history.reduce((a, h) => a + h.seconds, 0),
     };
-    if (t.evalTrain) result.train = score(await engine.evaluate(model, train));
+    if (t.evalTrain) result.train = score(await engine.evaluate(model, train, { tta }));
     if (t.evalTest) {
-      const ev = await engine.evaluate(model, toTrainData(d.test));
+      const ev = await engine.evaluate(model, toTrainData(d.test), { tta });
       const { probabilities, ...rest } = ev;
       result.test = rest;
       if (t.testProbabilitiesFile) await writeFloat32Atomic(t.testProbabilitiesFile, probabilities);
