@@ -8,12 +8,13 @@ import type { Session } from './session';
 import { closest } from './suggest';
 import { benchCommand } from './commands/bench';
 import { dataCommand } from './commands/data';
+import { exportCommand } from './commands/export';
 import { predictCommand } from './commands/predict';
 import { reportCommand } from './commands/report';
 import { runCommand } from './commands/run';
 import { holdoutCommand, kfoldCommand, transferCommand, tuneCommand } from './commands/techniques';
 
-export const COMMANDS: CommandSpec[] = [runCommand, dataCommand, tuneCommand, holdoutCommand, kfoldCommand, transferCommand, reportCommand, predictCommand, benchCommand];
+export const COMMANDS: CommandSpec[] = [runCommand, dataCommand, tuneCommand, holdoutCommand, kfoldCommand, transferCommand, reportCommand, predictCommand, exportCommand, benchCommand];
 
 export function buildCli(argv: string[], session: Session, version: string): Argv {
   const allFlags = new Set([...Object.keys(GLOBAL_OPTIONS), ...optionNames(COMMANDS)]);
