@@ -13,6 +13,7 @@ import { cpus } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { initBackend, type BackendInfo, type BackendName } from '../src/backend/index';
 import { fromErrorData, toErrorData, type ErrorData } from '@fmnist/core';
+import { vggForwardOnnx, type OnnxVggBenchResult } from './vgg-forward-onnx';
 
 export interface TrainBenchResult {
   kind: 'train-reference-cnn';
@@ -40,7 +41,7 @@ export interface VggBenchResult {
   threads: number;
 }
 export interface SkippedBenchResult { kind: 'skipped'; backend: string; reason: string }
-export type BenchResult = TrainBenchResult | VggBenchResult | SkippedBenchResult;
+export type BenchResult = TrainBenchResult | VggBenchResult | OnnxVggBenchResult | SkippedBenchResult;
 
 export interface ModelsBenchOptions {
   /** Backends to try (default tensorflow, wasm, cpu); unavailable ones give a 'skipped' line. */
@@ -271,6 +272,17 @@ export async function runModelsBenchmark(o: ModelsBenchOptions = {}): Promise<Be
       await initBackend(backend);
       emit(await vggForward(info, size, vggBatch, 2));
     }
+  }
+  // The VGG19 forward on onnxruntime-node (independent of the tfjs backend), same sizes and batch.
+  for (const size of vggSizes) {
+    const base = vggConvBase(size);
+    const r = await vggForwardOnnx(base, size, vggBatch, 2);
+    base.dispose();
+    if ('skipped' in r) {
+      emit({ kind: 'skipped', backend: 'onnxruntime', reason: r.skipped });
+      break;
+    }
+    emit(r);
   }
   return out;
 }
