@@ -1,6 +1,6 @@
 // `fmnist export --format onnx` and predict's onnxruntime scoring, on a CNN trained here on real
 // images; the exported file is run with onnxruntime-node itself and compared with TensorFlow.js.
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCnn, initBackend, loadOnnxRuntime, predictWithEngine, saveModel, train } from '@fmnist/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,19 @@ describe('fmnist export --format onnx', () => {
     expect(c.code).toBe(1);
     expect(c.stderr).toContain(`directory ${join(cwd, 'missing')} does not exist`);
     expect(existsSync(join(cwd, 'missing'))).toBe(false);
+  });
+
+  it('replaces its own earlier export, but not a file of the user\'s unless --force', async () => {
+    const again = await runCli(['export', modelDir], { cwd });
+    expect(again.code, again.stderr).toBe(0);
+    writeFileSync(join(cwd, 'notes.onnx'), 'my notes');
+    const refused = await runCli(['export', modelDir, '--out', 'notes.onnx'], { cwd });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${join(cwd, 'notes.onnx')} exists and was not written by fmnist export; nothing written`);
+    expect(readFileSync(join(cwd, 'notes.onnx'), 'utf8')).toBe('my notes');
+    const forced = await runCli(['export', modelDir, '--out', 'notes.onnx', '--force'], { cwd });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(join(cwd, 'notes.onnx'))).toEqual(readFileSync(join(modelDir, 'model.onnx')));
   });
 });
 

@@ -1,6 +1,6 @@
 // fmnist export --format onnx [--out PATH] <model>: a trained CNN (tfjs layers format) as an ONNX
 // model, for onnxruntime and other ONNX tools. Checked on onnxruntime against tfjs when it loads.
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '@fmnist/core/node';
 import type { CommandSpec } from '../command';
@@ -19,13 +19,37 @@ function modelDirOf(ctx: CommandContext, given: string): string {
   return dir;
 }
 
+/**
+ * Every file this command writes starts with ModelProto's ir_version (field 1, a one-byte varint)
+ * and producer_name (field 2) "fmnist"; a file that does not was not written by it.
+ */
+const PRODUCER = Buffer.from([0x12, 0x06, ...Buffer.from('fmnist')]);
+
+function writtenByExport(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(2 + PRODUCER.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && head[0] === 0x08 && head.subarray(2).equals(PRODUCER);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Where to write: --out (a file, or an existing directory to hold model.onnx), else beside model.json. */
-function outputPath(ctx: CommandContext, modelDir: string): string {
-  if (!ctx.args.out) return join(modelDir, ONNX_FILE);
-  const out = resolve(ctx.cwd, ctx.args.out);
-  if (existsSync(out) && statSync(out).isDirectory()) return join(out, ONNX_FILE);
-  if (existsSync(out) && !statSync(out).isFile()) throw new CliError(`--out ${out} exists and is not a regular file. Pass a new file name or a directory.`, { file: out });
+function outputPath(ctx: CommandContext, modelDir: string, force: boolean): string {
+  let out = join(modelDir, ONNX_FILE);
+  if (ctx.args.out) {
+    out = resolve(ctx.cwd, ctx.args.out);
+    if (existsSync(out) && statSync(out).isDirectory()) out = join(out, ONNX_FILE);
+  }
   if (!existsSync(dirname(out))) throw new CliError(`--out ${out}: directory ${dirname(out)} does not exist. Create it first or pass another path.`, { file: out });
+  if (existsSync(out)) {
+    if (!statSync(out).isFile()) throw new CliError(`${out} exists and is not a regular file. Pass a new file name or a directory with --out.`, { file: out });
+    // An earlier export is replaced; any other file is the user's.
+    if (!force && !writtenByExport(out)) {
+      throw new CliError(`${out} exists and was not written by fmnist export; nothing written. Pass another --out, or --force to overwrite it.`, { file: out });
+    }
+  }
   return out;
 }
 
@@ -37,6 +61,7 @@ export const exportCommand: CommandSpec = {
   },
   options: {
     format: { choices: ['onnx'], describe: 'Output format', default: 'onnx', requiresArg: true },
+    force: { type: 'boolean', describe: 'Overwrite an output file that fmnist export did not write', default: false },
   },
   examples: [
     ['$0 export runs/holdout/quick-1a2b3c4d/model', 'writes runs/holdout/quick-1a2b3c4d/model/model.onnx'],
@@ -46,7 +71,7 @@ export const exportCommand: CommandSpec = {
     `Default output: ${ONNX_FILE} in the model directory (--out FILE or DIR to write elsewhere). The ONNX model (IR 8, opset 13) takes "input" [batch, 28, 28, 1] (pixels / 255, channels-last as in TensorFlow.js) and gives "output" [batch, 10] class probabilities. Dropout is the identity; batch norm uses the moving statistics. When onnxruntime-node loads, the exported model is run on random inputs and compared with TensorFlow.js.`,
   async run(ctx, argv) {
     const modelDir = modelDirOf(ctx, argv.model as string);
-    const out = outputPath(ctx, modelDir);
+    const out = outputPath(ctx, modelDir, argv.force === true);
     const models = await loadModels();
     await models.initBackend(ctx.args.backend);
     const model = await models.loadModel(modelDir);
