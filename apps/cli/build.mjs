@@ -1,6 +1,6 @@
 // Builds the CLI bundle: apps/cli/dist/fmnist.mjs (ESM, Node 20) with every workspace package
 // and pure-JS dependency inside, and the tfjs WASM binaries copied beside it. Native/optional
-// modules (@tensorflow/tfjs-node) stay external and are loaded at run time only if installed.
+// modules (@tensorflow/tfjs-node, onnxruntime-node) stay external and are loaded at run time only if installed.
 //
 // `node apps/cli/build.mjs` (also `nx run cli:build`, and the root `prepare` script, so that
 // `npm ci` leaves a working `npx fmnist`). Under `npm ci` a failure is reported as a warning and
@@ -20,6 +20,7 @@ const t0 = Date.now();
 export const EXTERNAL = [
   '@tensorflow/tfjs-node',
   '@tensorflow/tfjs-node-gpu',
+  'onnxruntime-node',
   'canvas',
   'fsevents',
   'playwright-core',

@@ -8,13 +8,14 @@ import type { Session } from './session';
 import { closest } from './suggest';
 import { benchCommand } from './commands/bench';
 import { dataCommand } from './commands/data';
+import { exportCommand } from './commands/export';
 import { predictCommand } from './commands/predict';
 import { reportCommand } from './commands/report';
 import { runCommand } from './commands/run';
 import { speedrunCommand } from './commands/speedrun';
 import { holdoutCommand, kfoldCommand, transferCommand, tuneCommand } from './commands/techniques';
 
-export const COMMANDS: CommandSpec[] = [runCommand, dataCommand, tuneCommand, holdoutCommand, kfoldCommand, transferCommand, reportCommand, predictCommand, benchCommand, speedrunCommand];
+export const COMMANDS: CommandSpec[] = [runCommand, dataCommand, tuneCommand, holdoutCommand, kfoldCommand, transferCommand, reportCommand, predictCommand, exportCommand, benchCommand, speedrunCommand];
 
 export function buildCli(argv: string[], session: Session, version: string): Argv {
   const allFlags = new Set([...Object.keys(GLOBAL_OPTIONS), ...optionNames(COMMANDS)]);

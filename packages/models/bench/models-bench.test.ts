@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { runModelsBenchmark, type BenchResult } from './models-bench';
 
@@ -24,6 +25,10 @@ describe('runModelsBenchmark', () => {
     }
     const vgg = out.find((r) => r.kind === 'vgg19-conv-base-forward');
     expect(vgg).toMatchObject({ backend: 'wasm', inputSize: 32, weights: 'random' });
+    // onnxruntime-node is installed here: its line runs on every core.
+    const native = out.find((r) => r.kind === 'vgg19-conv-base-forward' && r.backend === 'onnxruntime');
+    expect(native).toMatchObject({ inputSize: 32, batch: 2, weights: 'random', threads: cpus().length });
+    if (native?.kind === 'vgg19-conv-base-forward') expect(native.imagesPerSecond).toBeGreaterThan(0);
     const tensorflow = out.find((r) => r.backend === 'tensorflow');
     expect(tensorflow?.kind === 'skipped' || tensorflow?.kind === 'train-reference-cnn').toBe(true);
   });

@@ -19,6 +19,7 @@ import { spawnWorker } from '../src/parallel/spawn-worker';
 import { createDataParallelStep, DEFAULT_SHARDS } from '../src/parallel/index';
 import { createCnn, STRONG_CNN } from '../src/cnn';
 import { fromErrorData, toErrorData, type ErrorData } from '@fmnist/core';
+import { vggForwardOnnx, type OnnxVggBenchResult } from './vgg-forward-onnx';
 
 export interface TrainBenchResult {
   kind: 'train-reference-cnn';
@@ -58,7 +59,7 @@ export interface DataParallelBenchResult {
   warmup: number;
 }
 export interface SkippedBenchResult { kind: 'skipped'; backend: string; reason: string }
-export type BenchResult = TrainBenchResult | DataParallelBenchResult | VggBenchResult | SkippedBenchResult;
+export type BenchResult = TrainBenchResult | DataParallelBenchResult | VggBenchResult | OnnxVggBenchResult | SkippedBenchResult;
 
 export interface ModelsBenchOptions {
   /** Backends to try (default tensorflow, wasm, cpu); unavailable ones give a 'skipped' line. */
@@ -303,6 +304,17 @@ export async function runModelsBenchmark(o: ModelsBenchOptions = {}): Promise<Be
       await initBackend(backend);
       emit(await vggForward(info, size, vggBatch, 2));
     }
+  }
+  // The VGG19 forward on onnxruntime-node (independent of the tfjs backend), same sizes and batch.
+  for (const size of vggSizes) {
+    const base = vggConvBase(size);
+    const r = await vggForwardOnnx(base, size, vggBatch, 2);
+    base.dispose();
+    if ('skipped' in r) {
+      emit({ kind: 'skipped', backend: 'onnxruntime', reason: r.skipped });
+      break;
+    }
+    emit(r);
   }
   return out;
 }

@@ -13,7 +13,7 @@ function sizes(v: unknown): number[] | undefined {
 
 export const benchCommand: CommandSpec = {
   command: 'bench',
-  describe: 'Benchmark the backends: reference CNN training images/s, VGG19 forward throughput',
+  describe: 'Benchmark the backends: reference CNN training images/s, VGG19 forward throughput (tfjs backends and onnxruntime-node)',
   options: {
     backends: { type: 'array', string: true, choices: ['tensorflow', 'wasm', 'cpu'], describe: 'Backends to measure (default: every one that loads)' },
     steps: { type: 'number', describe: 'Timed training steps (batches of 500) per measurement (default 10)', coerce: intIn('steps', 1, 10_000), requiresArg: true },
@@ -32,7 +32,7 @@ export const benchCommand: CommandSpec = {
     // Lazy, so that --help does not load TensorFlow.js; typed as the module it is.
     const { runModelsBenchmark } = await import('@fmnist/models/bench');
     const bundle = bundleFileUrl();
-    ctx.out.log('benchmarking (the reference CNN at batch 500 on each backend, then the VGG19 conv base forward pass); this takes a minute or two');
+    ctx.out.log('benchmarking (the reference CNN at batch 500 on each backend, then the VGG19 conv base forward pass on each backend and on onnxruntime-node); this takes a minute or two');
     await runModelsBenchmark({
       backends: argv.backends as BackendName[] | undefined,
       steps: argv.steps,

@@ -203,7 +203,7 @@ export const predictCommand: CommandSpec = {
     'Photos are converted the way Fashion-MNIST was made: grayscale, trimmed to the object, longest edge resized to 28 px (area averaging), centred, and negated when the background is light (the dataset has light objects on black). A 28×28 image is used as it is (negated if its background is light). With IDX/CSV inputs the true labels are known and the accuracy is printed.',
   async run(ctx, argv) {
     const modelDir = await resolveModelDir(ctx, argv.model);
-    const { initBackend, loadModel, predictProbabilities } = await loadModels();
+    const { initBackend, loadModel, predictWithEngine } = await loadModels();
     const backend = await initBackend(ctx.args.backend);
     const model = await loadModel(modelDir);
     const shape = model.inputs[0].shape;
@@ -218,8 +218,10 @@ export const predictCommand: CommandSpec = {
     const x = new Float32Array(batch.n * PIXELS);
     for (let i = 0; i < x.length; i++) x[i] = batch.images[i] / 255;
     const known = batch.labels.every((l) => l !== undefined);
-    const labels = Uint8Array.from(batch.labels, (l) => l ?? 0);
-    const probabilities = await predictProbabilities(model, { x, labels, n: batch.n }, 256);
+    // onnxruntime-node scores when it loads, unless a tfjs backend was asked for by name.
+    const scored = await predictWithEngine(model, { x, n: batch.n }, { engine: ctx.args.backend === 'auto' ? 'auto' : 'tfjs', batchSize: 256 });
+    if (scored.note) ctx.out.warn(`scoring on the tfjs ${backend.name} backend: ${scored.note}`);
+    const probabilities = scored.probabilities;
     const predictions: Prediction[] = batch.sources.map((s, i) => ({
       input: s.input,
       ...(s.index !== undefined ? { index: s.index } : {}),
@@ -235,6 +237,6 @@ export const predictCommand: CommandSpec = {
       return `${where}: ${p.top.map((t) => `${t.name} ${(t.probability * 100).toFixed(1)}%`).join(', ')}${truth}`;
     });
     if (accuracy !== undefined) lines.push(`accuracy: ${(accuracy * 100).toFixed(2)}% (${correct}/${batch.n})`);
-    ctx.out.result(lines.join('\n'), { model: modelDir, backend: backend.name, predictions, ...(accuracy !== undefined ? { accuracy, correct, n: batch.n } : {}) });
+    ctx.out.result(lines.join('\n'), { model: modelDir, backend: backend.name, engine: scored.engine, predictions, ...(accuracy !== undefined ? { accuracy, correct, n: batch.n } : {}) });
   },
 };
