@@ -112,11 +112,12 @@ export function canonicalJson(v: unknown): string {
 }
 
 /**
- * A unit's BullMQ job id: a hash of everything it depends on and where its result goes. The same
- * command run again (a coordinator restarted) finds the same jobs instead of adding new ones.
+ * A unit's BullMQ job id: a hash of everything it depends on and where its result goes (`owner`:
+ * the coordinator's host and runs folder). The same command run again (a coordinator restarted)
+ * finds the same jobs instead of adding new ones; another coordinator never shares them.
  */
-export function unitJobId(p: UnitPayload): string {
-  return `u-${createHash('sha256').update(canonicalJson(p)).digest('hex').slice(0, 40)}`;
+export function unitJobId(p: UnitPayload, owner: string): string {
+  return `u-${createHash('sha256').update(`${owner}\0${canonicalJson(p)}`).digest('hex').slice(0, 40)}`;
 }
 
 export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

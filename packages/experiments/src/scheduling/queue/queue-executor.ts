@@ -39,6 +39,8 @@ interface Pending {
   resolve: (r: any) => void;
   reject: (e: unknown) => void;
   settled: boolean;
+  /** its job was added (a job missing after that was removed by someone: it is added again) */
+  enqueued: boolean;
 }
 
 const POLL_MS = 3000;
@@ -109,7 +111,15 @@ export function createQueueExecutor(o: QueueExecutorOptions): Executor {
     try {
       const { bull, queue, redis } = await open();
       const job = await bull.Job.fromId(queue, jobId);
-      if (!job) return;
+      if (!job) {
+        // removed by someone else after it was enqueued: enqueue it again
+        if (p.enqueued) {
+          p.enqueued = false;
+          batch.push(p);
+          if (batch.length === 1) setImmediate(() => void flush());
+        }
+        return;
+      }
       const state = await job.getState();
       if (state === 'completed') {
         const outcome = checkOutcome(job.returnvalue, jobId, p.payload.unit);
@@ -191,6 +201,7 @@ export function createQueueExecutor(o: QueueExecutorOptions): Executor {
       const parentId = `r-${createHash('sha256').update(canonicalJson(units.map((p) => p.jobId).sort())).digest('hex').slice(0, 40)}`;
       await flows.add({ name: 'run', queueName: RUNS_QUEUE, data: { units: units.length, where: units[0].payload.where, coordinator: `${hostname()}:${process.pid}` }, opts: { jobId: parentId }, children });
       parents.push(parentId);
+      for (const p of units) p.enqueued = true;
       o.log?.(`queue: ${units.length} unit${units.length === 1 ? '' : 's'} in flow ${parentId} on ${o.queue.masked}`);
       // a re-attached unit may be finished already: look now rather than wait for an event
       for (const p of units) void settle(p.jobId);
@@ -208,9 +219,9 @@ export function createQueueExecutor(o: QueueExecutorOptions): Executor {
     run<T extends Task>(task: T, hooks: TaskHooks = {}): Promise<any> {
       if (o.signal?.aborted) return Promise.reject(Object.assign(new Error('interrupted'), { name: 'AbortError' }));
       const payload = toPayload(task, { runsDir: o.runsDir, backend: o.backend, data: o.data });
-      const jobId = unitJobId(payload);
+      const jobId = unitJobId(payload, `${hostname()}:${o.runsDir}`);
       return new Promise((resolve, reject) => {
-        const p: Pending = { task, payload, jobId, hooks, resolve, reject, settled: false };
+        const p: Pending = { task, payload, jobId, hooks, resolve, reject, settled: false, enqueued: false };
         byJob.set(jobId, p);
         // the units submitted together (in this tick) become one flow
         batch.push(p);

@@ -59,7 +59,10 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<{ units: nu
         const local = localPaths(workDir, jobId, payload);
         let last = 0;
         const r = await pool(payload.backend).run(toTask(payload, o.data, local), {
-          onEpoch: (m) => void job.updateProgress({ epoch: m }).catch(() => {}),
+          onEpoch: (m) => {
+            o.log?.(`${payload.unit.id}: epoch ${m.epoch} done`);
+            void job.updateProgress({ epoch: m }).catch(() => {});
+          },
           onProgress: (p) => {
             const now = Date.now();
             if (now - last < 1000 && p.done < p.total) return;
