@@ -128,4 +128,22 @@ describe.skipIf(!REDIS_SERVER)('fmnist kfold --queue with fmnist worker processe
     expect(count(first.stderr, /result from/)).toBeGreaterThan(0);
     expect(count(first.stderr, /result from/) + count(again.stderr, /result from/)).toBe(3);
   }, 90_000);
+
+  it('Ctrl-C on a worker finishes its unit, then exits 0', async () => {
+    let stopped: Worker | undefined;
+    let unit = '';
+    const offsets = new Map(workers.map((w) => [w, w.log.length]));
+    const r = await coordinator('q4', () => {
+      if (stopped) return;
+      stopped = workers.find((w) => w.child.exitCode === null && w.child.signalCode === null && /fold-\d \(/.test(w.log.slice(offsets.get(w))));
+      if (!stopped) return;
+      unit = /(fold-\d) \(/.exec(stopped.log.slice(offsets.get(stopped)))![1];
+      stopped.child.kill('SIGINT');
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(numbers(JSON.parse(r.stdout).results)).toEqual(numbers(local));
+    expect(await stopped!.exited).toBe(0);
+    const after = stopped!.log.slice(offsets.get(stopped!));
+    expect(after).toMatch(new RegExp(`finishing the current unit[^]*${unit}: done`));
+  }, 60_000);
 });

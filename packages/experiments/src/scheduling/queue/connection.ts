@@ -2,6 +2,7 @@
 // once up front so that a wrong password or an unreachable server is one clear error (exit 1)
 // before anything is enqueued. bullmq and ioredis are imported here lazily: nothing loads them
 // unless a queue is used.
+import { FmnistError } from '@fmnist/core';
 import { ExperimentError } from '../../errors';
 
 export type Redis = import('ioredis').Redis;
@@ -33,16 +34,16 @@ export interface QueueUrl { url: string; masked: string; tls: boolean }
 /** A redis:// or rediss:// URL, else a usage error (exit 2) naming the flag. */
 export function parseQueueUrl(url: string): QueueUrl {
   const masked = maskUrl(url);
+  const usage = (why: string, fix = 'pass redis://[user:password@]host:port[/db], or rediss://… for TLS (also FMNIST_QUEUE)') =>
+    new FmnistError(`--queue ${masked}: ${why}`, { hint: `fix: ${fix}`, exitCode: 2 });
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new ExperimentError(`--queue ${masked} is not a URL`, { hint: 'pass redis://[user:password@]host:port[/db] or rediss://… for TLS (also FMNIST_QUEUE)' });
+    throw usage('not a URL');
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new ExperimentError(`--queue ${masked}: ${u.protocol.replace(/:$/, '')} is not a Redis URL`, { hint: 'pass redis://[user:password@]host:port[/db] or rediss://… for TLS (also FMNIST_QUEUE)' });
-  }
-  if (!/^\/?\d*$/.test(u.pathname)) throw new ExperimentError(`--queue ${masked}: the path must be a database number (/0 … /15)`, { hint: 'drop the path or give a number' });
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw usage(`${u.protocol.replace(/:$/, '')} is not a Redis URL`);
+  if (!/^\/?\d*$/.test(u.pathname)) throw usage('the path must be a database number (/0 … /15)', 'drop the path or give a number');
   return { url, masked, tls: u.protocol === 'rediss:' };
 }
 

@@ -5,7 +5,7 @@
 // folder, and the coordinator writes into the run directory paths of its own task, never into a
 // path read from Redis.
 import { createHash } from 'node:crypto';
-import { relative } from 'node:path';
+import { basename, isAbsolute, relative, sep } from 'node:path';
 import { checkLayer, PARAMS_FIELDS } from '../../settings/settings-schema';
 import { ExperimentError } from '../../errors';
 import type { FeatureTask } from '../../techniques/feature-task';
@@ -72,7 +72,11 @@ export interface UnitOutcome {
 
 /** The payload of a coordinator's task (its paths become flags; `runsDir` makes `where`). */
 export function toPayload(task: Task, o: { runsDir: string; backend: string; data: UnitPayload['data'] }): UnitPayload {
-  const where = relative(o.runsDir, task.kind === 'features' ? task.outFile : task.resultFile);
+  const file = task.kind === 'features' ? task.outFile : task.resultFile;
+  const rel = relative(o.runsDir, file);
+  // a feature cache set outside the runs folder: named by a hash of its path (paths do not travel)
+  const inside = !rel.startsWith('..') && !isAbsolute(rel) ? rel : `outside/${sha256(Buffer.from(file)).slice(0, 16)}/${basename(file)}`;
+  const where = inside.split(sep).join('/').replace(/[^A-Za-z0-9._/-]/g, '_');
   const base = { v: PAYLOAD_VERSION, data: { kind: o.data.kind, inputKey: o.data.inputKey }, backend: o.backend as UnitPayload['backend'], where };
   if (task.kind === 'features') {
     const { id, which, rows, start, end, variant, inputSize } = task;

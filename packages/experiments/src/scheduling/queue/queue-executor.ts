@@ -103,10 +103,13 @@ export function createQueueExecutor(o: QueueExecutorOptions): Executor {
   };
 
   const settling = new Set<string>();
+  const again = new Set<string>();
   /** Looks at a unit's job: completed → verified and written; failed for good → the run fails. */
   const settle = async (jobId: string) => {
     const p = byJob.get(jobId);
-    if (!p || settling.has(jobId)) return;
+    if (!p) return;
+    // an event while the job is being looked at: look again after (the state may have changed)
+    if (settling.has(jobId)) return void again.add(jobId);
     settling.add(jobId);
     try {
       const { bull, queue, redis } = await open();
@@ -122,17 +125,26 @@ export function createQueueExecutor(o: QueueExecutorOptions): Executor {
       }
       const state = await job.getState();
       if (state === 'completed') {
-        const outcome = checkOutcome(job.returnvalue, jobId, p.payload.unit);
-        const r = await writeOutcome(redis, p, outcome);
+        let r;
+        let outcome: UnitOutcome;
+        try {
+          outcome = checkOutcome(job.returnvalue, jobId, p.payload.unit);
+          r = await writeOutcome(redis, p, outcome);
+        } catch (e) {
+          // a result that cannot be used is not kept: a re-run enqueues the unit afresh
+          if (isFmnistError(e)) await job.remove().catch(() => {});
+          throw e;
+        }
         o.log?.(`${p.payload.unit.id}: result from ${outcome.worker}`);
         done(p, r);
       } else if (state === 'failed') {
         fail(p, await jobError(redis, jobId, job.failedReason, job.attemptsMade));
       }
     } catch (e) {
-      fail(p, e instanceof ExperimentError ? e : queueError(o.queue, e));
+      fail(p, redisFailure(e) ? queueError(o.queue, e) : e);
     } finally {
       settling.delete(jobId);
+      if (again.delete(jobId)) void settle(jobId);
     }
   };
 
@@ -141,8 +153,9 @@ export function createQueueExecutor(o: QueueExecutorOptions): Executor {
     const t = p.task;
     const fetch = async (b: BlobRef, what: string) => {
       const buf = await redis.getBuffer(blobKey(b.sha256));
+      // either way settle() removes the job: the same command run again trains the unit again
       if (!buf) throw new ExperimentError(`queue: ${what} of ${t.id} is no longer in Redis (key ${blobKey(b.sha256)})`, { hint: 're-run the same command: the unit is trained again' });
-      if (buf.length !== b.bytes || sha256(buf) !== b.sha256) throw new ExperimentError(`queue: ${what} of ${t.id} does not match its SHA-256 ${b.sha256}`, { hint: 'something else writes to this Redis database; re-run the same command' });
+      if (buf.length !== b.bytes || sha256(buf) !== b.sha256) throw new ExperimentError(`queue: ${what} of ${t.id} does not match its SHA-256 ${b.sha256}`, { hint: 'something else writes to this Redis database; re-run the same command to train the unit again' });
       return buf;
     };
     const keys: string[] = [];
@@ -206,7 +219,7 @@ export function createQueueExecutor(o: QueueExecutorOptions): Executor {
       // a re-attached unit may be finished already: look now rather than wait for an event
       for (const p of units) void settle(p.jobId);
     } catch (e) {
-      for (const p of submitted) fail(p, e instanceof ExperimentError || isFmnistError(e) ? e : queueError(o.queue, e));
+      for (const p of submitted) fail(p, redisFailure(e) ? queueError(o.queue, e) : e);
     }
   };
 
@@ -264,6 +277,10 @@ async function jobError(redis: Redis, jobId: string, reason: string | undefined,
   e.message = `queue job ${jobId} failed ${tries} time${tries === 1 ? '' : 's'}: ${e.message.replace(/^queue job \S+: /, '')}`;
   return e;
 }
+
+/** An error of the Redis connection (said with the masked URL), not of the files or of a check. */
+const redisFailure = (e: unknown) =>
+  !isFmnistError(e) && e instanceof Error && (/Redis|Reply|MaxRetries|Connection/.test(e.name) || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND/.test(String((e as { code?: unknown }).code)));
 
 const isNumbers = (v: unknown) =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length <= 40 && Object.values(v).every((x) => typeof x === 'number' || typeof x === 'string' && x.length < 200 || typeof x === 'boolean' || x === null);

@@ -1,8 +1,9 @@
 // The queue's checks: URLs printed without their password, every field of a job and of a result
 // read from Redis checked before use, and (with a real redis-server) a worker that refuses a unit
 // for other data, whose error reaches the coordinator with its file and hint.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFmnistError } from '@fmnist/core';
@@ -62,6 +63,12 @@ describe('a job read from the queue', () => {
     expect(checkPayload(JSON.parse(JSON.stringify(p)), 'j')).toEqual(p);
   });
 
+  it('names a result outside the runs folder by a hash of its path, never by the path', () => {
+    const p = payload(task({ resultFile: '/home/someone/my cache/result.json' }));
+    expect(p.where).toMatch(/^outside\/[0-9a-f]{16}\/result\.json$/);
+    expect(checkPayload(p, 'j').where).toBe(p.where);
+  });
+
   it('has the same job id for the same unit and owner, another for any change', () => {
     expect(unitJobId(payload(), 'h:/r')).toBe(unitJobId(payload(), 'h:/r'));
     expect(unitJobId(payload(), 'h:/r')).not.toBe(unitJobId(payload(), 'h:/other'));
@@ -117,18 +124,33 @@ describe('a result read from the queue', () => {
   });
 });
 
-describe.skipIf(!REDIS_SERVER)('with a real redis-server', () => {
+describe.skipIf(!REDIS_SERVER).each([
+  ['redis://', false] as const,
+  ['rediss:// (TLS)', true] as const,
+])('with a real redis-server, %s', (_scheme, tls) => {
   let redis: TestRedis;
   beforeAll(async () => {
-    redis = await startRedis();
+    redis = await startRedis({ tls });
+    if (tls) process.env.FMNIST_QUEUE_CA = redis.ca;
   });
-  afterAll(() => redis?.stop());
+  afterAll(async () => {
+    delete process.env.FMNIST_QUEUE_CA;
+    await redis?.stop();
+  });
+
+  it.runIf(tls)('refuses a server whose certificate it cannot check', async () => {
+    delete process.env.FMNIST_QUEUE_CA;
+    const e = await checkQueue(redis.url).catch((x) => x);
+    process.env.FMNIST_QUEUE_CA = redis.ca;
+    expect(e.message).toMatch(/^the Redis queue at rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? failed: self-signed certificate/);
+    await checkQueue(redis.url);
+  });
 
   it('a wrong password is an error naming the URL with the password masked', async () => {
-    const url = `redis://:wrong-pw@127.0.0.1:${redis.port}`;
+    const url = redis.url.replace(redis.password, 'wrong-pw');
     const e = await checkQueue(url).catch((x) => x);
     expect(isFmnistError(e)).toBe(true);
-    expect(e.message.split('\n')[0]).toBe(`cannot log in to the Redis queue at redis://:***@127.0.0.1:${redis.port}: wrong user or password`);
+    expect(e.message.split('\n')[0]).toBe(`cannot log in to the Redis queue at ${tls ? 'rediss' : 'redis'}://:***@127.0.0.1:${redis.port}: wrong user or password`);
     expect(JSON.stringify({ ...e, message: e.message })).not.toContain('wrong-pw');
   });
 
@@ -146,6 +168,40 @@ describe.skipIf(!REDIS_SERVER)('with a real redis-server', () => {
       await exec.close();
       ac.abort();
       await worker;
+    }
+  }, 30_000);
+
+  it('a result whose shipped file does not match its SHA-256 is not written, and its job is dropped for a re-run', async () => {
+    const { Worker, Queue, Job } = await import('bullmq');
+    const { default: Redis } = await import('ioredis');
+    const opts = { maxRetriesPerRequest: null, ...(tls ? { tls: { ca: readFileSync(redis.ca!) } } : {}) };
+    const conn = new Redis(redis.url, opts);
+    const workerConn = new Redis(redis.url, opts);
+    const queue = parseQueueUrl(redis.url);
+    const t = task({ resultFile: join(dir, 'runs', 'tampered', 'result.json'), modelDir: join(dir, 'runs', 'tampered', 'model'), id: `fold-${tls ? 2 : 1}` });
+    // a "worker" that ships a model file whose bytes are not those its hash names
+    const real = Buffer.from('weights');
+    const claimed = createHash('sha256').update('other weights').digest('hex');
+    await conn.set(`fmnist:blob:${claimed}`, real);
+    const hostile = new Worker(
+      'units',
+      async (job) => ({ v: 1, worker: 'evil:1', files: { model: { 'weights.bin': { sha256: claimed, bytes: real.length } } }, result: { id: job.data.unit.id, history: [], resumedFromEpoch: 0, validation: { accuracy: 1, loss: 0 }, train: { accuracy: 1, loss: 0 }, test: { accuracy: 1, loss: 0 }, imagesPerSecond: 1, seconds: 1 } }),
+      { connection: workerConn, prefix: 'fmnist' },
+    );
+    const exec = createQueueExecutor({ queue, runsDir: join(dir, 'runs'), backend: 'wasm', data: { dir: '/data', kind: 'prepared', inputKey: KEY } });
+    try {
+      const e = await exec.run(t).catch((x) => x);
+      expect(e.message).toMatch(/^queue: model file weights\.bin of fold-\d does not match its SHA-256/);
+      expect(existsSync(t.resultFile)).toBe(false);
+      expect(existsSync(t.modelDir!)).toBe(false);
+      const q = new Queue('units', { connection: conn, prefix: 'fmnist' });
+      expect(await Job.fromId(q, unitJobId(payload(t), `${hostname()}:${join(dir, 'runs')}`))).toBeUndefined();
+      await q.close();
+    } finally {
+      await exec.close();
+      await hostile.close();
+      conn.disconnect();
+      workerConn.disconnect();
     }
   }, 30_000);
 });
