@@ -113,7 +113,9 @@ export function createQueueExecutor(o: QueueExecutorOptions): Executor {
     settling.add(jobId);
     try {
       const { bull, queue, redis } = await open();
-      const job = await bull.Job.fromId(queue, jobId);
+      // the state first: a job read before it completes would hold no return value
+      const state = await queue.getJobState(jobId);
+      const job = state === 'unknown' ? undefined : await bull.Job.fromId(queue, jobId);
       if (!job) {
         // removed by someone else after it was enqueued: enqueue it again
         if (p.enqueued) {
@@ -123,7 +125,6 @@ export function createQueueExecutor(o: QueueExecutorOptions): Executor {
         }
         return;
       }
-      const state = await job.getState();
       if (state === 'completed') {
         let r;
         let outcome: UnitOutcome;
