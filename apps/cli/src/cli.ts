@@ -14,8 +14,9 @@ import { reportCommand } from './commands/report';
 import { runCommand } from './commands/run';
 import { speedrunCommand } from './commands/speedrun';
 import { holdoutCommand, kfoldCommand, transferCommand, tuneCommand } from './commands/techniques';
+import { queueWorkerCommand } from './commands/worker';
 
-export const COMMANDS: CommandSpec[] = [runCommand, dataCommand, tuneCommand, holdoutCommand, kfoldCommand, transferCommand, reportCommand, predictCommand, exportCommand, benchCommand, speedrunCommand];
+export const COMMANDS: CommandSpec[] = [runCommand, dataCommand, tuneCommand, holdoutCommand, kfoldCommand, transferCommand, reportCommand, predictCommand, exportCommand, benchCommand, speedrunCommand, queueWorkerCommand];
 
 export function buildCli(argv: string[], session: Session, version: string): Argv {
   const allFlags = new Set([...Object.keys(GLOBAL_OPTIONS), ...optionNames(COMMANDS)]);
@@ -44,7 +45,7 @@ export function buildCli(argv: string[], session: Session, version: string): Arg
     .example('$0 kfold --profile full --concurrency 2', 'technique 2 with the original settings')
     .example('$0 predict shoe.jpg', 'classify a photo with the latest holdout model')
     .epilogue(
-      `Config: ./fmnist.config.json (or --config FILE) holds flag values, e.g. {"backend": "wasm", "seed": 7, "epochs": 3}; flags win.\nEnvironment: FMNIST_DATA_DIR, FMNIST_BACKEND, FMNIST_VGG16_WEIGHTS, FMNIST_VGG19_WEIGHTS, DEBUG=fmnist.\n\n${EXIT_CODES_EPILOGUE}`,
+      `Config: ./fmnist.config.json (or --config FILE) holds flag values, e.g. {"backend": "wasm", "seed": 7, "epochs": 3}; flags win.\nEnvironment: FMNIST_DATA_DIR, FMNIST_BACKEND, FMNIST_QUEUE, FMNIST_VGG16_WEIGHTS, FMNIST_VGG19_WEIGHTS, DEBUG=fmnist.\n\n${EXIT_CODES_EPILOGUE}`,
     )
     .fail((msg, err) => {
       if (err instanceof UsageError) throw err;

@@ -39,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const cli = buildCli(argv, session, version());
     await cli.parseAsync();
-    if (session.interrupted) {
+    if (session.interrupted && !session.stoppedCleanly) {
       session.context?.progress.stop();
       process.stderr.write('interrupted; re-run the same command to resume\n');
       return EXIT_INTERRUPTED;

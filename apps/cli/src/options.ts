@@ -42,6 +42,7 @@ export const TRAINING_OPTIONS: Record<string, Options> = {
   'batch-size': { type: 'number', describe: 'Batch size (overrides the profile)', requiresArg: true },
   'train-size': { type: 'number', describe: 'Use only this many training images (stratified subset; overrides the profile)', requiresArg: true },
   'test-size': { type: 'number', describe: 'Score on only this many test images (overrides the profile)', requiresArg: true },
+  queue: { type: 'string', describe: 'Redis URL (redis://[user:password@]host:port, rediss:// for TLS; $FMNIST_QUEUE): units go to `fmnist worker` processes, this command coordinates', requiresArg: true },
   set: { type: 'array', string: true, describe: 'Any experiment setting as key.path=value (JSON values), e.g. --set kfold.k=5 --set params.filters=[8,16]', requiresArg: true },
   threads: { type: 'number', describe: 'Threads training each model (same results for any number). Default: the cores left free, cores / models trained at once', coerce: intIn('threads', 1, 256), requiresArg: true },
 };

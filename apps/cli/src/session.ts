@@ -30,11 +30,15 @@ export interface CommandContext {
   flagOrigin(flag: string, aliases?: readonly string[]): string;
   /** Runs `work`, which honours `signal`: Ctrl-C during it stops it cleanly instead of exiting. */
   abortable<T>(work: () => Promise<T>): Promise<T>;
+  /** Ctrl-C was this command's way to finish (a queue worker): exit 0, not 130. */
+  stoppedCleanly(): void;
 }
 
 export interface Session {
   readonly signal: AbortSignal;
   readonly interrupted: boolean;
+  /** the command treated Ctrl-C as its normal end (see CommandContext.stoppedCleanly) */
+  readonly stoppedCleanly: boolean;
   /**
    * True while a function that honours the abort signal runs (training): Ctrl-C then stops it
    * after the current batch with a checkpoint. Otherwise Ctrl-C exits at once: everything else
@@ -56,6 +60,7 @@ export function createSession(o: { cwd: string; stderr?: NodeJS.WriteStream; std
   const controller = new AbortController();
   const stderr = o.stderr ?? process.stderr;
   let interrupted = false;
+  let stoppedCleanly = false;
   let handler: ((sig: NodeJS.Signals) => void) | undefined;
   const session: Session = {
     get signal() {
@@ -63,6 +68,9 @@ export function createSession(o: { cwd: string; stderr?: NodeJS.WriteStream; std
     },
     get interrupted() {
       return interrupted;
+    },
+    get stoppedCleanly() {
+      return stoppedCleanly;
     },
     cwd: o.cwd,
     abortable: false,
@@ -78,6 +86,7 @@ export function createSession(o: { cwd: string; stderr?: NodeJS.WriteStream; std
         cwd: session.cwd,
         configPath: session.configPath,
         flagOrigin: (flag, aliases) => session.flagOrigin?.(flag, aliases) ?? `flag --${flag}`,
+        stoppedCleanly: () => (stoppedCleanly = true),
         async abortable(work) {
           session.abortable = true;
           try {

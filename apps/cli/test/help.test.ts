@@ -6,13 +6,13 @@ import { BUNDLE, CLI_ROOT, removeTempDirs, runCli, tempDir } from './helpers';
 
 afterAll(removeTempDirs);
 
-const COMMANDS = ['run', 'data', 'data fetch', 'data prepare', 'data info', 'tune', 'holdout', 'kfold', 'transfer', 'report', 'predict', 'bench', 'speedrun'];
+const COMMANDS = ['run', 'data', 'data fetch', 'data prepare', 'data info', 'tune', 'holdout', 'kfold', 'transfer', 'report', 'predict', 'bench', 'speedrun', 'worker'];
 
 describe('help', () => {
   it('lists every command, the global options and the exit codes', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['run', 'data', 'tune', 'holdout', 'kfold', 'transfer', 'report', 'predict', 'bench', 'speedrun', 'completion']) {
+    for (const c of ['run', 'data', 'tune', 'holdout', 'kfold', 'transfer', 'report', 'predict', 'bench', 'speedrun', 'worker', 'completion']) {
       expect(r.stdout).toMatch(new RegExp(`fmnist ${c}\\b`));
     }
     for (const flag of ['--data-dir', '--runs-dir', '--out', '--backend', '--seed', '--profile', '--concurrency', '--json', '--quiet', '--config']) {
@@ -45,6 +45,16 @@ describe('help', () => {
 });
 
 describe('usage errors exit 2 with a suggestion', () => {
+  it('a queue worker without a queue, or a --queue that is not a Redis URL, is a usage error', async () => {
+    const w = await runCli(['worker'], { env: { FMNIST_QUEUE: undefined } });
+    expect(w.code).toBe(2);
+    expect(w.stderr).toContain('fmnist worker needs --queue URL (or FMNIST_QUEUE)');
+    const k = await runCli(['kfold', '--queue', 'http://user:s3cret@host:6379']);
+    expect(k.code).toBe(2);
+    expect(k.stderr).toMatch(/--queue http:\/\/user:\*\*\*@host:6379\/?: http is not a Redis URL/);
+    expect(k.stderr).not.toContain('s3cret');
+  });
+
   it('an unknown option suggests the closest flag', async () => {
     const r = await runCli(['kfold', '--bakend', 'wasm']);
     expect(r.code).toBe(2);

@@ -5,7 +5,7 @@ import { TRAINING_OPTIONS } from '../options';
 import { reportDir } from '../paths';
 import { checkReportOut, writeReportFiles } from './report';
 import { resolveOverrides } from '../settings-flags';
-import { checkTransferModels, ensureData, HOLDOUT_OPTIONS, KFOLD_OPTIONS, runTechnique, TRANSFER_OPTIONS, TUNE_OPTIONS, summarize, type Technique, type TechniqueResult } from './techniques';
+import { checkQueueFlag, checkTransferModels, ensureData, HOLDOUT_OPTIONS, KFOLD_OPTIONS, runTechnique, TRANSFER_OPTIONS, TUNE_OPTIONS, summarize, type Technique, type TechniqueResult } from './techniques';
 
 export const runCommand: CommandSpec = {
   command: 'run',
@@ -30,6 +30,7 @@ export const runCommand: CommandSpec = {
     const skip = new Set<string>((argv.skip as string[] | undefined) ?? []);
     const extra = await resolveOverrides(ctx, argv);
     await checkReportOut(reportDir(ctx, ctx.args.out));
+    await checkQueueFlag(ctx);
     const dataDir = await ensureData(ctx, argv, { fetch: true });
     const outcomes: TechniqueResult[] = [];
     const failures: { technique: Technique; message: string }[] = [];

@@ -45,6 +45,17 @@ export async function ensureData(ctx: CommandContext, argv: Record<string, any>,
   return dir;
 }
 
+/** `--queue URL` or FMNIST_QUEUE: the Redis server this command coordinates through, if any. */
+export function queueUrl(ctx: CommandContext): string | undefined {
+  return (ctx.args as { queue?: string }).queue ?? (process.env.FMNIST_QUEUE || undefined);
+}
+
+/** A queue is opened before the data is prepared: a wrong password fails at once (exit 1). */
+export async function checkQueueFlag(ctx: CommandContext): Promise<void> {
+  const url = queueUrl(ctx);
+  if (url) await (await loadExperiments()).checkQueue(url);
+}
+
 /** Runs one technique through @fmnist/experiments (an interrupted run throws an AbortError). */
 export async function runTechnique(ctx: CommandContext, technique: Technique, dataDir: string, overrides: Overrides | undefined, threads?: number): Promise<TechniqueResult> {
   const exp = await loadExperiments();
@@ -60,6 +71,7 @@ export async function runTechnique(ctx: CommandContext, technique: Technique, da
     threads,
     overrides,
     worker: workerCommand(),
+    queue: queueUrl(ctx),
     signal: ctx.signal,
     onProgress: ctx.onProgress,
     log: (m: string) => ctx.out.log(m),
@@ -123,6 +135,7 @@ function techniqueCommand(technique: Technique, describe: string, options: Recor
     epilogue,
     async run(ctx, argv) {
       const overrides = await resolveOverrides(ctx, argv);
+      await checkQueueFlag(ctx);
       const dataDir = await ensureData(ctx, argv);
       const r = await runTechnique(ctx, technique, dataDir, overrides, argv.threads as number | undefined);
       ctx.out.result(summarize(r), { technique, runId: r.runId, runDir: r.runDir, results: r });

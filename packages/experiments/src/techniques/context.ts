@@ -4,6 +4,8 @@ import { resolveData, type DataRef } from '../data/dataset';
 import { createEngine, type Engine } from '../engine';
 import { createInlineExecutor, createPoolExecutor, type Executor, type WorkerCommand } from '../scheduling/executor';
 import { resolveSettings, type Overrides, type Settings } from '../settings/profiles';
+import { checkQueue, parseQueueUrl, type QueueUrl } from '../scheduling/queue/connection';
+import { createQueueExecutor } from '../scheduling/queue/queue-executor';
 import type { BackendInfoLike, EpochMetricsLike, OnProgress, Technique } from '../types';
 
 export interface EpochEvent {
@@ -49,6 +51,8 @@ export interface ExperimentOptions {
   signal?: AbortSignal;
   /** how to start worker processes (a bundled CLI passes its own `__worker` command) */
   worker?: WorkerCommand;
+  /** a Redis URL: units go to `fmnist worker` processes through BullMQ (this run coordinates) */
+  queue?: string;
 }
 
 export interface Context {
@@ -64,7 +68,7 @@ export interface Context {
   threadsFor(units: number): number;
   /** the in-process engine (backend initialised) */
   engine: Engine;
-  /** an executor for `units` independent tasks: in-process for 1, worker pool otherwise */
+  /** an executor for `units` independent tasks: in-process for 1, worker pool otherwise, the queue with `queue` */
   executor(units: number): Executor;
 }
 
@@ -76,6 +80,8 @@ export async function createContext(o: ExperimentOptions): Promise<Context> {
   const engine = createEngine();
   const inline = createInlineExecutor({ backend: backendName, engine });
   const backend = await inline.backendInfo();
+  const queue: QueueUrl | null = o.queue ? parseQueueUrl(o.queue) : null;
+  if (queue) await checkQueue(queue);
   const concurrency = Math.max(1, Math.floor(o.concurrency ?? (backend.name === 'tensorflow' ? 1 : availableParallelism())));
   return {
     o,
@@ -93,6 +99,7 @@ export async function createContext(o: ExperimentOptions): Promise<Context> {
     },
     engine,
     executor(units) {
+      if (queue) return createQueueExecutor({ queue, runsDir: resolve(o.runsDir ?? 'runs'), backend: backend.name, data, signal: o.signal, log: o.log });
       const n = Math.min(concurrency, units);
       if (n <= 1) return inline;
       return createPoolExecutor({ size: n, backend: backend.name, worker: o.worker, signal: o.signal });
