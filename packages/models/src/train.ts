@@ -112,13 +112,14 @@ const nextTick = () => new Promise<void>((r) => setImmediate(r));
 export async function train(model: tf.LayersModel, data: TrainData, o: TrainOptions): Promise<TrainResult> {
   const parallel = o.parallel ? createDataParallelStep(model, o.parallel, o.batchSize) : undefined;
   try {
-    return await trainLoop(model, data, o, parallel);
+    return await checkedTrain(model, data, o, parallel);
   } finally {
     await parallel?.close();
   }
 }
 
-async function trainLoop(model: tf.LayersModel, data: TrainData, o: TrainOptions, parallel: DataParallelStep | undefined): Promise<TrainResult> {
+/** Checks the options, then runs the loop with the weight average (if any) released at the end. */
+async function checkedTrain(model: tf.LayersModel, data: TrainData, o: TrainOptions, parallel: DataParallelStep | undefined): Promise<TrainResult> {
   if (!model.optimizer) throw new ModelsError('train: the model is not compiled.', { hint: 'Create it with createCnn/createHead or call model.compile first.' });
   checkRange('epochs', o.epochs, TRAIN_LIMITS.epochs);
   checkRange('batchSize', o.batchSize, TRAIN_LIMITS.batchSize);
@@ -154,7 +155,7 @@ async function trainLoop(model: tf.LayersModel, data: TrainData, o: TrainOptions
   const peak = getLearningRate(model.optimizer);
   const ema = o.ema ? new WeightAverage(model, o.ema.decay, Math.round((o.ema.warmupEpochs ?? 0) * batches)) : undefined;
   try {
-    return await trainLoop(model, data, o, { shape, size, monitor, fingerprint, batches, peak, augment, labelSmoothing, ema });
+    return await trainLoop(model, data, o, { shape, size, monitor, fingerprint, batches, peak, augment, labelSmoothing, ema, parallel });
   } finally {
     ema?.dispose();
   }
@@ -171,10 +172,12 @@ interface LoopSetup {
   augment?: Augment;
   labelSmoothing: number;
   ema?: WeightAverage;
+  /** data-parallel steps over worker threads (absent: model.trainOnBatch here) */
+  parallel?: DataParallelStep;
 }
 
 async function trainLoop(model: tf.LayersModel, data: TrainData, o: TrainOptions, u: LoopSetup): Promise<TrainResult> {
-  const { shape, size, monitor, fingerprint, batches, ema } = u;
+  const { shape, size, monitor, fingerprint, batches, ema, parallel } = u;
   const plateau = o.reduceLrOnPlateau;
   let state: LoopState = { history: [], best: null, wait: 0, stoppedEarly: false };
   let startEpoch = 0;
