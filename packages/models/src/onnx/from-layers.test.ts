@@ -1,3 +1,4 @@
+// Trained CNNs exported to ONNX against their tfjs forward pass, on onnxruntime-node.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend/index';

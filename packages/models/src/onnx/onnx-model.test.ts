@@ -1,3 +1,4 @@
+// The protobuf wire format against the encoding guide's examples, and an encoded ModelProto run by onnxruntime.
 import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel, type OnnxGraph } from './onnx-model';
 import { createOrtRunner, loadOnnxRuntime } from './onnx-runtime';
