@@ -29,6 +29,7 @@ export const queueWorkerCommand: CommandSpec = {
     queue: { type: 'string', describe: 'Redis URL: redis://[user:password@]host:port[/db], rediss:// for TLS ($FMNIST_QUEUE)', requiresArg: true },
     data: TRAINING_OPTIONS.data,
     concurrency: { type: 'number', describe: 'Units trained at once, each in its own process (default 1)', coerce: intIn('concurrency', 1, 256), requiresArg: true },
+    threads: TRAINING_OPTIONS.threads,
   },
   examples: [
     ['$0 worker --queue redis://:secret@queue-host:6379', 'one unit at a time from the queue on queue-host'],
@@ -45,7 +46,7 @@ export const queueWorkerCommand: CommandSpec = {
     const dataDir = await ensureData(ctx, argv);
     const data = await exp.resolveData(dataDir);
     const r = await ctx.abortable(() =>
-      exp.runQueueWorker({ queue, data, concurrency: argv.concurrency ?? 1, worker: workerCommand(), signal: ctx.signal, log: (m) => ctx.out.log(m) }),
+      exp.runQueueWorker({ queue, data, concurrency: argv.concurrency ?? 1, threads: argv.threads as number | undefined, worker: workerCommand(), signal: ctx.signal, log: (m) => ctx.out.log(m) }),
     );
     ctx.stoppedCleanly();
     ctx.out.result(`worker stopped after ${r.units} unit${r.units === 1 ? '' : 's'}`, { units: r.units });

@@ -5,7 +5,7 @@
 // stops renewing the lock: after it expires another worker's stalled-job check puts the unit back
 // in the queue. A unit retried on the same machine resumes from its local checkpoint.
 import { createHash } from 'node:crypto';
-import { hostname, tmpdir } from 'node:os';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { toErrorData } from '@fmnist/core';
@@ -23,6 +23,11 @@ export interface QueueWorkerOptions {
   data: DataRef;
   /** units at once (each in its own process) */
   concurrency: number;
+  /**
+   * Training threads per unit (data-parallel steps; results do not depend on it, so a unit gives
+   * the numbers a local run gives). Default: the cores / concurrency, at least 1.
+   */
+  threads?: number;
   worker?: WorkerCommand;
   /** local work folder (default <tmp>/fmnist-queue) */
   workDir?: string;
@@ -46,6 +51,7 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<{ units: nu
     if (!p) pools.set(backend, (p = createPoolExecutor({ size: o.concurrency, backend, worker: o.worker })));
     return p;
   };
+  const threads = o.threads ?? Math.max(1, Math.floor(availableParallelism() / o.concurrency));
   let units = 0;
 
   const worker = new Worker(
@@ -58,7 +64,7 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<{ units: nu
         o.log?.(`${payload.unit.id} (${payload.where}): started, attempt ${job.attemptsMade + 1}`);
         const local = localPaths(workDir, jobId, payload);
         let last = 0;
-        const r = await pool(payload.backend).run(toTask(payload, o.data, local), {
+        const r = await pool(payload.backend).run(toTask(payload, o.data, local, threads), {
           onEpoch: (m) => {
             o.log?.(`${payload.unit.id}: epoch ${m.epoch} done`);
             void job.updateProgress({ epoch: m }).catch(() => {});
@@ -86,7 +92,7 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<{ units: nu
     { connection: wc, prefix: PREFIX, concurrency: o.concurrency, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 3, autorun: false },
   );
   worker.on('error', (e) => o.log?.(`queue: ${(e as Error).message}`));
-  o.log?.(`worker ${me}: taking units from ${o.queue.masked} (concurrency ${o.concurrency}, data ${o.data.dir} ${o.data.inputKey})`);
+  o.log?.(`worker ${me}: taking units from ${o.queue.masked} (concurrency ${o.concurrency}, threads ${threads}, data ${o.data.dir} ${o.data.inputKey})`);
   const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       o.log?.(`worker ${me}: finishing the current unit(s), then exiting`);
@@ -120,7 +126,7 @@ function localPaths(workDir: string, jobId: string, p: UnitPayload): Local {
   return { dir: join(workDir, jobId), checkpoint: join(workDir, `checkpoint-${where}`) };
 }
 
-function toTask(p: UnitPayload, data: DataRef, l: Local): TrainTask | FeatureTask {
+function toTask(p: UnitPayload, data: DataRef, l: Local, threads: number): TrainTask | FeatureTask {
   const u = p.unit;
   if (u.kind === 'features') {
     return { kind: 'features', id: u.id, source: data, which: u.which, rows: u.rows, start: u.start, end: u.end, variant: u.variant, inputSize: u.inputSize, download: u.download, outFile: join(l.dir, 'features.f32') };
@@ -141,6 +147,8 @@ function toTask(p: UnitPayload, data: DataRef, l: Local): TrainTask | FeatureTas
     evalTrain: u.evalTrain,
     evalTest: u.evalTest,
     dropCheckpoint: u.dropCheckpoint,
+    // every local training runs data-parallel steps (whatever the thread count): so does this one
+    threads,
   };
 }
 
