@@ -10,7 +10,7 @@ import type { KFoldResult } from './kfold';
 
 const KFOLD = fileURLToPath(new URL('./kfold.ts', import.meta.url));
 // Small real subset, tiny CNN: a few seconds per run on 2 cores.
-const OVERRIDES = { data: { testSubset: 300 }, kfold: { subset: 900, params: { filters: [4], denseUnits: 16, batchSize: 50, epochs: 3, dropout: 0.2 } } };
+const OVERRIDES = { data: { testSubset: 300 }, kfold: { k: 3, subset: 900, params: { filters: [4], denseUnits: 16, batchSize: 50, epochs: 3, dropout: 0.2 } } };
 
 let root: string;
 beforeAll(async () => {
