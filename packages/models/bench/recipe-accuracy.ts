@@ -25,6 +25,10 @@ const RECIPES: Record<string, Recipe> = {
   // one technique at a time on top of today's network
   'one-cycle': { cnn: { learningRate: 0.003 }, train: { epochs: 6, batchSize: 128, schedule: RECIPE_TRAINING.schedule } },
   'one-cycle-ls-ema': { cnn: { learningRate: 0.003 }, train: { epochs: 6, batchSize: 128, ...RECIPE_TRAINING, augment: undefined } },
+  // the network: one-cycle with deeper or wider variants, and sgd + Nesterov + weight decay
+  'one-cycle-3blocks-gap': { cnn: { learningRate: 0.003, filters: [32, 64, 128], pooling: 'global-average', denseUnits: 128 }, train: { epochs: 6, batchSize: 128, schedule: RECIPE_TRAINING.schedule } },
+  'one-cycle-2convs': { cnn: { learningRate: 0.003, convsPerBlock: 2 }, train: { epochs: 6, batchSize: 128, schedule: RECIPE_TRAINING.schedule } },
+  'one-cycle-sgd': { cnn: { optimizer: 'sgd', learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-4 }, train: { epochs: 6, batchSize: 128, schedule: RECIPE_TRAINING.schedule } },
   'recipe-noflip': { cnn: { learningRate: 0.003 }, train: { epochs: 6, batchSize: 128, ...RECIPE_TRAINING, augment: { translate: 2 } } },
   'recipe-sgd': { cnn: { optimizer: 'sgd', learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.005 }, train: { epochs: 6, batchSize: 128, ...RECIPE_TRAINING } },
   'recipe-3blocks-gap': { cnn: { learningRate: 0.003, filters: [32, 64, 128], pooling: 'global-average', denseUnits: 128 }, train: { epochs: 6, batchSize: 128, ...RECIPE_TRAINING } },
