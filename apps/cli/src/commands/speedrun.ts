@@ -2,7 +2,7 @@
 import type { SpeedrunResult } from '@fmnist/experiments';
 import type { CommandSpec } from '../command';
 import { loadExperiments } from '../packages';
-import { intIn } from '../options';
+import { intIn, TRAINING_OPTIONS } from '../options';
 import { runsDir } from '../paths';
 import { resolveOverrides } from '../settings-flags';
 import { ensureData } from './techniques';
@@ -32,6 +32,7 @@ export const speedrunCommand: CommandSpec = {
     targets: { type: 'array', number: true, describe: "Test accuracies to time (fractions; default the profile's, 0.92 0.93); training stops at the highest" },
     'max-epochs': { type: 'number', describe: "Stop after this many epochs when the highest target is not reached (default the profile's)", requiresArg: true },
     set: { type: 'array', string: true, describe: 'Any setting as key.path=value, e.g. --set speedrun.params.batchSize=256', requiresArg: true },
+    threads: TRAINING_OPTIONS.threads,
   },
   examples: [
     ['$0 speedrun', 'one seed: seconds to 92% and 93% test accuracy'],
@@ -52,6 +53,7 @@ export const speedrunCommand: CommandSpec = {
       seed: a.seed,
       backend: a.backend,
       seeds: argv.seeds,
+      threads: argv.threads as number | undefined,
       overrides,
       signal: ctx.signal,
       onProgress: ctx.onProgress,

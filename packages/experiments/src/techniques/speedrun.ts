@@ -10,6 +10,7 @@ import type { Settings } from '../settings/profiles';
 import { deriveSeed } from '../util/rng';
 import type { TrainParams } from '../types';
 import { ExperimentError } from '../errors';
+import { splitParams } from './train-task';
 
 /** Seconds per target, keyed by the target as written (`"0.92"`); null: never reached. */
 export type SecondsTo = Record<string, number | null>;
@@ -75,18 +76,20 @@ export async function runSpeedrun(o: SpeedrunOptions = {}): Promise<SpeedrunResu
   const subsetSeed = deriveSeed(c.seed, 'speedrun-subset');
   const train = toTrainData(subset(data.train, sp.trainSubset, subsetSeed));
   const test = toTrainData(subset(data.test, sp.testSubset, subsetSeed + 1));
-  o.log?.(`speedrun: ${seeds} seed${seeds === 1 ? '' : 's'}, ${train.n} train / ${test.n} test images, up to ${sp.params.epochs} epochs, targets ${targets.join(', ')}; backend ${c.backend.name}, ${c.backend.threads} thread${c.backend.threads === 1 ? '' : 's'}`);
+  o.log?.(`speedrun: ${seeds} seed${seeds === 1 ? '' : 's'}, ${train.n} train / ${test.n} test images, up to ${sp.params.epochs} epochs, targets ${targets.join(', ')}; backend ${c.backend.name}, ${c.threadsFor(1)} training thread${c.threadsFor(1) === 1 ? '' : 's'}`);
   const runs: SpeedrunSeedResult[] = [];
-  for (const seed of speedrunSeeds(c.seed, seeds)) runs.push(await oneSeed(c, sp, targets, seed, train, test));
+  const threads = c.threadsFor(1);
+  for (const seed of speedrunSeeds(c.seed, seeds)) runs.push(await oneSeed(c, sp, targets, seed, train, test, threads));
   const secondsTo: SecondsTo = {};
   for (const t of targets) secondsTo[targetKey(t)] = medianSeconds(runs.map((r) => r.secondsTo[targetKey(t)]));
-  return { secondsTo, seeds, threads: c.backend.threads, backend: c.backend.name, targets, params: sp.params, data: { trainRows: train.n, testRows: test.n }, runs };
+  return { secondsTo, seeds, threads, backend: c.backend.name, targets, params: sp.params, data: { trainRows: train.n, testRows: test.n }, runs };
 }
 
 type Data = ReturnType<typeof toTrainData>;
 
-async function oneSeed(c: Context, sp: Settings['speedrun'], targets: number[], seed: number, train: Data, test: Data): Promise<SpeedrunSeedResult> {
-  const { epochs, batchSize, ...cnn } = sp.params;
+async function oneSeed(c: Context, sp: Settings['speedrun'], targets: number[], seed: number, train: Data, test: Data, threads: number): Promise<SpeedrunSeedResult> {
+  const { cnn, training } = splitParams(sp.params);
+  const epochs = training.epochs;
   const model = c.engine.createCnn({ ...cnn, seed });
   // Stops training once the highest target is reached (or when the caller aborts).
   const stop = new AbortController();
@@ -99,9 +102,10 @@ async function oneSeed(c: Context, sp: Settings['speedrun'], targets: number[], 
     // The test set is the training loop's "validation" data only to be scored after each epoch
     // inside the timed loop: no callback watches it, nothing is chosen by it.
     await c.engine.train(model, train, {
-      epochs,
-      batchSize,
+      ...training,
       seed,
+      // one training on every core (data-parallel steps; the numbers do not depend on the count)
+      parallel: { threads, unit: `speedrun seed ${seed}` },
       validation: test,
       signal: stop.signal,
       onProgress: c.o.onProgress,

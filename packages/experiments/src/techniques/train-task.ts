@@ -2,10 +2,10 @@ import { readFile, rm } from 'node:fs/promises';
 import { writeFloat32Atomic, writeJsonAtomic } from '../rundir/atomic';
 import { readJsonFile } from '../rundir/read-json';
 import { subset, take, type DataRef, type LoadedData, type RawSplit } from '../data/dataset';
-import { toTrainData, type Engine } from '../engine';
+import { toTrainData, type Engine, type TrainOptions } from '../engine';
 import { stratifiedKFold, stratifiedSplit } from '../data/stratify';
 import type { Settings } from '../settings/profiles';
-import type { EpochMetricsLike, EvaluationLike, OnProgress, Score, TrainParams } from '../types';
+import type { CnnParams, EpochMetricsLike, EvaluationLike, OnProgress, Score, TrainParams } from '../types';
 
 /** Which rows of the (subset) training set a unit trains and validates on. */
 export type SplitSpec =
@@ -53,6 +53,27 @@ export interface TaskHooks { onEpoch?: (m: EpochMetricsLike) => void; onProgress
 
 export interface UnitData { train: RawSplit; validation: RawSplit; test: RawSplit }
 
+/**
+ * A unit's parameters as the network to build and the options of its training (epochs, batch and
+ * the recipe, each only when set, so runs without the recipe keep their checkpoints' fingerprint).
+ */
+export function splitParams(p: TrainParams): { cnn: CnnParams; training: Pick<TrainOptions, 'epochs' | 'batchSize' | 'schedule' | 'labelSmoothing' | 'augment' | 'ema' | 'tta'>; tta: boolean } {
+  const { epochs, batchSize, schedule, labelSmoothing, augment, ema, tta, ...cnn } = p;
+  return {
+    cnn,
+    training: {
+      epochs,
+      batchSize,
+      ...(schedule ? { schedule } : {}),
+      ...(labelSmoothing ? { labelSmoothing } : {}),
+      ...(augment ? { augment } : {}),
+      ...(ema ? { ema } : {}),
+      ...(tta ? { tta } : {}),
+    },
+    tta: tta ?? false,
+  };
+}
+
 /** The rows a split spec selects, from the loaded dataset (pure function of the spec). */
 export function unitData(d: LoadedData, t: Pick<TrainTask, 'data' | 'split'>): UnitData {
   const train = subset(d.train, t.data.trainSubset, t.data.seed);
@@ -84,19 +105,13 @@ export async function runTrainTask(
   const d = unitData(await load(t.source), t);
   const train = toTrainData(d.train);
   const validation = toTrainData(d.validation);
-  const { epochs, batchSize, schedule, labelSmoothing, augment, ema, tta, ...cnn } = t.params;
+  const { cnn, training, tta } = splitParams(t.params);
   const model = engine.createCnn({ ...cnn, seed: t.seed });
   try {
     const r = await engine.train(model, train, {
-      epochs,
-      batchSize,
+      ...training,
       seed: t.seed,
       validation,
-      ...(schedule ? { schedule } : {}),
-      ...(labelSmoothing ? { labelSmoothing } : {}),
-      ...(augment ? { augment } : {}),
-      ...(ema ? { ema } : {}),
-      ...(tta ? { tta } : {}),
       ...(t.callbacks?.reduceLrOnPlateau ? { reduceLrOnPlateau: t.callbacks.reduceLrOnPlateau } : {}),
       ...(t.callbacks?.earlyStopping ? { earlyStopping: { patience: t.callbacks.earlyStopping.patience, minDelta: t.callbacks.earlyStopping.minDelta, monitor: 'valLoss' as const } } : {}),
       checkpointDir: t.checkpointDir,
