@@ -7,6 +7,7 @@ import {
   createVggBase,
   evaluate,
   extractFeatures,
+  featureEngine,
   initBackend,
   loadModel,
   loadVggWeights,
@@ -36,6 +37,8 @@ export interface Engine {
   /** path: .h5 / model.json / dir; absent: FMNIST_VGG16/19_WEIGHTS, the cache, then a download (unless download is false). */
   loadVggWeights(base: Model, o: { path?: string; download?: boolean }): Promise<{ sha256: string; source: string }>;
   extractFeatures(base: Model, images: Uint8Array, n: number, o: { inputSize: number; onProgress?: OnProgress; signal?: AbortSignal }): Promise<Float32Array>;
+  /** which engine extractFeatures runs: onnxruntime (native, threads over every core itself) or tfjs */
+  featureEngine(): Promise<'onnxruntime' | 'tfjs'>;
   createHead(featureDim: number, o: Partial<CnnParams> & { seed: number }): Model;
 }
 
@@ -50,6 +53,7 @@ export function createEngine(): Engine {
     createVggBase: (variant, o) => createVggBase(variant, o),
     loadVggWeights: (base, o) => loadVggWeights(base, { kind: 'auto', path: o.path, download: o.download }),
     extractFeatures: (base, images, n, o) => extractFeatures(base, images, n, o),
+    featureEngine: () => featureEngine(),
     createHead: (featureDim, o) => createHead(featureDim, o),
   };
 }
