@@ -149,9 +149,11 @@ export const PROFILES: Record<ProfileName, Settings> = {
     },
     speedrun: { params: { ...SMOKE_PARAMS, epochs: 2 }, targets: [0.5, 0.6], trainSubset: 1000, testSubset: 200 },
   },
-  // The original study's structure (tuning, holdout, 5 folds, VGG16 and VGG19) in at most 10
-  // minutes on 2 cores: the models train on a stratified 20,000 of the training images, and every
-  // one is scored on all 10,000 test images.
+  // The original study's structure (tuning, holdout, 5 folds, VGG16 and VGG19) in minutes on 2
+  // cores: the holdout trains on a stratified 30,000 of the training images, the folds on 20,000,
+  // the VGG heads on 10,000, and every model is scored on all 10,000 test images. Measured
+  // 2026-12-02 (wasm, 2 idle cores, VGG19 weights given): 11.5 min; holdout 89.53% test, 5-fold
+  // mean test 87.34%, VGG19 83.19% (the original: 89.58%, 87.25%, 82.94%).
   quick: {
     data: { trainSubset: 30000 },
     validationFraction: 0.2,
