@@ -5,18 +5,10 @@ import type * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
 import { exportOnnx } from '../src/onnx/export-onnx';
 import { createOrtRunner, loadOnnxRuntime } from '../src/onnx/onnx-runtime';
+import type { VggBenchResult } from './models-bench';
 
-export interface OnnxVggBenchResult {
-  kind: 'vgg19-conv-base-forward';
-  backend: 'onnxruntime';
-  inputSize: number;
-  imagesPerSecond: number;
-  batch: number;
-  steps: number;
-  weights: 'random';
-  threads: number;
-  reason: string;
-}
+/** The wasm measurement's line, measured on onnxruntime-node (`reason`: the engine version and its threads). */
+export type OnnxVggBenchResult = Omit<VggBenchResult, 'backend'> & { backend: 'onnxruntime'; reason: string };
 
 /**
  * Images per second of `base` (a VGG19 conv base at `inputSize`) on onnxruntime, batch `batch`,
