@@ -65,7 +65,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 const args = hideBin(process.argv);
-if (typeof FMNIST_VERSION === 'string') setBundleFile(fileURLToPath(import.meta.url));
+if (typeof FMNIST_VERSION === 'string') {
+  setBundleFile(fileURLToPath(import.meta.url));
+  // data-parallel training's worker threads start this bundle (see @fmnist/models' REPLICA_ENTRY_ENV)
+  process.env.FMNIST_REPLICA_ENTRY = fileURLToPath(import.meta.url);
+}
 if (!isMainThread) {
   // A worker thread started from the bundle: a replica of data-parallel training, or a training
   // job of the models benchmark (`fmnist bench`); each talks to its parent through parentPort.

@@ -34,7 +34,7 @@ describe('profiles and overrides', () => {
   });
 
   it('accepts callback overrides on a profile without callbacks and checks their kinds', () => {
-    const s = resolveSettings('quick', parseAssignments(['callbacks.earlyStopping.patience=4', 'callbacks.reduceLrOnPlateau={"factor":0.5,"patience":2}']));
+    const s = resolveSettings('smoke', parseAssignments(['callbacks.earlyStopping.patience=4', 'callbacks.reduceLrOnPlateau={"factor":0.5,"patience":2}']));
     expect(s.callbacks).toEqual({ earlyStopping: { patience: 4 }, reduceLrOnPlateau: { factor: 0.5, patience: 2 } });
     expect(() => resolveSettings('quick', parseAssignments(['callbacks.earlyStopping.patience=soon']))).toThrow(/invalid setting callbacks.earlyStopping.patience = "soon"/);
     expect(() => resolveSettings('full', parseAssignments(['callbacks.stop=1']))).toThrow(/unknown setting callbacks.stop/);

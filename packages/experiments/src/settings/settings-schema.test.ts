@@ -48,7 +48,7 @@ describe('the settings schema', () => {
     expect(set('transfer.variants=["vgg11"]')).toThrow(/transfer.variants.0 = "vgg11"/);
     expect(set('transfer.variants=[]')).toThrow(/transfer.variants = \[\]/);
     expect(set('holdout.tune=yes')).toThrow(/holdout.tune = "yes" .*true or false/);
-    expect(set('kfold.k=30000')).toThrow(/kfold.k = 30000 .*at most the number of training rows, data.trainSubset = 20000 \(from profile quick\)/);
+    expect(set('kfold.k=30000')).toThrow(/kfold.k = 30000 .*at most the number of training rows, kfold.subset = 20000 \(from profile quick\)/);
     expect(set('kfold.k=7000', 'kfold.subset=6000')).toThrow(/kfold.k = 7000 .*at most the number of training rows, kfold.subset = 6000 \(from --set kfold.subset=6000\)/);
     expect(set('kfold.subset=null', 'data.trainSubset=null', 'kfold.k=60001')).toThrow(/the 60000 training images/);
     expect(set('kfold.k=12', 'kfold.subset=11')).toThrow(/kfold.k = 12 \(from --set kfold.k=12\).*kfold.subset = 11 \(from --set kfold.subset=11\)/s);
@@ -87,14 +87,19 @@ describe('the settings schema', () => {
       pooling: 'global-average',
       tta: true,
     });
-    // off by default: the profiles' params (and so their runs' config hashes) have none of the keys
-    for (const p of Object.values(PROFILES)) for (const k of ['schedule', 'augment', 'labelSmoothing', 'ema', 'tta', 'nesterov', 'weightDecay', 'pooling']) expect(p.params).not.toHaveProperty(k);
+    // off by default: the profiles' params (and so their runs' config hashes) have none of the keys,
+    // but for the quick profile's one-cycle schedule
+    for (const [name, p] of Object.entries(PROFILES)) {
+      for (const k of ['schedule', 'augment', 'labelSmoothing', 'ema', 'tta', 'nesterov', 'weightDecay', 'pooling']) if (name !== 'quick' || k !== 'schedule') expect(p.params).not.toHaveProperty(k);
+    }
+    expect(PROFILES.quick.params.schedule).toEqual({ kind: 'one-cycle' });
     expect(set('params.labelSmoothing=1')).toThrow(/params.labelSmoothing = 1 .*expected a finite number ≥ 0 and < 1/);
     expect(set('params.augment.translate=9')).toThrow(/params.augment.translate = 9 .*≤ 8/);
     expect(set('params.ema.decay=1')).toThrow(/params.ema.decay = 1 .*> 0 and < 1/);
     expect(set('params.ema.warmupEpochs=1')).toThrow(/setting params.ema.decay .*is missing/);
     expect(set('params.schedule.kind=cosine')).toThrow(/params.schedule.kind = "cosine" .*one of one-cycle, triangular/);
-    expect(set('params.schedule.warmupFraction=0.3')).toThrow(/params.schedule.kind .*is missing/);
+    // (on smoke: quick's params have a one-cycle schedule already)
+    expect(() => resolveSettings('smoke', parseAssignments(['params.schedule.warmupFraction=0.3']))).toThrow(/params.schedule.kind .*is missing/);
     expect(set('params.schedule={"kind":"triangular","anneal":"linear"}')).toThrow(/invalid setting params.schedule .*anneal does not apply to a triangular schedule/);
     expect(set('params.nesterov=1')).toThrow(/params.nesterov = 1 .*true or false/);
     expect(set('params.pooling=max')).toThrow(/params.pooling = "max" .*one of flatten, global-average/);

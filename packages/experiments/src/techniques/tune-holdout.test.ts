@@ -97,7 +97,8 @@ describe('holdout with the full profile callbacks', () => {
       holdout: { tune: false, epochs: 15 },
     };
     const withCallbacks: Overrides = { ...base, callbacks: { reduceLrOnPlateau: { factor: 0.5, patience: 1 }, earlyStopping: { patience: 2 } } };
-    const h = await runHoldout({ runsDir, concurrency: 1, overrides: withCallbacks });
+    // (the smoke profile: quick's params carry a one-cycle schedule, which the plateau callback would contradict)
+    const h = await runHoldout({ runsDir, profile: 'smoke', concurrency: 1, overrides: withCallbacks });
     expect(h.callbacks).toEqual(withCallbacks.callbacks);
     expect(h.stoppedEarly).toBe(true);
     expect(h.history.length).toBeLessThan(15);
@@ -117,7 +118,7 @@ describe('holdout with the full profile callbacks', () => {
     const log = await readFile(join(h.runDir, 'log.txt'), 'utf8');
     expect(log).toMatch(/stopped early after \d+ of 15 epochs/);
 
-    const plain = await runHoldout({ runsDir, concurrency: 1, overrides: { ...base, holdout: { tune: false, epochs: 3 } } });
+    const plain = await runHoldout({ runsDir, profile: 'smoke', concurrency: 1, overrides: { ...base, holdout: { tune: false, epochs: 3 } } });
     expect(plain.stoppedEarly).toBe(false);
     expect(plain.callbacks).toEqual({});
     expect(plain.history.every((m) => m.learningRate === 0.02)).toBe(true);

@@ -40,14 +40,21 @@ export interface DataParallelStep {
   close(): Promise<void>;
 }
 
+/** Set by a bundle's entry (the CLI's main.ts): the script whose worker threads run runReplicaWorker(). */
+export const REPLICA_ENTRY_ENV = 'FMNIST_REPLICA_ENTRY';
+
 /**
  * Where worker threads start: from the TypeScript sources, the entry beside this file; in a bundle
- * (split into chunks, so not this file), the script the process runs, whose entry sends worker
- * threads to runReplicaWorker() (the CLI's main.ts does, for `fmnist` and its `__worker` processes).
+ * (split into chunks, so not this file), the script named by FMNIST_REPLICA_ENTRY, whose entry sends
+ * worker threads to runReplicaWorker() (the CLI's main.ts sets it for `fmnist` and, inherited, for
+ * its `__worker` processes). Only the CLI reads its own command line.
  */
 function defaultWorkerUrl(): URL {
   const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('./replica-worker-entry.ts', here) : pathToFileURL(process.argv[1]);
+  if (here.endsWith('.ts')) return new URL('./replica-worker-entry.ts', here);
+  const entry = process.env[REPLICA_ENTRY_ENV];
+  if (!entry) throw new ModelsError(`data-parallel training from a bundle needs the script its worker threads start: set ${REPLICA_ENTRY_ENV} or pass parallel.workerUrl.`);
+  return pathToFileURL(entry);
 }
 
 type WaitAsync = (a: Int32Array, i: number, v: number) => { async: boolean; value: Promise<string> | string };
