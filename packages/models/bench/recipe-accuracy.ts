@@ -6,9 +6,9 @@
 //   node --import tsx/esm packages/models/bench/recipe-accuracy.ts
 // Options (environment variables): FMNIST_BENCH_RECIPES=strong,recipe,... (default all),
 // FMNIST_BENCH_TRAIN=10000, FMNIST_BENCH_SEED=1, FMNIST_BENCH_BACKEND=auto|tensorflow|wasm|cpu.
-import { encodeForCnn, locateDataset, readIdxSplit } from '@fmnist/data';
 import { createCnn, evaluate, initBackend, STRONG_CNN, train, type CnnOptions, type TrainOptions } from '../src/index';
 import { envChoice, envInt, envList } from './bench-env';
+import { readBenchDataset } from './idx-dataset';
 
 type Recipe = { cnn: Partial<CnnOptions>; train: Partial<TrainOptions> & { epochs: number; batchSize: number } };
 const RECIPE_TRAINING: Partial<TrainOptions> = {
@@ -39,13 +39,8 @@ const names = envList('FMNIST_BENCH_RECIPES', Object.keys(RECIPES)) ?? Object.ke
 const trainN = envInt('FMNIST_BENCH_TRAIN', 100, 60_000) ?? 10_000;
 const seed = envInt('FMNIST_BENCH_SEED', 0, 2 ** 31 - 1) ?? 1;
 const backend = await initBackend(envChoice('FMNIST_BENCH_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const, 'auto'));
-const location = await locateDataset();
-if (location.kind !== 'idx') throw new Error(`recipe-accuracy reads IDX files; found ${location.kind} files in ${location.dir}`);
-const trainSplit = await readIdxSplit(location.files.trainImages, location.files.trainLabels);
-const testSplit = await readIdxSplit(location.files.testImages, location.files.testLabels);
-const trainX = encodeForCnn(trainSplit).x;
-const trainData = { x: trainX.subarray(0, trainN * 784), labels: trainSplit.labels.subarray(0, trainN), n: trainN };
-const testData = { x: encodeForCnn(testSplit).x, labels: testSplit.labels, n: testSplit.n };
+const { train: all, test: testData } = await readBenchDataset('recipe-accuracy');
+const trainData = { x: all.x.subarray(0, trainN * 784), labels: all.labels.subarray(0, trainN), n: trainN };
 
 for (const name of names) {
   const r = RECIPES[name];

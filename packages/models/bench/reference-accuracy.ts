@@ -7,21 +7,15 @@
 // FMNIST_BENCH_BACKEND=auto|tensorflow|wasm|cpu; the data is found as everywhere (FMNIST_DATA_DIR, ...).
 //
 // Takes tens of minutes on 2 cores: it is a benchmark, not a test.
-import { encodeForCnn, locateDataset, readIdxSplit } from '@fmnist/data';
 import { createCnn, evaluate, initBackend, REFERENCE_CNN, train } from '../src/index';
 import { envChoice, envInt } from './bench-env';
+import { readBenchDataset } from './idx-dataset';
 
 const epochs = envInt('FMNIST_BENCH_EPOCHS', 1, 1000) ?? 15;
 const seed = envInt('FMNIST_BENCH_SEED', 0, 2 ** 31 - 1) ?? 1;
 
 const backend = await initBackend(envChoice('FMNIST_BENCH_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const, 'auto'));
-const location = await locateDataset();
-if (location.kind !== 'idx') throw new Error(`reference-accuracy reads IDX files; found ${location.kind} files in ${location.dir}`);
-const trainSplit = await readIdxSplit(location.files.trainImages, location.files.trainLabels);
-const testSplit = await readIdxSplit(location.files.testImages, location.files.testLabels);
-const asData = (s: typeof trainSplit) => ({ x: encodeForCnn(s).x, labels: s.labels, n: s.n });
-const trainData = asData(trainSplit);
-const testData = asData(testSplit);
+const { train: trainData, test: testData } = await readBenchDataset('reference-accuracy');
 
 const model = createCnn({ ...REFERENCE_CNN, seed });
 const started = performance.now();
