@@ -41,12 +41,24 @@ export function gramWasmKernel(
   const gramPanel = instance.exports.gram_panel as (panel: number, kc: number, blocks: number, nbr: number, g: number) => void;
   const heap = new Uint8Array(memory.buffer);
   new Int32Array(memory.buffer, blocksOff, blockRows.length).set(blockRows);
+  // V8 runs a wasm function in its baseline tier until the optimised code is ready, and a call
+  // already running stays in the tier it started in: a call over a whole panel ran the first
+  // panel 4x slower. A few block rows per call let the optimised code take over within
+  // milliseconds; the calls themselves cost nothing next to their work.
+  const BLOCKS_PER_CALL = 8;
   for (let r0 = 0; r0 < n; r0 += kc) {
     const rows = Math.min(kc, n - r0);
     heap.set(images.subarray(r0 * P, (r0 + rows) * P), imagesOff);
     heap.set(labels.subarray(r0, r0 + rows), labelsOff);
+    if (rows < kc) {
+      // the kernel packs whole groups of 8 rows: the rest of a last, partial panel is zero
+      heap.fill(0, imagesOff + rows * P, imagesOff + kc * P);
+      heap.fill(0, labelsOff + rows, labelsOff + kc);
+    }
     pack(imagesOff, labelsOff, rows, kc, panelOff);
-    gramPanel(panelOff, kc, blocksOff, blockRows.length, gOff);
+    for (let t = 0; t < blockRows.length; t += BLOCKS_PER_CALL) {
+      gramPanel(panelOff, kc, blocksOff + t * 4, Math.min(BLOCKS_PER_CALL, blockRows.length - t), gOff);
+    }
     if (onRows !== undefined) onRows(r0 + rows);
   }
   return new Float64Array(memory.buffer.slice(gOff, gOff + VP * VP * 8));

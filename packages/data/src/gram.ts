@@ -42,15 +42,8 @@ function pick(kernel: GramKernelName | undefined): GramKernelName {
   return k;
 }
 
-/** Block rows of the upper triangle for worker w of t, zig-zag so the work is even. */
-function blockRowsFor(w: number, t: number): Int32Array {
-  const out: number[] = [];
-  for (let b = 0; b < BLOCKS; b++) {
-    const m = b % (2 * t);
-    if (m === w || m === 2 * t - 1 - w) out.push(b);
-  }
-  return Int32Array.from(out);
-}
+/** Every block row of the upper triangle: each thread computes the whole triangle over its rows. */
+const ALL_BLOCK_ROWS = Int32Array.from({ length: BLOCKS }, (_, b) => b);
 
 export interface GramOptions {
   threads?: number;
@@ -62,10 +55,9 @@ export interface GramOptions {
 export function gram(s: Split, o: Omit<GramOptions, 'threads'> = {}): Float64Array {
   const onProgress = o.onProgress;
   const report = onProgress ? (done: number) => onProgress({ done, total: s.n, unit: 'rows', label: 'correlation' }) : undefined;
-  const all = blockRowsFor(0, 1);
   return pick(o.kernel) === 'wasm'
-    ? gramWasmKernel(gramModule()!, s.images, s.labels, s.n, all, PANEL_ROWS.wasm, report)
-    : gramKernel(s.images, s.labels, s.n, all, PANEL_ROWS.js, report);
+    ? gramWasmKernel(gramModule()!, s.images, s.labels, s.n, ALL_BLOCK_ROWS, PANEL_ROWS.wasm, report)
+    : gramKernel(s.images, s.labels, s.n, ALL_BLOCK_ROWS, PANEL_ROWS.js, report);
 }
 
 const workerSource = `
@@ -73,23 +65,26 @@ const { parentPort, workerData } = require('node:worker_threads');
 var __name = (f) => f;
 const gramKernel = ${gramKernel.toString()};
 const gramWasmKernel = ${gramWasmKernel.toString()};
-const { kernel, module, images, labels, n, blockRows, kc } = workerData;
+const { kernel, module, images, labels, start, n, blockRows, kc } = workerData;
 const report = (done) => parentPort.postMessage({ done });
+const X = new Uint8Array(images, start * 784, n * 784);
+const y = new Uint8Array(labels, start, n);
 const G = kernel === 'wasm'
-  ? gramWasmKernel(module, new Uint8Array(images), new Uint8Array(labels), n, new Int32Array(blockRows), kc, report)
-  : gramKernel(new Uint8Array(images), new Uint8Array(labels), n, new Int32Array(blockRows), kc, report);
+  ? gramWasmKernel(module, X, y, n, new Int32Array(blockRows), kc, report)
+  : gramKernel(X, y, n, new Int32Array(blockRows), kc, report);
 parentPort.postMessage(G, [G.buffer]);
 `;
 
 /**
- * The same Gram matrix computed by `threads` worker threads (default: all cores), each taking
- * an even share of the upper-triangle blocks; the images are shared, not copied per worker.
+ * The same Gram matrix computed by `threads` worker threads (default: all cores), each over an
+ * even share of the rows, summed: every entry is an integer, so the sum is exact in any order
+ * and the bits do not depend on the thread count. (Splitting the rows, not the blocks, packs
+ * each row once instead of once per thread.) The images are shared, not copied per worker.
  */
 export async function gramParallel(s: Split, o: GramOptions = {}): Promise<Float64Array> {
   const kernel = pick(o.kernel);
   const threads = Math.max(1, Math.min(o.threads ?? availableParallelism(), Math.floor(s.n / MIN_ROWS_PER_WORKER)));
   if (threads <= 1) return gram(s, o);
-  // progress: the slowest worker's rows (they move in step, each over all rows)
   const rowsDone = new Array<number>(threads).fill(0);
   const shared = (src: Uint8Array) => {
     const sab = new SharedArrayBuffer(src.length);
@@ -101,8 +96,8 @@ export async function gramParallel(s: Split, o: GramOptions = {}): Promise<Float
   const parts = await Promise.all(
     Array.from({ length: threads }, (_, w) =>
       new Promise<Float64Array>((resolve, reject) => {
-        const blockRows = blockRowsFor(w, threads);
-        const blockBuffer = blockRows.buffer as ArrayBuffer;
+        const start = Math.floor((s.n * w) / threads);
+        const blockBuffer = ALL_BLOCK_ROWS.slice().buffer as ArrayBuffer;
         const worker = new Worker(workerSource, {
           eval: true,
           workerData: {
@@ -110,7 +105,8 @@ export async function gramParallel(s: Split, o: GramOptions = {}): Promise<Float
             module: kernel === 'wasm' ? gramModule() : null,
             images,
             labels,
-            n: s.n,
+            start,
+            n: Math.floor((s.n * (w + 1)) / threads) - start,
             blockRows: blockBuffer,
             kc: PANEL_ROWS[kernel],
           },
@@ -123,7 +119,7 @@ export async function gramParallel(s: Split, o: GramOptions = {}): Promise<Float
             return;
           }
           rowsDone[w] = m.done;
-          o.onProgress?.({ done: Math.min(...rowsDone), total: s.n, unit: 'rows', label: 'correlation' });
+          o.onProgress?.({ done: rowsDone.reduce((a, b) => a + b, 0), total: s.n, unit: 'rows', label: 'correlation' });
         });
         worker.once('error', reject);
         worker.once('exit', (code) => {
