@@ -40,7 +40,9 @@ describe('Pearson correlation', () => {
     const done: number[] = [];
     const R2 = await pearsonParallel(s, { threads: 2, onProgress: (p) => done.push(p.done) });
     expect(done.at(-1)).toBe(4500);
-    expect(done.length).toBeGreaterThan(5);
+    // reports per panel of 1,024 rows, whichever thread did it, only ever increasing
+    expect(done.length).toBeGreaterThan(1);
+    for (let i = 1; i < done.length; i++) expect(done[i]).toBeGreaterThan(done[i - 1]);
     expect(sameBytes(R2, R1)).toBe(true);
     expect(sameBytes(await pearsonParallel(s, { threads: 2, kernel: 'js' }), R1)).toBe(true);
     // 3 threads take 2,002, 2,002 and 2,003 rows: shares that are not whole panels or groups of 8 rows
