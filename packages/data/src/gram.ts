@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { gramKernel } from './gram-kernel';
+import { gramOnnx } from './gram-onnx';
 import { GRAM_WASM_BASE64 } from './gram-wasm-binary';
 import { gramWasmKernel, type GramPanels, type WasmApi, type WasmModule } from './gram-wasm-kernel';
 import type { OnProgress, Split } from './types';
@@ -14,8 +15,12 @@ const PANEL_ROWS = { js: 256, wasm: 1024 } as const;
 /** Below this many rows, starting workers costs more than it saves. */
 const MIN_ROWS_PER_WORKER = 2000;
 
-/** 'wasm': WebAssembly SIMD (wasm/gram.c); 'js': plain JavaScript. Both give the same bits. */
-export type GramKernelName = 'wasm' | 'js';
+/**
+ * 'onnxruntime': one int8 MatMulInteger on onnxruntime-node (gram-onnx.ts; pearsonParallel only,
+ * where the native module loads and the CPU has VNNI); 'wasm': WebAssembly SIMD (wasm/gram.c);
+ * 'js': plain JavaScript. All give the same bits.
+ */
+export type GramKernelName = 'onnxruntime' | 'wasm' | 'js';
 
 let wasmModule: WasmModule | null | undefined;
 /** The compiled SIMD module, or null where WebAssembly SIMD is unavailable. */
@@ -31,12 +36,13 @@ function gramModule(): WasmModule | null {
   return wasmModule;
 }
 
-/** The kernel that `auto` picks: WASM SIMD when it compiles here, else JS. */
-export function defaultGramKernel(): GramKernelName {
+/** The kernel that `auto` picks on this thread: WASM SIMD when it compiles here, else JS. */
+export function defaultGramKernel(): 'wasm' | 'js' {
   return gramModule() ? 'wasm' : 'js';
 }
 
-function pick(kernel: GramKernelName | undefined): GramKernelName {
+function pick(kernel: GramKernelName | undefined): 'wasm' | 'js' {
+  if (kernel === 'onnxruntime') throw new Error('the onnxruntime kernel runs only in pearsonParallel / gramParallel');
   const k = kernel ?? defaultGramKernel();
   if (k === 'wasm' && !gramModule()) throw new Error('WebAssembly SIMD is not available in this runtime; use the js kernel');
   return k;
@@ -51,7 +57,7 @@ export interface GramOptions {
   onProgress?: OnProgress;
 }
 
-function panels(kernel: GramKernelName, images: Uint8Array, labels: Uint8Array, n: number): GramPanels {
+function panels(kernel: 'wasm' | 'js', images: Uint8Array, labels: Uint8Array, n: number): GramPanels {
   return kernel === 'wasm'
     ? gramWasmKernel(gramModule()!, images, labels, n, ALL_BLOCK_ROWS, PANEL_ROWS.wasm)
     : gramKernel(images, labels, n, ALL_BLOCK_ROWS, PANEL_ROWS.js);
@@ -93,13 +99,25 @@ parentPort.once('message', ({ kernel, module, images, labels, n, blockRows, kc, 
 `;
 
 /**
- * The same Gram matrix computed by `threads` threads (default: all cores): this one and
+ * The same Gram matrix on onnxruntime (gram-onnx.ts) where it runs, unless another kernel is
+ * named; else computed by `threads` threads (default: all cores): this one and
  * threads - 1 workers take panels of rows from a shared counter (so a worker that starts late or
  * runs on a busy core takes fewer), each packing only its panels into its own Gram matrix, and
  * the matrices are summed. Every entry is an integer, so the sum is exact and the bits do not
  * depend on who took which panel. The images are shared with the workers, not copied per worker.
  */
 export async function gramParallel(s: Split, o: GramOptions = {}): Promise<Float64Array> {
+  // by default, onnxruntime where it runs (about 3x the wasm kernel), else the threads below
+  if (o.kernel === undefined || o.kernel === 'onnxruntime') {
+    const G = await gramOnnx(s, o.threads ?? availableParallelism());
+    if (G) {
+      o.onProgress?.({ done: s.n, total: s.n, unit: 'rows', label: 'correlation' });
+      return G;
+    }
+    if (o.kernel === 'onnxruntime') {
+      throw new Error('the onnxruntime correlation kernel cannot run here: onnxruntime-node is not installed or fails to load, FMNIST_ONNXRUNTIME=0, or the CPU lacks the VNNI instructions its exact int8 sums need');
+    }
+  }
   const kernel = pick(o.kernel);
   const threads = Math.max(1, Math.min(o.threads ?? availableParallelism(), Math.floor(s.n / MIN_ROWS_PER_WORKER)));
   if (threads <= 1) return gram(s, o);

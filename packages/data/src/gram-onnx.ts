@@ -1,0 +1,138 @@
+// The correlation's Gram matrix on onnxruntime-node, when it loads and the CPU has VNNI: one
+// MatMulInteger of the uint8 variables by the same variables minus 128 as int8, which MLAS runs
+// with the VNNI dot-product instructions (4 products per lane, every core) about 3x faster than
+// the WebAssembly SIMD kernel, whose 8 multiply-adds per instruction are the peak of 128-bit wasm
+// (measured: the wasm kernel runs at the throughput of a loop of nothing but those instructions).
+//
+// Exact, like the other kernels: every product and every int32 sum is an integer, and
+// x_a·x_b summed = x_a·(x_b − 128) summed + 128·s_a, where s_a (the column sum) is read off the
+// constant-1 variable: x_a·(1 − 128) summed = −127·s_a. |x_a·(x_b − 128)| ≤ 255·128, so the int32
+// sums cannot overflow below 65,793 rows; larger splits run in chunks summed in float64.
+// Without VNNI, MLAS's int8 kernels multiply with VPMADDUBSW, which saturates 16-bit pair sums:
+// this path is then not taken (the wasm kernel runs), nor where the native module is absent.
+import { ProtoWriter } from '@fmnist/core';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { Split } from './types';
+
+const VP = 788; // GRAM_STRIDE: label, 784 pixels, the constant 1, two zero pads
+const V = 786; // the graph's variables: label, 784 pixels, the constant 1
+const ONES = 785;
+const MAX_ROWS_PER_RUN = 65_536;
+
+/** The little of onnxruntime-node's API used here (it is an optional package, typed loosely). */
+interface Ort {
+  InferenceSession: { create(model: Uint8Array, o: object): Promise<OrtSession> };
+  Tensor: new (type: string, data: Uint8Array, dims: number[]) => unknown;
+}
+interface OrtSession {
+  run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown; dispose?: () => void }>>;
+  release(): Promise<void>;
+}
+
+/**
+ * The graph, on the caller's own buffers (no copy in JavaScript): labels uint8 [rows, 1], images
+ * uint8 [rows, 784], ones uint8 [rows, 1] -> x = Concat(labels, images, ones) [rows, 786],
+ * xs = Cast(BitwiseXor(x, 128), int8) = x - 128, g = MatMulInteger(Transpose(x), xs) int32 [786, 786].
+ */
+function gramModel(): Uint8Array {
+  const UINT8 = 2, INT8 = 3, INT32 = 6, ATTR_INT = 2, ATTR_INTS = 7;
+  const valueInfo = (w: ProtoWriter, name: string, type: number, dims: (number | string)[]) => {
+    w.string(1, name);
+    w.message(2, (t) => t.message(1, (tensor) => {
+      tensor.int(1, type);
+      tensor.message(2, (shape) => {
+        for (const d of dims) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
+      });
+    }));
+  };
+  const node = (g: ProtoWriter, op: string, inputs: string[], output: string, attr?: (a: ProtoWriter) => void) =>
+    g.message(1, (n) => {
+      for (const i of inputs) n.string(1, i);
+      n.string(2, output).string(4, op);
+      if (attr) n.message(5, attr);
+    });
+  const w = new ProtoWriter();
+  w.int(1, 8).string(2, 'fmnist'); // IR version 8
+  w.message(7, (g) => {
+    node(g, 'Concat', ['labels', 'images', 'ones'], 'x', (a) => a.string(1, 'axis').int(3, 1).int(20, ATTR_INT));
+    node(g, 'BitwiseXor', ['x', 'top_bit'], 'x_flipped');
+    node(g, 'Cast', ['x_flipped'], 'xs', (a) => a.string(1, 'to').int(3, INT8).int(20, ATTR_INT));
+    node(g, 'Transpose', ['x'], 'xt', (a) => a.string(1, 'perm').packedInts(8, [1, 0]).int(20, ATTR_INTS));
+    node(g, 'MatMulInteger', ['xt', 'xs'], 'g');
+    g.string(2, 'gram');
+    // initializer top_bit: uint8 scalar 128 (TensorProto: data_type 2, name 8, raw_data 9)
+    g.message(5, (t) => t.int(2, UINT8).string(8, 'top_bit').bytes(9, Uint8Array.of(128)));
+    g.message(11, (m) => valueInfo(m, 'labels', UINT8, ['rows', 1]));
+    g.message(11, (m) => valueInfo(m, 'images', UINT8, ['rows', 784]));
+    g.message(11, (m) => valueInfo(m, 'ones', UINT8, ['rows', 1]));
+    g.message(12, (m) => valueInfo(m, 'g', INT32, [V, V]));
+  });
+  w.message(8, (op) => op.int(2, 18)); // opset 18: BitwiseXor
+  return w.finish();
+}
+
+/** Whether the CPU has the int8 dot-product instructions MLAS needs for exact sums (x86-64). */
+export function cpuHasVnni(cpuinfo?: string): boolean {
+  if (cpuinfo === undefined) {
+    if (process.arch !== 'x64') return false;
+    try {
+      cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      return false;
+    }
+  }
+  const flags = /^flags\s*:(.*)$/m.exec(cpuinfo)?.[1].split(/\s+/) ?? [];
+  return flags.includes('avx512_vnni') || flags.includes('avx_vnni');
+}
+
+let sessionFor: Promise<{ ort: Ort; session: OrtSession; threads: number } | null> | undefined;
+
+/**
+ * The session, or null when this path cannot run here: FMNIST_ONNXRUNTIME=0, no VNNI, or
+ * onnxruntime-node absent or failing to load. Created once per process.
+ */
+function gramSession(threads: number): Promise<{ ort: Ort; session: OrtSession; threads: number } | null> {
+  if (process.env.FMNIST_ONNXRUNTIME?.trim() === '0' || !cpuHasVnni()) return Promise.resolve(null);
+  sessionFor ??= (async () => {
+    try {
+      const spec = 'onnxruntime-node'; // a variable: bundlers and tsc leave the optional package alone
+      const mod = (await import(spec)) as Ort & { default?: Ort };
+      const ort = (mod.InferenceSession ? mod : mod.default) as Ort;
+      const session = await ort.InferenceSession.create(gramModel(), { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1 });
+      return { ort, session, threads };
+    } catch {
+      return null;
+    }
+  })();
+  return sessionFor;
+}
+
+/** Whether gramOnnx can run here (loads onnxruntime-node once to find out). */
+export async function onnxGramAvailable(threads = availableParallelism()): Promise<boolean> {
+  return (await gramSession(threads)) !== null;
+}
+
+/** The Gram matrix (GRAM_STRIDE x GRAM_STRIDE, float64) on onnxruntime, or null where it cannot run. */
+export async function gramOnnx(s: Split, threads = availableParallelism()): Promise<Float64Array | null> {
+  const ort = await gramSession(threads);
+  if (!ort) return null;
+  const G = new Float64Array(VP * VP);
+  const ones = new Uint8Array(Math.min(MAX_ROWS_PER_RUN, s.n)).fill(1);
+  for (let r0 = 0; r0 < s.n; r0 += MAX_ROWS_PER_RUN) {
+    const rows = Math.min(MAX_ROWS_PER_RUN, s.n - r0);
+    const T = ort.ort.Tensor;
+    const out = await ort.session.run({
+      labels: new T('uint8', s.labels.subarray(r0, r0 + rows), [rows, 1]),
+      images: new T('uint8', s.images.subarray(r0 * 784, (r0 + rows) * 784), [rows, 784]),
+      ones: new T('uint8', ones.subarray(0, rows), [rows, 1]),
+    });
+    const g = out.g.data as Int32Array;
+    for (let a = 0; a < V; a++) {
+      const sum = -g[a * V + ONES] / 127; // an exact integer
+      for (let b = 0; b < V; b++) G[a * VP + b] += g[a * V + b] + 128 * sum;
+    }
+    out.g.dispose?.();
+  }
+  return G;
+}
