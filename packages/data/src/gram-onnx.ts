@@ -99,7 +99,10 @@ function gramSession(threads: number): Promise<{ ort: Ort; session: OrtSession; 
       const spec = 'onnxruntime-node'; // a variable: bundlers and tsc leave the optional package alone
       const mod = (await import(spec)) as Ort & { default?: Ort };
       const ort = (mod.InferenceSession ? mod : mod.default) as Ort;
-      const session = await ort.InferenceSession.create(gramModel(), { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1 });
+      // no memory arena: the run's ~4 copies of the pixels are freed when it ends, not kept for the process
+      const session = await ort.InferenceSession.create(gramModel(), {
+        executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, enableCpuMemArena: false, enableMemPattern: false,
+      });
       return { ort, session, threads };
     } catch {
       return null;
