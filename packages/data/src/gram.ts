@@ -107,7 +107,7 @@ parentPort.once('message', ({ kernel, module, images, labels, n, blockRows, kc, 
  * depend on who took which panel. The images are shared with the workers, not copied per worker.
  */
 export async function gramParallel(s: Split, o: GramOptions = {}): Promise<Float64Array> {
-  // by default, onnxruntime where it runs (about 3x the wasm kernel), else the threads below
+  // by default, onnxruntime where it runs (about twice the wasm kernel), else the threads below
   if (o.kernel === undefined || o.kernel === 'onnxruntime') {
     const G = await gramOnnx(s, o.threads ?? availableParallelism());
     if (G) {
