@@ -90,7 +90,8 @@ let sessionFor: Promise<{ ort: Ort; session: OrtSession; threads: number } | nul
 
 /**
  * The session, or null when this path cannot run here: FMNIST_ONNXRUNTIME=0, no VNNI, or
- * onnxruntime-node absent or failing to load. Created once per process.
+ * onnxruntime-node absent or failing to load. Created once per process, on the first call's
+ * thread count.
  */
 function gramSession(threads: number): Promise<{ ort: Ort; session: OrtSession; threads: number } | null> {
   if (process.env.FMNIST_ONNXRUNTIME?.trim() === '0' || !cpuHasVnni()) return Promise.resolve(null);

@@ -109,7 +109,13 @@ parentPort.once('message', ({ kernel, module, images, labels, n, blockRows, kc, 
 export async function gramParallel(s: Split, o: GramOptions = {}): Promise<Float64Array> {
   // by default, onnxruntime where it runs (about twice the wasm kernel), else the threads below
   if (o.kernel === undefined || o.kernel === 'onnxruntime') {
-    const G = await gramOnnx(s, o.threads ?? availableParallelism());
+    let G: Float64Array | null;
+    try {
+      G = await gramOnnx(s, o.threads ?? availableParallelism());
+    } catch (e) {
+      if (o.kernel === 'onnxruntime') throw e;
+      G = null; // a native failure mid-run: the wasm kernel computes the same bits
+    }
     if (G) {
       o.onProgress?.({ done: s.n, total: s.n, unit: 'rows', label: 'correlation' });
       return G;
