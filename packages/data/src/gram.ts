@@ -111,7 +111,7 @@ export async function gramParallel(s: Split, o: GramOptions = {}): Promise<Float
   if (o.kernel === undefined || o.kernel === 'onnxruntime') {
     let G: Float64Array | null;
     try {
-      G = await gramOnnx(s, o.threads ?? availableParallelism());
+      G = await gramOnnx(s, { threads: o.threads });
     } catch (e) {
       if (o.kernel === 'onnxruntime') throw e;
       G = null; // a native failure mid-run: the wasm kernel computes the same bits
