@@ -5,6 +5,7 @@ export { FmnistError, isFmnistError } from './errors';
 export type { FmnistErrorOptions } from './errors';
 export { toErrorData, fromErrorData } from './error-data';
 export { parseJsonLines, JsonLineError } from './json-lines';
+export { ProtoWriter } from './protobuf-writer';
 export type { JsonLines } from './json-lines';
 export type { ErrorData } from './error-data';
 export type { Progress, OnProgress, EpochMetrics } from './progress';

@@ -1,4 +1,5 @@
-// Data benchmark: load IDX, load the Arrow cache, Pearson 785x785 on the training set, next to
+// Data benchmark: load IDX, load the Arrow cache, Pearson 785x785 on the training set (the default
+// kernel, and WASM SIMD when that is onnxruntime), next to
 // numpy (/usr/bin/python3) doing the same work. Prints JSON lines, then a table. numpy's
 // correlation runs in float64 and in float32 (much faster on OpenBLAS, and as precise as fmnist
 // needs), and the faster one is the comparison; its lines name the BLAS numpy loaded ("blas"),
@@ -16,6 +17,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { blasWarning, runPythonPeer } from '@fmnist/core/node';
 import { COLUMN_NAMES, locateDataset, pearson, pearsonParallel, prepare, readCsv, readIdxSplit, readPrepared } from '../src/index';
+import { onnxGramAvailable } from '../src/gram-onnx';
 
 /** A positive integer from the environment; a bad value stops the benchmark with one line (exit 2). */
 function envCount(name: string, fallback: number): number {
@@ -69,8 +71,12 @@ try {
   emit('prepare-cached', 'fmnist', (performance.now() - tCached) / 1000);
 
   const train = prep.train;
-  const corr = await best(() => pearsonParallel(train, { threads, kernel: 'wasm' }), Math.min(repeats, 2));
-  emit('corr-train', 'fmnist', corr, { rows: train.n, threads, kernel: 'wasm', dtype: 'float64' });
+  // the default kernel: onnxruntime where it runs (int8 MatMulInteger, VNNI), else WASM SIMD
+  const kernel = (await onnxGramAvailable(threads)) ? 'onnxruntime' : 'wasm';
+  const corr = await best(() => pearsonParallel(train, { threads }), Math.min(repeats, 2));
+  emit('corr-train', 'fmnist', corr, { rows: train.n, threads, kernel, dtype: 'float64' });
+  const corrWasm = kernel === 'wasm' ? corr : await best(() => pearsonParallel(train, { threads, kernel: 'wasm' }), Math.min(repeats, 2));
+  if (kernel !== 'wasm') emit('corr-train-wasm', 'fmnist', corrWasm, { rows: train.n, threads, kernel: 'wasm', dtype: 'float64' });
   const cpu0 = process.cpuUsage();
   const corr1 = await best(() => pearson(train, undefined, 'wasm'), 1);
   const cpu1 = process.cpuUsage(cpu0);
@@ -131,7 +137,8 @@ for dtype in (np.float64, np.float32):
   rows.push({ task: 'load IDX (train+test, gz)', fmnist: loadIdx, numpy: np['load-idx'] });
   rows.push({ task: 'load Arrow cache (train+test)', fmnist: loadArrow });
   rows.push({ task: 'load Kaggle CSV (train, 130 MB; numpy.loadtxt)', fmnist: loadCsv, numpy: np['load-csv'] });
-  rows.push({ task: `Pearson 785x785, 60,000 rows (WASM SIMD, ${threads} threads; ${npCorrName})`, fmnist: corr, numpy: np['corr-train'] });
+  rows.push({ task: `Pearson 785x785, 60,000 rows (${kernel === 'wasm' ? 'WASM SIMD' : 'onnxruntime int8'}, ${threads} threads; ${npCorrName})`, fmnist: corr, numpy: np['corr-train'] });
+  if (kernel !== 'wasm') rows.push({ task: `Pearson 785x785, 60,000 rows (WASM SIMD, ${threads} threads)`, fmnist: corrWasm, numpy: np['corr-train'] });
   rows.push({ task: 'Pearson 785x785, 60,000 rows (WASM SIMD, 1 thread)', fmnist: corr1, numpy: np['corr-train'] });
   rows.push({ task: `Pearson 785x785, 60,000 rows (plain JS, ${threads} threads)`, fmnist: corrJs, numpy: np['corr-train'] });
   rows.push({ task: 'Pearson, CPU seconds (1 thread vs numpy)', fmnist: corr1Cpu, numpy: npCpu });

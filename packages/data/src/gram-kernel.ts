@@ -1,3 +1,5 @@
+import type { GramPanels } from './gram-wasm-kernel';
+
 /**
  * The Gram-matrix kernel behind the Pearson correlation, G[a][b] = sum_r X[r][a] * X[r][b] over
  * the variables label, pixel1..pixel784 (padded with zero variables to a multiple of 4).
@@ -12,7 +14,7 @@
  *
  * Padding variable 785 is the constant 1, so G[i][785] is the column sum of variable i.
  *
- * This function must stay self-contained (no imports, no closures, no nested functions): it is
+ * This function must stay self-contained (no imports, nothing from the enclosing scope): it is
  * also shipped to worker threads as source text.
  */
 export function gramKernel(
@@ -21,15 +23,14 @@ export function gramKernel(
   n: number,
   blockRows: Int32Array,
   kc: number,
-  onRows?: (rowsDone: number) => void,
-): Float64Array {
+): GramPanels {
   const P = 784;
   const VP = 788; // 785 variables padded to 197 blocks of 4
   const NB = 197;
   const G = new Float64Array(VP * VP);
   const panel = new Float64Array(VP * kc);
   for (let r = 0; r < kc; r++) panel[785 * kc + r] = 1;
-  for (let r0 = 0; r0 < n; r0 += kc) {
+  const addPanel = (r0: number) => {
     const rows = Math.min(kc, n - r0);
     for (let r = 0; r < rows; r++) {
       panel[r] = labels[r0 + r];
@@ -79,7 +80,6 @@ export function gramKernel(
         G[g3] += s30; G[g3 + 1] += s31; G[g3 + 2] += s32; G[g3 + 3] += s33;
       }
     }
-    if (onRows !== undefined) onRows(r0 + rows);
-  }
-  return G;
+  };
+  return { panel: addPanel, result: () => G };
 }

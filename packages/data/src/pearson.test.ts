@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compareMatrices, numpyCorrcoef, realTestSplit, subset, sameBytes } from '../test/fixtures';
 import { NUM_VARIABLES, PIXELS } from './constants';
 import { defaultGramKernel } from './gram';
-import { pearson, pearsonParallel, topCorrelatedPixels } from './pearson';
+import { cpuHasVnni, gramOnnx, onnxGramAvailable } from './gram-onnx';
+import { correlationFromGram, pearson, pearsonParallel, topCorrelatedPixels } from './pearson';
 import type { Split } from './types';
 
 describe('Pearson correlation', () => {
@@ -38,11 +39,15 @@ describe('Pearson correlation', () => {
     const s = subset(real, 0, 4500);
     const R1 = pearson(s);
     const done: number[] = [];
-    const R2 = await pearsonParallel(s, { threads: 2, onProgress: (p) => done.push(p.done) });
+    const R2 = await pearsonParallel(s, { threads: 2, kernel: 'wasm', onProgress: (p) => done.push(p.done) });
     expect(done.at(-1)).toBe(4500);
-    expect(done.length).toBeGreaterThan(5);
+    // reports per panel of 1,024 rows, whichever thread did it, only ever increasing
+    expect(done.length).toBeGreaterThan(1);
+    for (let i = 1; i < done.length; i++) expect(done[i]).toBeGreaterThan(done[i - 1]);
     expect(sameBytes(R2, R1)).toBe(true);
     expect(sameBytes(await pearsonParallel(s, { threads: 2, kernel: 'js' }), R1)).toBe(true);
+    // 3 threads take 2,002, 2,002 and 2,003 rows: shares that are not whole panels or groups of 8 rows
+    expect(sameBytes(await pearsonParallel(subset(real, 0, 6007), { threads: 3, kernel: 'wasm' }), pearson(subset(real, 0, 6007)))).toBe(true);
     for (let i = 0; i < NUM_VARIABLES; i += 37) {
       if (!Number.isNaN(R1[i * NUM_VARIABLES + i])) expect(R1[i * NUM_VARIABLES + i]).toBe(1);
       for (let j = 0; j < NUM_VARIABLES; j += 41) expect(Object.is(R1[i * NUM_VARIABLES + j], R1[j * NUM_VARIABLES + i])).toBe(true);
@@ -63,5 +68,29 @@ describe('Pearson correlation', () => {
     expect(top[0]).toMatchObject({ pixel: 100, row: 3, col: 15 });
     expect(top[0].r).toBeCloseTo(1, 12);
     for (let k = 1; k < top.length; k++) expect(Math.abs(top[k].r)).toBeLessThanOrEqual(Math.abs(top[k - 1].r));
+  });
+
+  it('on onnxruntime (int8 MatMulInteger, VNNI) gives the bits of the wasm kernel; FMNIST_ONNXRUNTIME=0 falls back', async () => {
+    expect(cpuHasVnni('processor : 0\nflags : fpu sse2 avx2 avx512f avx512_vnni\n')).toBe(true);
+    expect(cpuHasVnni('processor : 0\nflags : fpu sse2 avx2 avx512f\n')).toBe(false);
+    const wasm = pearson(real, undefined, 'wasm'); // all 10,000 test images: many pixels at 255
+    if (await onnxGramAvailable()) {
+      expect(sameBytes(await pearsonParallel(real, { kernel: 'onnxruntime' }), wasm)).toBe(true);
+      const part = subset(real, 2000, 1037); // constant pixels: NaN rows and columns
+      expect(sameBytes(await pearsonParallel(part), pearson(part, undefined, 'wasm'))).toBe(true);
+      // past 65,536 rows the int32 sums could overflow: each session's rows run in parts, summed
+      expect(sameBytes(correlationFromGram((await gramOnnx(real, { rowsPerRun: 3000 }))!, real.n), wasm)).toBe(true);
+    } else {
+      expect(cpuHasVnni() && process.env.FMNIST_ONNXRUNTIME !== '0').toBe(false); // only a missing package explains it
+    }
+    const saved = process.env.FMNIST_ONNXRUNTIME;
+    process.env.FMNIST_ONNXRUNTIME = '0';
+    try {
+      await expect(pearsonParallel(subset(real, 0, 500), { kernel: 'onnxruntime' })).rejects.toThrow(/onnxruntime correlation kernel cannot run here/);
+      expect(sameBytes(await pearsonParallel(subset(real, 0, 4500), { threads: 2 }), pearson(subset(real, 0, 4500)))).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.FMNIST_ONNXRUNTIME;
+      else process.env.FMNIST_ONNXRUNTIME = saved;
+    }
   });
 });

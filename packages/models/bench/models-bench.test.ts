@@ -32,4 +32,11 @@ describe('runModelsBenchmark', () => {
     const tensorflow = out.find((r) => r.backend === 'tensorflow');
     expect(tensorflow?.kind === 'skipped' || tensorflow?.kind === 'train-reference-cnn').toBe(true);
   });
+
+  it('measures the onnxruntime VGG forward when no tfjs backend starts (the base is built on cpu)', async () => {
+    const out = await runModelsBenchmark({ backends: ['tensorflow'], vggSizes: [32], vggBatch: 2, vggSteps: 1 });
+    const tensorflow = out.find((r) => r.backend === 'tensorflow');
+    if (tensorflow?.kind !== 'skipped') return; // tfjs-node installed: the other test covers this machine
+    expect(out.find((r) => r.backend === 'onnxruntime')).toMatchObject({ kind: 'vgg19-conv-base-forward', inputSize: 32, batch: 2, steps: 1 });
+  });
 });

@@ -11,7 +11,7 @@ import { ModelsError } from './errors';
 import { exportOnnx } from './onnx/export-onnx';
 import { createOrtRunner, loadOnnxRuntime, type OrtRunner } from './onnx/onnx-runtime';
 import type { OnProgress } from './train';
-import { preprocessCaffe, vggFeatureDim } from './vgg-base';
+import { caffeInput, preprocessCaffe, vggFeatureDim } from './vgg-base';
 
 /** 'auto': onnxruntime-node when it loads, else tfjs. A named engine that cannot run throws. */
 export type FeatureEngine = 'auto' | 'onnxruntime' | 'tfjs';
@@ -91,9 +91,7 @@ export async function extractFeatures(base: tf.LayersModel, images: Uint8Array, 
     if (o.signal?.aborted) throw new ModelsError('extractFeatures: aborted.');
     const end = Math.min(n, start + batch);
     if (ort) {
-      const x = preprocessCaffe(images.subarray(start * 784, end * 784), end - start, size);
-      const input = await x.data<'float32'>();
-      x.dispose();
+      const input = caffeInput(images.subarray(start * 784, end * 784), end - start, size);
       out.set(await ort.run(input, [end - start, size, size, 3]), start * dim);
     } else {
       const feats = tf.tidy(() => {

@@ -61,11 +61,52 @@ export const IMAGENET_MEAN_BGR = [103.939, 116.779, 123.68] as const;
  * expects: bilinear resize, gray -> RGB, pixel scale 0..255, RGB -> BGR, minus the BGR means.
  */
 export function preprocessCaffe(images: Uint8Array, n: number, inputSize: number, side = 28): tf.Tensor4D {
-  return tf.tidy(() => {
-    const gray = tf.tensor4d(images.subarray(0, n * side * side), [n, side, side, 1], 'int32').toFloat();
-    const resized = inputSize === side ? gray : tf.image.resizeBilinear(gray, [inputSize, inputSize], true);
-    const rgb = tf.concat([resized, resized, resized], 3);
-    const bgr = tf.reverse(rgb, 3);
-    return tf.sub(bgr, tf.tensor1d([...IMAGENET_MEAN_BGR])) as tf.Tensor4D;
-  });
+  return tf.tensor4d(caffeInput(images, n, inputSize, side), [n, inputSize, inputSize, 3]);
+}
+
+/**
+ * preprocessCaffe's values as a plain array (row-major NHWC), computed in JavaScript with the
+ * arithmetic of tfjs' cpu kernels (resizeBilinear with alignCorners in float64, rounded once to
+ * float32, then minus the float32 means): the same bits as the chain of tfjs ops on the cpu
+ * backend. That chain took 70 ms per batch of 64 at 48x48 on the wasm backend and 10x that on
+ * cpu, a tenth of the conv base's time on onnxruntime; this takes about a millisecond.
+ */
+export function caffeInput(images: Uint8Array, n: number, inputSize: number, side = 28): Float32Array {
+  const s = inputSize;
+  const out = new Float32Array(n * s * s * 3);
+  // the source indices and fraction of each output row (and column: the image is square)
+  const lo = new Int32Array(s);
+  const hi = new Int32Array(s);
+  const frac = new Float64Array(s);
+  const ratio = s > 1 ? (side - 1) / (s - 1) : side / s;
+  for (let i = 0; i < s; i++) {
+    const src = ratio * i;
+    lo[i] = Math.floor(src);
+    hi[i] = Math.min(side - 1, Math.ceil(src));
+    frac[i] = src - lo[i];
+  }
+  const [b, g, r] = IMAGENET_MEAN_BGR.map((m) => Math.fround(m));
+  const rows = new Float64Array(2 * s); // the two source rows, interpolated along x
+  for (let k = 0; k < n; k++) {
+    const img = k * side * side;
+    let o = k * s * s * 3;
+    for (let y = 0; y < s; y++) {
+      const top = img + lo[y] * side;
+      const bottom = img + hi[y] * side;
+      for (let x = 0; x < s; x++) {
+        const tl = images[top + lo[x]];
+        const bl = images[bottom + lo[x]];
+        rows[x] = tl + (images[top + hi[x]] - tl) * frac[x];
+        rows[s + x] = bl + (images[bottom + hi[x]] - bl) * frac[x];
+      }
+      const fy = frac[y];
+      for (let x = 0; x < s; x++) {
+        const v = Math.fround(rows[x] + (rows[s + x] - rows[x]) * fy);
+        out[o++] = v - b;
+        out[o++] = v - g;
+        out[o++] = v - r;
+      }
+    }
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel, type OnnxGraph } from './onnx-model';
 import { createOrtRunner, loadOnnxRuntime } from './onnx-runtime';
-import { ProtoWriter } from './protobuf-writer';
+import { ProtoWriter } from '@fmnist/core';
 
 describe('ProtoWriter', () => {
   it('writes the protobuf wire format (varints, strings, packed ints, nested messages)', () => {

@@ -1,7 +1,7 @@
 // An ONNX model as plain values (graph, nodes, float32 initializers) and its encoding as a
 // ModelProto (onnx/onnx.proto field numbers below). Only what the exported networks use: one
 // graph, float32 tensors, int/float/ints attributes, the default operator set.
-import { ProtoWriter } from './protobuf-writer';
+import { ProtoWriter } from '@fmnist/core';
 
 /** ONNX IR version 8 and operator set 13 (Softmax over one axis, optional Gemm C): ORT 1.x runs both. */
 export const ONNX_IR_VERSION = 8;

@@ -1,6 +1,7 @@
-// The few protobuf wire-format encoders the ONNX writer needs (varint, length-delimited, packed
-// float32): ModelProto is a plain protobuf message, and a dependency on a protobuf runtime for
-// five message types would be larger than this file.
+// The few protobuf wire-format encoders the ONNX writers need (varint, length-delimited, packed
+// float32; used by @fmnist/models' model export and @fmnist/data's Gram graph): ModelProto is a
+// plain protobuf message, and a dependency on a protobuf runtime for five message types would be
+// larger than this file.
 //
 // Wire format: every field is a key varint (field number << 3 | wire type) and a value; wire type
 // 0 is a varint, 2 a length-delimited byte string (strings, bytes, sub-messages, packed arrays).
