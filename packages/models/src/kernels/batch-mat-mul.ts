@@ -1,5 +1,5 @@
-// BatchMatMul and _FusedMatMul for the wasm backend (the dense layers' forward pass and both
-// gradients). A product of one [M, K] and one [K, N] matrix with N % 4 == 0 runs as conv2d.ts's
+// BatchMatMul for the wasm backend (the dense layers' gradients; their forward pass is
+// _FusedMatMul, _fused-mat-mul.ts, on the same kernel). A product of one [M, K] and one [K, N] matrix with N % 4 == 0 runs as conv2d.ts's
 // direct SIMD convolution with a 1x1 filter over a 1 x M "image" of K channels: its 2-row x
 // 16-column register tile with fused multiply-adds ran the strong CNN's dense layer (M = 125,
 // K = 3136, N = 256) at 1.5x (forward), 2.5x (input gradient) and 1.7x (weight gradient)
@@ -20,14 +20,14 @@ function transposeLast2(backend: WasmBackendLike, t: tf.TensorInfo): tf.TensorIn
 }
 
 /** a and b with their transposes applied ([.., M, K], [.., K, N]), and the temporaries that made them. */
-function explicit(backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean) {
+export function explicit(backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean) {
   const aa = transposeA ? transposeLast2(backend, a) : a;
   const bb = transposeB ? transposeLast2(backend, b) : b;
   return { aa, bb, temps: [...(transposeA ? [aa] : []), ...(transposeB ? [bb] : [])] };
 }
 
 /** [.., M, K] x [.., K, N] (+ bias [N], relu) by the direct convolution when both are one matrix (leading dims all 1), else undefined. */
-function directMatMul(
+export function directMatMul(
   backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, bias: tf.TensorInfo | undefined, activation: string,
 ): tf.TensorInfo | undefined {
   const leadA = a.shape.slice(0, -2);
@@ -59,33 +59,8 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
   return out;
 }
 
-function fusedMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const backend = args.backend as WasmBackendLike;
-  const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined> & { a: tf.TensorInfo; b: tf.TensorInfo };
-  const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean; activation?: string };
-  const activation = attrs.activation ?? 'linear';
-  // bias: one value per output column only (a broadcast [1, N] is the same data)
-  const N = b.shape[attrs.transposeB ? b.shape.length - 2 : b.shape.length - 1];
-  const biasFits = bias === undefined || (bias.dtype === 'float32' && bias.shape.reduce((p, d) => p * d, 1) === N && bias.shape[bias.shape.length - 1] === N);
-  if (preluActivationWeights || !biasFits || (activation !== 'linear' && activation !== 'relu') || a.dtype !== 'float32' || b.dtype !== 'float32') {
-    return runKernel(backend, tf._FusedMatMul, args.inputs as Record<string, tf.TensorInfo>, args.attrs as Record<string, unknown>, true);
-  }
-  const { aa, bb, temps } = explicit(backend, a, b, attrs.transposeA, attrs.transposeB);
-  const bias1 = bias && bias.shape.length !== 1 ? reshapeInfo(backend, bias, [N]) : bias;
-  const out = directMatMul(backend, aa, bb, bias1, activation);
-  if (bias1 && bias1 !== bias) disposeInfos(backend, bias1);
-  disposeInfos(backend, ...temps);
-  return out ?? runKernel(backend, tf._FusedMatMul, args.inputs as Record<string, tf.TensorInfo>, args.attrs as Record<string, unknown>, true);
-}
-
 export const batchMatMulConfig: tf.KernelConfig = {
   kernelName: tf.BatchMatMul,
   backendName: 'wasm',
   kernelFunc: batchMatMul as unknown as tf.KernelFunc,
-};
-
-export const fusedMatMulConfig: tf.KernelConfig = {
-  kernelName: tf._FusedMatMul,
-  backendName: 'wasm',
-  kernelFunc: fusedMatMul as unknown as tf.KernelFunc,
 };

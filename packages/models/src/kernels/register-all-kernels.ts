@@ -3,7 +3,8 @@
 // One kernel per file, each exporting `<kernelName>Config: KernelConfig`. Idempotent; returns the
 // kernel names.
 import * as tf from '@tensorflow/tfjs';
-import { batchMatMulConfig, fusedMatMulConfig } from './batch-mat-mul';
+import { _FusedMatMulConfig } from './_fused-mat-mul';
+import { batchMatMulConfig } from './batch-mat-mul';
 import { castConfig } from './cast';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
@@ -40,7 +41,7 @@ export const FMNIST_WASM_KERNELS: readonly tf.KernelConfig[] = [
   fmnistChannelAffine2Config,
   conv2DConfig,
   fusedConv2DConfig,
-  fusedMatMulConfig,
+  _FusedMatMulConfig,
 ];
 
 const registered = new Set<string>();
