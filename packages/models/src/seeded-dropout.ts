@@ -6,6 +6,7 @@
 // Saved models name the stock class, Dropout, with the same rate: dropout does nothing at
 // inference, so they load with plain tfjs (tf.loadLayersModel) and Keras, no project code needed.
 import * as tf from '@tensorflow/tfjs';
+import { FMNIST_DROPOUT, kernelTakesRate } from './kernels/fmnist-dropout';
 import { CNN_LIMITS, checkRange } from './limits';
 import { deriveSeed } from './rng';
 
@@ -38,7 +39,12 @@ export class SeededDropout extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!kwargs?.training || this.rate === 0) return x;
-    const mask = dropoutMask(deriveSeed(this.seed, this.step++), this.rate, x.size);
+    const seed = deriveSeed(this.seed, this.step++);
+    // on wasm one kernel draws the mask and applies it (and again for the gradient)
+    if (tf.getBackend() === 'wasm' && x.dtype === 'float32' && kernelTakesRate(this.rate) && tf.getKernel(FMNIST_DROPOUT, 'wasm')) {
+      return tf.engine().runKernel(FMNIST_DROPOUT, { x }, { seed, rate: this.rate }) as tf.Tensor;
+    }
+    const mask = dropoutMask(seed, this.rate, x.size);
     return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape, 'float32')));
   }
 

@@ -462,3 +462,30 @@ EXPORT(relu_grad_f32) void relu_grad_f32(const float* x, const float* dy, float*
     dx[i] = dy[i] * s;
   }
 }
+
+// Dropout: y[i] = x[i] * (u_i < cut ? 0 : keep), u_i the i-th number of mulberry32(seed) as a
+// uint32 (seeded-dropout.ts's dropoutMask draws the same: there u_i / 2^32 < rate, here
+// cut = ceil(rate * 2^32)). mulberry32's state advances by a constant, so number i is a function
+// of i alone and four lanes run at once. The gradient is the same call on dy: the mask is drawn
+// again, never stored.
+static inline v128_t mulberry32_4(v128_t a) {
+  v128_t t = wasm_i32x4_mul(wasm_v128_xor(a, wasm_u32x4_shr(a, 15)), wasm_v128_or(a, wasm_i32x4_splat(1)));
+  t = wasm_v128_xor(t, wasm_i32x4_add(t, wasm_i32x4_mul(wasm_v128_xor(t, wasm_u32x4_shr(t, 7)), wasm_v128_or(t, wasm_i32x4_splat(61)))));
+  return wasm_v128_xor(t, wasm_u32x4_shr(t, 14));
+}
+
+EXPORT(dropout_f32) void dropout_f32(const float* x, float* y, int n, unsigned seed, unsigned cut, float keep) {
+  const unsigned step = 0x6d2b79f5u;
+  v128_t a = wasm_i32x4_make(seed + step, seed + 2 * step, seed + 3 * step, seed + 4 * step);
+  const v128_t inc = wasm_i32x4_splat(4 * step), cutv = wasm_i32x4_splat(cut);
+  const v128_t keepv = wasm_f32x4_splat(keep), zero = wasm_f32x4_splat(0);
+  int i = 0;
+  for (; i + 4 <= n; i += 4, a = wasm_i32x4_add(a, inc)) {
+    v128_t dropped = wasm_u32x4_lt(mulberry32_4(a), cutv);
+    wasm_v128_store(y + i, wasm_f32x4_mul(wasm_v128_load(x + i), wasm_v128_bitselect(zero, keepv, dropped)));
+  }
+  for (; i < n; i++) {
+    v128_t u = mulberry32_4(wasm_i32x4_splat(seed + (unsigned)(i + 1) * step));
+    y[i] = x[i] * ((unsigned)wasm_i32x4_extract_lane(u, 0) < cut ? 0.0f : keep);
+  }
+}

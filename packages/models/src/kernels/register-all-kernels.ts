@@ -11,6 +11,7 @@ import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { conv2DConfig } from './conv2d';
 import { fmnistBatchNormGradSumsConfig } from './fmnist-batch-norm-grad-sums';
 import { fmnistChannelAffine2Config } from './fmnist-channel-affine2';
+import { fmnistDropoutConfig } from './fmnist-dropout';
 import { fmnistReluGradConfig } from './fmnist-relu-grad';
 import { fmnistTanhGradConfig } from './fmnist-tanh-grad';
 import { fusedBatchNormConfig } from './fused-batch-norm';
@@ -42,6 +43,7 @@ export const FMNIST_WASM_KERNELS: readonly tf.KernelConfig[] = [
   conv2DConfig,
   fusedConv2DConfig,
   _FusedMatMulConfig,
+  fmnistDropoutConfig,
 ];
 
 const registered = new Set<string>();
