@@ -10,6 +10,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { conv2DConfig } from './conv2d';
 import { fmnistBatchNormGradSumsConfig } from './fmnist-batch-norm-grad-sums';
+import { fmnistBatchNormStatsConfig } from './fmnist-batch-norm-stats';
 import { fmnistChannelAffine2Config } from './fmnist-channel-affine2';
 import { fmnistDropoutConfig } from './fmnist-dropout';
 import { fmnistReluGradConfig } from './fmnist-relu-grad';
@@ -44,6 +45,7 @@ export const FMNIST_WASM_KERNELS: readonly tf.KernelConfig[] = [
   fusedConv2DConfig,
   _FusedMatMulConfig,
   fmnistDropoutConfig,
+  fmnistBatchNormStatsConfig,
 ];
 
 const registered = new Set<string>();
