@@ -38,14 +38,16 @@ describe('_FusedMatMul (wasm, fmnist)', () => {
   const [m, k, n] = [7, 20, 16];
   const a = { data: seededArray(m * k, 45), shape: [1, m, k] };
   const b = { data: seededArray(k * n, 46), shape: [1, k, n] };
-  for (const activation of ['linear', 'relu', 'elu']) {
+  for (const activation of ['linear', 'relu', 'tanh', 'elu']) {
     // (the upstream kernel, which elu falls back to, takes only a rank-1 bias)
     for (const biasShape of activation === 'elu' ? [[n], undefined] : [[n], [1, n], undefined]) {
       it(`adds the bias ${JSON.stringify(biasShape)} and applies ${activation} as the cpu backend does`, async () => {
         const inputs = { a, b, ...(biasShape ? { bias: { data: seededArray(n, 47), shape: biasShape } } : {}) };
         const attrs = { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0.2 };
         const wasm = await runOn('wasm', '_FusedMatMul', inputs, attrs);
-        const cpu = await runOn('cpu', '_FusedMatMul', inputs, attrs);
+        // (the cpu backend's fused kernel has no tanh: its linear result, then its Tanh)
+        const cpuLinear = await runOn('cpu', '_FusedMatMul', inputs, { ...attrs, activation: activation === 'tanh' ? 'linear' : activation });
+        const cpu = activation === 'tanh' ? await runOn('cpu', 'Tanh', { x: cpuLinear }, {}) : cpuLinear;
         if (activation === 'relu') expect(cpu.data.some((v) => v === 0)).toBe(true);
         expect(wasm.shape).toEqual(cpu.shape);
         expect(maxAbsDiff(wasm.data, cpu.data)).toBeLessThan(1e-5 * Math.max(1, maxAbs(cpu.data)));
