@@ -532,3 +532,32 @@ EXPORT(bn_stats_f32) void bn_stats_f32(const float* x, float* out, int rows, int
   for (; c + 16 <= C; c += 16) bn_stats_cols(x, out, rows, C, c, 4);
   for (; c + 4 <= C; c += 4) bn_stats_cols(x, out, rows, C, c, 1);
 }
+
+// One Adam step over n values, every operation in tfjs's order and float32 rounding (its
+// AdamOptimizer runs a dozen elementwise ops; the results are the same bits):
+//   m' = m*b1 + g*c1,  v' = v*b2 + (g*g)*c2,  w' = (m'/d1) / (sqrt(v'/d2) + eps) * nlr + w
+// with c1 = 1 - beta1, c2 = 1 - beta2, d1 = 1 - beta1^t, d2 = 1 - beta2^t, nlr = -learning rate.
+EXPORT(adam_f32)
+void adam_f32(const float* w, const float* m, const float* v, const float* g, float* w2, float* m2, float* v2, int n,
+              float b1, float c1, float b2, float c2, float d1, float d2, float eps, float nlr) {
+  const v128_t B1 = wasm_f32x4_splat(b1), C1 = wasm_f32x4_splat(c1), B2 = wasm_f32x4_splat(b2), C2 = wasm_f32x4_splat(c2);
+  const v128_t D1 = wasm_f32x4_splat(d1), D2 = wasm_f32x4_splat(d2), E = wasm_f32x4_splat(eps), L = wasm_f32x4_splat(nlr);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t gv = wasm_v128_load(g + i);
+    v128_t mv = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), B1), wasm_f32x4_mul(gv, C1));
+    v128_t vv = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), B2), wasm_f32x4_mul(wasm_f32x4_mul(gv, gv), C2));
+    v128_t step = wasm_f32x4_div(wasm_f32x4_div(mv, D1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vv, D2)), E));
+    wasm_v128_store(m2 + i, mv);
+    wasm_v128_store(v2 + i, vv);
+    wasm_v128_store(w2 + i, wasm_f32x4_add(wasm_f32x4_mul(step, L), wasm_v128_load(w + i)));
+  }
+  for (; i < n; i++) {
+    float mv = m[i] * b1 + g[i] * c1;
+    float vv = v[i] * b2 + (g[i] * g[i]) * c2;
+    float sq = __builtin_sqrtf(vv / d2);
+    m2[i] = mv;
+    v2[i] = vv;
+    w2[i] = ((mv / d1) / (sq + eps)) * nlr + w[i];
+  }
+}

@@ -37,6 +37,10 @@ export interface FmnistSimd {
   bn_grad_sums_f32(x: number, dy: number, mean: number, out: number, rows: number, C: number): void;
   channel_affine2_f32(x: number, x2: number, a: number, b: number, c: number, y: number, rows: number, C: number): void;
   relu_grad_f32(x: number, dy: number, dx: number, n: number): void;
+  adam_f32(
+    w: number, m: number, v: number, g: number, w2: number, m2: number, v2: number, n: number,
+    b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, nlr: number,
+  ): void;
   bn_stats_f32(x: number, out: number, rows: number, C: number): void;
   dropout_f32(x: number, y: number, n: number, seed: number, cut: number, keep: number): void;
 }

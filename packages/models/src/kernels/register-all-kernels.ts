@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { _FusedMatMulConfig } from './_fused-mat-mul';
 import { batchMatMulConfig } from './batch-mat-mul';
 import { castConfig } from './cast';
+import { fmnistAdamConfig } from './fmnist-adam';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { conv2DConfig } from './conv2d';
@@ -46,6 +47,7 @@ export const FMNIST_WASM_KERNELS: readonly tf.KernelConfig[] = [
   _FusedMatMulConfig,
   fmnistDropoutConfig,
   fmnistBatchNormStatsConfig,
+  fmnistAdamConfig,
 ];
 
 const registered = new Set<string>();
