@@ -3,7 +3,7 @@
 // tfjs-layers computes training-mode batch norm with tf.moments (Mean, Sub, Square, Mean) and
 // tf.batchNorm, and autodiff then sends the gradient through every one of them: about a third
 // of a training step of the strong CNN on wasm goes to these full-size elementwise passes. Here
-// the batch statistics come from two passes of FmnistBatchNormGradSums, the forward pass is the
+// the batch statistics come from one FmnistBatchNormStats pass, the forward pass is the
 // fmnist FusedBatchNorm kernel, and the gradient (a tf.customGrad) is one more reduction pass and
 // one FmnistChannelAffine2 pass: dx = a*dy + b*x + c per channel.
 //
@@ -13,6 +13,7 @@
 // the stock code.
 import * as tf from '@tensorflow/tfjs';
 import { FMNIST_BN_GRAD_SUMS } from './kernels/fmnist-batch-norm-grad-sums';
+import { FMNIST_BN_STATS } from './kernels/fmnist-batch-norm-stats';
 import { FMNIST_CHANNEL_AFFINE2 } from './kernels/fmnist-channel-affine2';
 
 type BatchNormArgs = Parameters<typeof tf.layers.batchNormalization>[0];
@@ -40,15 +41,10 @@ const StockBatchNormalization = Object.getPrototypeOf(tf.layers.batchNormalizati
 export function batchNormTrainWasm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   const C = x.shape[x.shape.length - 1];
   const n = x.size / C;
-  const sumsOf = (mean: tf.Tensor) => tf.engine().runKernel(FMNIST_BN_GRAD_SUMS, { x, dy: x, mean }) as tf.Tensor2D;
   const row = (t: tf.Tensor2D, r: number) => tf.reshape(tf.slice(t, [r, 0], [1, C]), [C]) as tf.Tensor1D;
   const { mean, variance } = tf.tidy(() => {
-    const m = tf.div(row(sumsOf(tf.zeros([C])), 0), n) as tf.Tensor1D;
-    // sum((x - m)^2) = sum(x * (x - m)) - m * sum(x - m); the second term is rounding only.
-    const s = sumsOf(m);
-    const sumXm = tf.sub(row(s, 0), tf.mul(m, n));
-    const v = tf.relu(tf.div(tf.sub(row(s, 1), tf.mul(m, sumXm)), n)) as tf.Tensor1D;
-    return { mean: m, variance: v };
+    const stats = tf.engine().runKernel(FMNIST_BN_STATS, { x }) as tf.Tensor2D;
+    return { mean: row(stats, 0), variance: row(stats, 1) };
   });
   const normalise = tf.customGrad((xIn, gammaIn, betaIn, save) => {
     const [xt, g, b] = [xIn, gammaIn, betaIn] as tf.Tensor[];
@@ -81,6 +77,8 @@ function fastPathApplies(f: BatchNormFields, x: tf.Tensor): boolean {
     tf.getBackend() === 'wasm' &&
     tf.getKernel(FMNIST_CHANNEL_AFFINE2, 'wasm') !== undefined &&
     tf.getKernel(FMNIST_BN_GRAD_SUMS, 'wasm') !== undefined &&
+    tf.getKernel(FMNIST_BN_STATS, 'wasm') !== undefined &&
+    x.size > 0 &&
     x.dtype === 'float32' &&
     x.rank >= 2 &&
     (f.axis === -1 || f.axis === x.rank - 1) &&

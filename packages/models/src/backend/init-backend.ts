@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { FmnistError, type BackendInfo, type BackendName } from '@fmnist/core';
 import { registerAllGradients } from '../gradients/register-all-gradients';
 import { registerAllKernels } from '../kernels/register-all-kernels';
+import { relaxedSimdAvailable } from '../kernels/fmnist-simd';
 import { resolveWasmDir } from './wasm-paths';
 
 // BackendInfo (name, why it was chosen, threads one training process uses, tfjs version) is
@@ -81,7 +82,7 @@ async function tryWasm(o: InitBackendOptions): Promise<{ ok: true; info: Backend
       ok: true,
       info: {
         name: 'wasm',
-        reason: `wasm with fmnist training kernels (${kernels.join(', ')}), ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'} per process, binaries from ${where.source}`,
+        reason: `wasm with fmnist training kernels (${kernels.join(', ')}), ${simd ? (relaxedSimdAvailable() ? 'SIMD, fused multiply-add (relaxed SIMD)' : 'SIMD') : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'} per process, binaries from ${where.source}`,
         threads,
         version: tf.version_core,
       },

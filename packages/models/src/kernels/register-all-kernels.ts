@@ -3,13 +3,17 @@
 // One kernel per file, each exporting `<kernelName>Config: KernelConfig`. Idempotent; returns the
 // kernel names.
 import * as tf from '@tensorflow/tfjs';
+import { _FusedMatMulConfig } from './_fused-mat-mul';
 import { batchMatMulConfig } from './batch-mat-mul';
 import { castConfig } from './cast';
+import { fmnistAdamConfig } from './fmnist-adam';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { conv2DConfig } from './conv2d';
 import { fmnistBatchNormGradSumsConfig } from './fmnist-batch-norm-grad-sums';
+import { fmnistBatchNormStatsConfig } from './fmnist-batch-norm-stats';
 import { fmnistChannelAffine2Config } from './fmnist-channel-affine2';
+import { fmnistDropoutConfig } from './fmnist-dropout';
 import { fmnistReluGradConfig } from './fmnist-relu-grad';
 import { fmnistTanhGradConfig } from './fmnist-tanh-grad';
 import { fusedBatchNormConfig } from './fused-batch-norm';
@@ -40,6 +44,10 @@ export const FMNIST_WASM_KERNELS: readonly tf.KernelConfig[] = [
   fmnistChannelAffine2Config,
   conv2DConfig,
   fusedConv2DConfig,
+  _FusedMatMulConfig,
+  fmnistDropoutConfig,
+  fmnistBatchNormStatsConfig,
+  fmnistAdamConfig,
 ];
 
 const registered = new Set<string>();

@@ -13,7 +13,7 @@
 //   metrics  Float64 per shard: loss sum, correct predictions, rows
 import * as tf from '@tensorflow/tfjs';
 import { FastBatchNormalization } from '../fast-batch-norm';
-import { registerCustomLayers, setNoiseStep } from '../seeded-dropout';
+import { registerCustomLayers, SeededDropout, setNoiseStep } from '../seeded-dropout';
 import { shardRanges, shardsOfThread } from './shards';
 
 export const CONTROL = { generation: 0, done: 1, rows: 2, step: 3, length: 4 } as const;
@@ -98,21 +98,28 @@ export function sharedViews(b: SharedBuffers): SharedViews {
 /**
  * A fresh model of the described architecture. Batch norm is always this project's
  * FastBatchNormalization (the stock class name maps to it while the layers are built), so every
- * replica runs the same kernels whichever class the original model used.
+ * replica runs the same kernels whichever class the original model used. A seeded Dropout is a
+ * SeededDropout (saved under the stock name, which alone would build tfjs' Dropout: the same mask
+ * on every batch), so its masks follow the step and shard that setNoiseStep gives it.
  */
 export function buildReplica(spec: ReplicaSpec): tf.LayersModel {
   registerCustomLayers();
   const map = tf.serialization.SerializationMap.getMap().classNameMap;
-  const stock = map.BatchNormalization;
+  const stock = { bn: map.BatchNormalization, dropout: map.Dropout };
   const fast = FastBatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>;
   map.BatchNormalization = [fast, (fast as unknown as { fromConfig: (typeof map.BatchNormalization)[1] }).fromConfig];
+  map.Dropout = [stock.dropout[0], (cls, config, ...rest) =>
+    typeof config.seed === 'number'
+      ? new SeededDropout({ name: config.name as string, rate: config.rate as number, seed: config.seed })
+      : stock.dropout[1](cls, config, ...rest)];
   try {
     const config = JSON.parse(JSON.stringify(spec.config)) as tf.serialization.ConfigDict;
     return spec.className === 'Sequential'
       ? (tf.Sequential.fromConfig(tf.Sequential, config) as tf.LayersModel)
       : (tf.LayersModel.fromConfig(tf.LayersModel, config) as tf.LayersModel);
   } finally {
-    map.BatchNormalization = stock;
+    map.BatchNormalization = stock.bn;
+    map.Dropout = stock.dropout;
   }
 }
 
