@@ -107,7 +107,12 @@ const QUICK_PARAMS: TrainParams = {
 };
 
 /** The speed-run's network; `epochs` is the most a seed trains (it stops at the highest target). */
-const SPEEDRUN_PARAMS: TrainParams = { ...STRONG_PARAMS, epochs: 30 };
+// The strong CNN without dropout, Adam peaking at 0.003 on a one-cycle schedule over 3 epochs: test
+// accuracy 89.27%, 91.24%, 92.81% after epochs 1-3 (seed 42's first seed). Dropout only slows a
+// run this short; the same schedule over more epochs reaches 92% later (its rate is still high).
+// Batch 512 (Adam 0.004) reached 92.48% after 3 epochs. 93% needs a longer schedule
+// (--set speedrun.params.epochs=N): with 3 epochs the figure for 0.93 is null.
+const SPEEDRUN_PARAMS: TrainParams = { ...STRONG_PARAMS, dropout: 0, batchSize: 256, learningRate: 0.003, epochs: 3, schedule: { kind: 'one-cycle' } };
 
 /** `fmnist speedrun` on all the data, the same in every profile but smoke. */
 const SPEEDRUN: Settings['speedrun'] = { params: SPEEDRUN_PARAMS, targets: [0.92, 0.93] };
