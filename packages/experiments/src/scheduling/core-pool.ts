@@ -91,6 +91,8 @@ interface Entry {
   epochSeen: boolean;
   done: number;
   total: number;
+  startedAt: number;
+  endedAt: number;
 }
 
 export function createCorePool(o: CorePoolOptions): CorePool {
@@ -108,6 +110,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
   let closed = false;
   let t0 = 0;
   let lastStatus = 0;
+  let scheduled = false;
 
   const planned = (e: Entry) => e.rows * e.epochs;
   const status = (): PoolStatus => {
@@ -133,6 +136,25 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     o.onStatus(status());
   };
 
+  // Estimates for the tail rule of dispatch(): seconds left of a running unit at its own pace, and
+  // images per second per thread of each kind of unit so far.
+  const remaining = (e: Entry, now: number): number | undefined => {
+    const secs = (now - e.startedAt) / 1000;
+    if (!(e.seen > 0 && secs > 0 && planned(e) > 0)) return undefined;
+    return Math.max(0, planned(e) - e.base - e.seen) / (e.seen / secs);
+  };
+  const ratesPerThread = (now: number) => {
+    const sums = new Map<UnitKind, { seen: number; threadSeconds: number }>();
+    for (const e of entries.values()) {
+      if (e.state === 'waiting' || e.seen === 0) continue;
+      const x = sums.get(e.claim.kind) ?? { seen: 0, threadSeconds: 0 };
+      x.seen += e.seen;
+      x.threadSeconds += (e.threads * ((e.state === 'done' ? e.endedAt : now) - e.startedAt)) / 1000;
+      sums.set(e.claim.kind, x);
+    }
+    return new Map([...sums].filter(([, x]) => x.threadSeconds > 0).map(([k, x]) => [k, x.seen / x.threadSeconds]));
+  };
+
   const track = (e: Entry) => ({
     onProgress: (p: Parameters<OnProgress>[0]) => {
       if (p.total > 0 && p.total !== e.rows && e.claim.kind !== 'features') e.rows = p.total;
@@ -154,12 +176,25 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     if (e.state === 'done') return;
     const wasWaiting = e.state === 'waiting';
     e.state = 'done';
+    e.endedAt = Date.now();
     if (wasWaiting) {
       // never started (aborted, or the pool closed): it counts for nothing
       entries.delete(e.id);
     }
     emit(true);
-    pump();
+    later();
+  };
+
+  // Dispatch once the current turn of the event loop is over: the units a technique submits
+  // together (its folds, a rung of trials) are all waiting when threads are decided, so the first
+  // of them does not take every core for being alone for an instant.
+  const later = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      pump();
+    });
   };
 
   const pump = () => {
@@ -171,10 +206,15 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       else if (e.state === 'running') running.push(e);
     }
     if (!waiting.length) return;
+    const now = Date.now();
+    const perThread = ratesPerThread(now);
     const d = dispatch({
       cores,
-      running: running.map((e) => ({ id: e.id, threads: e.threads, exclusive: e.claim.exclusive })),
-      waiting: waiting.map((e) => ({ id: e.id, priority: e.priority, threads: e.fixed, exclusive: e.claim.exclusive })),
+      running: running.map((e) => ({ id: e.id, threads: e.threads, exclusive: e.claim.exclusive, remaining: remaining(e, now) })),
+      waiting: waiting.map((e) => {
+        const r = perThread.get(e.claim.kind);
+        return { id: e.id, priority: e.priority, threads: e.fixed, exclusive: e.claim.exclusive, ...(r && planned(e) ? { seconds: planned(e) / r } : {}) };
+      }),
       pinned,
     });
     pinned = d.pinned;
@@ -182,6 +222,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       const e = entries.get(s.id)!;
       e.state = 'running';
       e.threads = s.threads;
+      e.startedAt = Date.now();
       t0 ||= Date.now();
       e.begin(s.threads);
     }
@@ -207,6 +248,8 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       epochSeen: false,
       done: 0,
       total: 0,
+      startedAt: 0,
+      endedAt: 0,
     };
     entries.set(e.id, e);
     signal?.addEventListener('abort', () => {
@@ -216,7 +259,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       }
     });
     emit(true);
-    pump();
+    later();
   };
 
   const worker = (): WorkerProcess => {

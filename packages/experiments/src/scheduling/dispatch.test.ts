@@ -10,7 +10,7 @@ interface Started { id: number; threads: number; at: number; end: number }
  * what to start. Checks on the way that no decision oversubscribes the cores, that an exclusive unit
  * runs alone, and that the units a decision starts come first in the policy's own order.
  */
-function simulate(cores: number, units: SimUnit[]): Started[] {
+function simulate(cores: number, units: SimUnit[], o: { estimates?: boolean } = {}): Started[] {
   const started: Started[] = [];
   const running: (RunningUnit & { end: number })[] = [];
   const waiting: WaitingUnit[] = [];
@@ -22,9 +22,9 @@ function simulate(cores: number, units: SimUnit[]): Started[] {
     for (let i = running.length - 1; i >= 0; i--) if (running[i].end <= now) running.splice(i, 1);
     while (pending.length && pending[0].at <= now) {
       const u = pending.shift()!;
-      waiting.push({ id: u.id, priority: u.priority, threads: u.threads, exclusive: u.exclusive });
+      waiting.push({ id: u.id, priority: u.priority, threads: u.threads, exclusive: u.exclusive, ...(o.estimates ? { seconds: u.work } : {}) });
     }
-    const state: PoolState = { cores, running: running.map(({ end: _e, ...r }) => r), waiting: [...waiting], pinned };
+    const state: PoolState = { cores, running: running.map(({ end, ...r }) => ({ ...r, ...(o.estimates ? { remaining: end - now } : {}) })), waiting: [...waiting], pinned };
     const d = dispatch(state);
     const order = [...waiting].sort((a, b) => (a.id === pinned ? -1 : b.id === pinned ? 1 : a.priority - b.priority || a.id - b.id));
     expect(d.start.map((s) => s.id)).toEqual(order.slice(0, d.start.length).map((u) => u.id));
@@ -67,6 +67,18 @@ describe('dispatch policy', () => {
     expect(dispatch({ cores: 4, running: [], waiting: [{ id: 0, priority: PRIORITY.final }] }).start).toEqual([{ id: 0, threads: 4 }]);
     // 3 waiting units and 4 free cores: 1 each (floor(4 / 3)), then the last free core
     expect(dispatch({ cores: 4, running: [], waiting: folds(3) }).start.map((x) => x.threads)).toEqual([1, 1, 2]);
+  });
+
+  it('lets the last unit wait for a core about to free rather than start on fewer threads', () => {
+    // fold 1 ends 1 s after fold 0: fold 2 waits that second and trains on both cores
+    const units = [{ ...folds(1)[0] }, { ...folds(1, 1)[0], work: 11 }, ...folds(1, 2)];
+    const s = simulate(2, units, { estimates: true });
+    expect(s.map((x) => [x.id, x.at, x.threads])).toEqual([[0, 0, 1], [1, 0, 1], [2, 11, 2]]);
+    // without estimates it starts at once on the free core
+    expect(simulate(2, units).map((x) => [x.id, x.at, x.threads])).toEqual([[0, 0, 1], [1, 0, 1], [2, 10, 1]]);
+    // a running unit far from its end is not waited for
+    const far = [{ ...folds(1)[0] }, { ...folds(1, 1)[0], work: 20 }, ...folds(1, 2)];
+    expect(simulate(2, far, { estimates: true }).map((x) => [x.id, x.at, x.threads])).toEqual([[0, 0, 1], [1, 0, 1], [2, 10, 1]]);
   });
 
   it('keeps threads the user fixed, and waits for that many free cores', () => {
@@ -118,7 +130,7 @@ describe('dispatch policy', () => {
         work: 1 + Math.floor(rand() * 10),
         ...(rand() < 0.1 ? { exclusive: true } : fixed ? { threads: fixed } : {}),
       }));
-      const s = simulate(cores, units);
+      const s = simulate(cores, units, { estimates: rand() < 0.5 });
       expect(s.map((x) => x.id).sort((a, b) => a - b)).toEqual(units.map((u) => u.id));
       for (const x of s) {
         const u = units.find((v) => v.id === x.id)!;
