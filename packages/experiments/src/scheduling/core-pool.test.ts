@@ -1,5 +1,9 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCorePool, type Lease, type PoolStatus } from './core-pool';
+import type { TrainTask } from '../techniques/train-task';
 
 // Leases are the pool's units for work the coordinating process does itself (a transfer head,
 // onnxruntime feature extraction): the same queue and policy as the worker processes' tasks.
@@ -44,5 +48,28 @@ describe('core pool leases', () => {
     expect((await pool.acquire({ kind: 'final', label: 'final' }))?.threads).toBe(2);
     await pool.close();
     expect(await pool.acquire({ kind: 'fold', label: 'late' })).toBeNull();
+  });
+});
+
+describe('core pool tasks', () => {
+  it('a unit whose result is committed takes no core: its result is read, the other units get the cores', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fmnist-core-pool-'));
+    try {
+      const result = { id: 'fold-1', history: [], resumedFromEpoch: 0, validation: { accuracy: 0.5, loss: 1 }, imagesPerSecond: 0, seconds: 0 };
+      await writeFile(join(dir, 'result.json'), JSON.stringify(result));
+      const statuses: PoolStatus[] = [];
+      const pool = createCorePool({ cores: 2, backend: 'cpu', onStatus: (s) => statuses.push(s), statusIntervalMs: 0 });
+      const task = { id: 'fold-1', resultFile: join(dir, 'result.json') } as TrainTask;
+      let lease: Lease | null = null;
+      const [r] = await Promise.all([pool.run(task, { unit: { kind: 'fold', label: 'fold 1/2' } }), pool.acquire({ kind: 'fold', label: 'fold 2/2' }).then((l) => (lease = l))]);
+      expect(r).toEqual(result);
+      // the unit still to train got both cores: the finished one was never waiting for one
+      expect(lease!.threads).toBe(2);
+      expect(statuses.every((s) => s.running.every((u) => u.label !== 'fold 1/2'))).toBe(true);
+      lease!.release();
+      await pool.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

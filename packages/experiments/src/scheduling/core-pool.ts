@@ -4,6 +4,7 @@
 // itself (a transfer head, onnxruntime feature extraction) through a lease on some cores. It also
 // keeps the study's progress: each running unit with its threads, and one ETA over all the work
 // (images × epochs) of the units known so far.
+import { existsSync } from 'node:fs';
 import { createEngine, type Engine } from '../engine';
 import { createTaskRunner, defaultWorkerCommand, type Executor, type ResultOf, type RunHooks, type Task, type WorkerCommand } from './executor';
 import { dispatch, PRIORITY, type UnitKind } from './dispatch';
@@ -102,6 +103,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
   let runInline: ReturnType<typeof createTaskRunner> | null = null;
   let ready: Promise<unknown> | null = null;
   const engine = o.engine ?? (inline ? createEngine() : null);
+  // in this process: every task when the pool has one core, else only the reading of committed results
   const entries = new Map<number, Entry>();
   const idle: WorkerProcess[] = [];
   const all = new Set<WorkerProcess>();
@@ -285,7 +287,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     return (ready ??= engine!.initBackend(o.backend)).then(() => runInline!(task, hooks));
   };
 
-  const aborted = () => Object.assign(new Error('interrupted'), { name: 'AbortError' });
+  const aborted = () => Object.assign(new Error('interrupted before the unit started; re-run the same command to resume'), { name: 'AbortError' });
 
   return {
     cores,
@@ -294,6 +296,12 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       if (closed) return Promise.reject(new Error('the core pool is closed'));
       if (hooks.signal?.aborted) return Promise.reject(aborted());
       const { unit, onStart, ...taskHooks } = hooks;
+      // A unit whose result is committed (a resumed run) only reads it: it takes no core, so the
+      // units still to train get them (checked at once, so a batch is still submitted in one turn).
+      if (task.kind !== 'features' && existsSync(task.resultFile)) {
+        runInline ??= createTaskRunner(engine ?? createEngine());
+        return runInline(task, taskHooks) as Promise<ResultOf<T>>;
+      }
       const claim: UnitClaim = unit ?? { kind: task.kind === 'features' ? 'features' : 'fold', label: task.id };
       // a feature shard (wasm) computes on one thread; a training unit's threads are the user's or the pool's
       const fixed = task.kind === 'features' ? 1 : task.threads;
