@@ -100,10 +100,10 @@ export function createCorePool(o: CorePoolOptions): CorePool {
   const cores = Math.max(1, Math.floor(o.cores));
   const cmd = o.worker ?? defaultWorkerCommand();
   const inline = cores === 1;
+  // in this process: every task when the pool has one core, else only the reading of committed results
   let runInline: ReturnType<typeof createTaskRunner> | null = null;
   let ready: Promise<unknown> | null = null;
   const engine = o.engine ?? (inline ? createEngine() : null);
-  // in this process: every task when the pool has one core, else only the reading of committed results
   const entries = new Map<number, Entry>();
   const idle: WorkerProcess[] = [];
   const all = new Set<WorkerProcess>();
