@@ -24,7 +24,7 @@ export const GLOBAL_OPTIONS: Record<string, Options> = {
   backend: { choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TensorFlow.js backend: auto tries tfjs-node, then wasm, then cpu ($FMNIST_BACKEND)', default: 'auto', requiresArg: true },
   seed: { type: 'number', describe: 'Random seed (initialisation, shuffling, splits). Default: the profile\'s seed', coerce: intIn('seed', 0, 2 ** 31 - 1), requiresArg: true },
   profile: { choices: ['smoke', 'quick', 'full'], describe: 'smoke: seconds, for tests; quick: the whole study in minutes; full: the original study\'s settings with the recipe (hours)', default: 'quick', requiresArg: true },
-  concurrency: { type: 'number', describe: 'Folds/trials run at once (default: from the number of CPU cores)', coerce: intIn('concurrency', 1, 256), requiresArg: true },
+  concurrency: { type: 'number', describe: 'Cores the units (trials, folds, features, heads) share, in worker processes (default: every CPU core)', coerce: intIn('concurrency', 1, 256), requiresArg: true },
   json: { type: 'boolean', describe: 'Machine-readable JSON on stdout; logs and progress on stderr', default: false },
   quiet: { alias: 'q', type: 'boolean', describe: 'No logs or progress, only results and errors', default: false },
   verbose: { type: 'boolean', describe: 'Stack traces on errors (also DEBUG=fmnist)', default: false },
@@ -44,5 +44,5 @@ export const TRAINING_OPTIONS: Record<string, Options> = {
   'test-size': { type: 'number', describe: 'Score on only this many test images (overrides the profile)', requiresArg: true },
   queue: { type: 'string', describe: 'Redis URL (redis://[user:password@]host:port, rediss:// for TLS; $FMNIST_QUEUE): units go to `fmnist worker` processes, this command coordinates', requiresArg: true },
   set: { type: 'array', string: true, describe: 'Any experiment setting as key.path=value (JSON values), e.g. --set kfold.k=5 --set params.filters=[8,16]', requiresArg: true },
-  threads: { type: 'number', describe: 'Threads training each model (same results for any number). Default: the cores left free, cores / models trained at once', coerce: intIn('threads', 1, 256), requiresArg: true },
+  threads: { type: 'number', describe: 'Threads training each model (same results for any number). Default: decided as each model starts, the free cores shared by the models waiting', coerce: intIn('threads', 1, 256), requiresArg: true },
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress, formatDuration, formatRate } from './progress';
+import { createProgress, formatDuration, formatRate, renderStudy } from './progress';
 
 function sink(isTTY = false) {
   const chunks: string[] = [];
@@ -64,6 +64,28 @@ describe('progress rendering', () => {
     const q = sink();
     createProgress({ stream: q.stream, tty: false, quiet: true }).onProgress({ done: 1, total: 1, unit: 'x' });
     expect(q.chunks).toEqual([]);
+  });
+
+  it('shows the study line: each running unit with its threads and one ETA; on a TTY it replaces the units\' bars', () => {
+    const st = { cores: 2, running: [{ label: 'fold 5/5', threads: 2, done: 30, total: 100 }, { label: 'holdout', threads: 1, done: 0, total: 0 }], waiting: 3, work: { done: 340, planned: 1000 }, etaSeconds: 130 };
+    expect(renderStudy(st)).toBe('study 34%, ETA 2:10: fold 5/5 ×2 30%, holdout ×1 (3 waiting)');
+    const tty = sink(true);
+    let now = 0;
+    const p = createProgress({ stream: tty.stream, tty: true, redrawIntervalMs: 0, now: () => now });
+    p.status(st);
+    p.onProgress({ done: 10, total: 100, unit: 'images', label: 'fold 5/5 epoch 1/3' });
+    expect(tty.chunks.join('')).toBe('\r\x1b[2Kstudy 34%, ETA 2:10: fold 5/5 ×2 30%, holdout ×1 (3 waiting)');
+    p.stop();
+    p.onProgress({ done: 20, total: 100, unit: 'images', label: 'report' });
+    expect(tty.chunks.join('')).toContain('report [');
+    // plain lines: at most one per statusIntervalMs
+    const plain = sink();
+    const q = createProgress({ stream: plain.stream, tty: false, statusIntervalMs: 5000, now: () => now });
+    for (let i = 0; i < 10; i++, now += 1000) q.status(st);
+    expect(plain.chunks).toHaveLength(2);
+    const j = sink();
+    createProgress({ stream: j.stream, tty: false, json: true, now: () => 0 }).status(st);
+    expect(JSON.parse(j.chunks[0]).study).toMatchObject({ running: st.running, etaSeconds: 130 });
   });
 
   it('formats rates and durations', () => {

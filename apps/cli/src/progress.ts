@@ -21,11 +21,28 @@ export interface ProgressOptions {
   lineIntervalMs?: number;
   /** Minimum milliseconds between two redraws of the bar. */
   redrawIntervalMs?: number;
+  /** Minimum milliseconds between two plain study lines (default 10 s). */
+  statusIntervalMs?: number;
   now?: () => number;
+}
+
+/** The core pool's view of a study (the shape of @fmnist/experiments' PoolStatus). */
+export interface StudyStatus {
+  cores: number;
+  running: { label: string; threads: number; done: number; total: number }[];
+  waiting: number;
+  work: { done: number; planned: number };
+  etaSeconds?: number;
 }
 
 export interface ProgressRenderer {
   onProgress: OnProgress;
+  /**
+   * The study line: each running unit with its threads, the work done and one ETA for everything
+   * submitted so far. On a terminal it takes the bar's place (the units' own bars would fight for
+   * that line); otherwise one line per `statusIntervalMs`.
+   */
+  status(s: StudyStatus): void;
   /** Finish the current bar (newline) so that later output starts on a clean line. */
   stop(): void;
 }
@@ -45,6 +62,9 @@ export function createProgress(o: ProgressOptions): ProgressRenderer {
   const redrawInterval = o.redrawIntervalMs ?? 100;
   const steps = new Map<string, Step>();
   let barVisible = false;
+  // a study line is shown: on a terminal the units' bars stay hidden until stop()
+  let studyShown = false;
+  let lastStatusAt = -Infinity;
 
   const clearBar = () => {
     if (barVisible) {
@@ -68,6 +88,7 @@ export function createProgress(o: ProgressOptions): ProgressRenderer {
     }
     const s = step;
     s.lastDone = p.done;
+    if (studyShown && o.tty && !o.json) return;
     const final = p.total > 0 && p.done >= p.total;
     if (s.finished) return;
     const elapsed = (t - s.startedAt) / 1000;
@@ -100,12 +121,41 @@ export function createProgress(o: ProgressOptions): ProgressRenderer {
     }
   };
 
+  const status = (st: StudyStatus) => {
+    if (o.quiet) return;
+    const t = now();
+    const tty = o.tty && !o.json;
+    if (t - lastStatusAt < (tty ? redrawInterval : (o.statusIntervalMs ?? 10_000))) return;
+    lastStatusAt = t;
+    studyShown = true;
+    if (o.json) {
+      o.stream.write(`${JSON.stringify({ study: { ...st, etaSeconds: st.etaSeconds === undefined ? null : Math.round(st.etaSeconds) } })}\n`);
+      return;
+    }
+    const line = renderStudy(st);
+    if (tty) {
+      const width = Math.max(40, (o.stream.columns || 80) - 1);
+      o.stream.write(`\r\x1b[2K${line.slice(0, width)}`);
+      barVisible = true;
+    } else o.stream.write(`${line}\n`);
+  };
+
   return {
     onProgress,
+    status,
     stop() {
       clearBar();
+      studyShown = false;
     },
   };
+}
+
+/** `study 34%, ETA 2:10: fold 2/5 ×1 60%, holdout ×1 12% (3 waiting)` */
+export function renderStudy(st: StudyStatus): string {
+  const pct = st.work.planned > 0 ? `${Math.floor((100 * Math.min(st.work.done, st.work.planned)) / st.work.planned)}%` : '--';
+  const units = st.running.map((u) => `${u.label} ×${u.threads}${u.total > 0 ? ` ${Math.floor((100 * u.done) / u.total)}%` : ''}`);
+  const waiting = st.waiting ? ` (${st.waiting} waiting)` : '';
+  return `study ${pct}, ETA ${st.etaSeconds === undefined ? '--' : formatDuration(st.etaSeconds)}: ${units.join(', ') || 'idle'}${waiting}`;
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;

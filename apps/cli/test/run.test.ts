@@ -63,6 +63,11 @@ describe('run', () => {
       const { runId } = JSON.parse(readFileSync(join(cwd, 'runs', t, 'latest.json'), 'utf8'));
       expect(existsSync(join(cwd, 'runs', t, runId, 'results.json')), t).toBe(true);
     }
+    // the techniques ran at once on one pool; each unit's start (with its threads) is in its run's log
+    expect(r.stderr).toMatch(/^== holdout, kfold, transfer: at once, their units sharing \d+ cores?$/m);
+    const kfoldLog = readFileSync(join(cwd, 'runs', 'kfold', JSON.parse(readFileSync(join(cwd, 'runs', 'kfold', 'latest.json'), 'utf8')).runId, 'log.txt'), 'utf8');
+    expect(kfoldLog).toMatch(/fold 2\/2: started on \d+ threads?\n/);
+    expect(r.stderr).toMatch(/^holdout: started on \d+ threads?$/m);
     // the skipped variants say how to provide the weights
     expect(r.stderr).toContain('FMNIST_VGG16_WEIGHTS');
 

@@ -1,5 +1,7 @@
 // Public surface of @fmnist/experiments.
 export type { ExperimentOptions, EpochEvent } from './techniques/context';
+export { createStudyPool } from './techniques/context';
+export type { CorePool, PoolStatus, UnitStatus } from './scheduling/core-pool';
 export { runKFold } from './techniques/kfold';
 export type { KFoldResult } from './techniques/kfold';
 export { runTune } from './techniques/tune';

@@ -5,7 +5,7 @@ import { TRAINING_OPTIONS } from '../options';
 import { reportDir } from '../paths';
 import { checkReportOut, writeReportFiles } from './report';
 import { resolveOverrides } from '../settings-flags';
-import { checkQueueFlag, checkTransferModels, ensureData, HOLDOUT_OPTIONS, KFOLD_OPTIONS, runTechnique, TRANSFER_OPTIONS, TUNE_OPTIONS, summarize, type Technique, type TechniqueResult } from './techniques';
+import { checkQueueFlag, checkTransferModels, ensureData, HOLDOUT_OPTIONS, KFOLD_OPTIONS, startTechnique, TRANSFER_OPTIONS, TUNE_OPTIONS, summarize, withCorePool, type Technique, type TechniqueResult } from './techniques';
 
 export const runCommand: CommandSpec = {
   command: 'run',
@@ -25,31 +25,61 @@ export const runCommand: CommandSpec = {
     ['$0 run --skip transfer --json', 'without VGG; results as JSON'],
   ],
   epilogue:
-    'Finds the data (--data-dir, $FMNIST_DATA_DIR, the cache, /usr/share/datasets/fashion-mnist) or downloads it, prepares it into <runs-dir>/data, runs each technique (resuming any interrupted run of the same configuration) and writes the report into --out (default <runs-dir>/report). A transfer variant without weights is skipped and the report says why; weights given but unusable fail the job (exit 1) after the report is written.',
+    'Finds the data (--data-dir, $FMNIST_DATA_DIR, the cache, /usr/share/datasets/fashion-mnist) or downloads it, prepares it into <runs-dir>/data, runs the techniques at once on one pool of the cores (tuning first, then the holdout model, folds, transfer; the last units get the free cores as training threads; each resuming any interrupted run of the same configuration) and writes the report into --out (default <runs-dir>/report). A transfer variant without weights is skipped and the report says why; weights given but unusable fail the job (exit 1) after the report is written.',
   async run(ctx, argv) {
     const skip = new Set<string>((argv.skip as string[] | undefined) ?? []);
     const extra = await resolveOverrides(ctx, argv);
     await checkReportOut(reportDir(ctx, ctx.args.out));
     await checkQueueFlag(ctx);
     const dataDir = await ensureData(ctx, argv, { fetch: true });
-    const outcomes: TechniqueResult[] = [];
+    const techniques = (['holdout', 'kfold', 'transfer'] as const).filter((t) => !skip.has(t));
+    const results = new Map<Technique, TechniqueResult>();
     const failures: { technique: Technique; message: string }[] = [];
-    for (const technique of ['holdout', 'kfold', 'transfer'] as const) {
-      if (skip.has(technique)) continue;
-      ctx.out.log(`== ${technique}`);
-      try {
-        const r = await runTechnique(ctx, technique, dataDir, extra, argv.threads as number | undefined);
-        if (ctx.signal.aborted) return;
-        outcomes.push(r);
-        ctx.out.log(summarize(r));
-      } catch (e) {
-        if (ctx.signal.aborted) throw e;
-        // Transfer needs downloadable weights; without them the study still has a report.
-        if (technique !== 'transfer') throw e;
-        failures.push({ technique, message: (e as Error).message });
-        ctx.out.warn(`transfer not run: ${(e as Error).message}`);
-      }
+    // The techniques run at once, their units on one pool of the cores; a technique that fails
+    // stops the others (after their current batch, checkpoints kept) before the job fails with it.
+    const study = new AbortController();
+    const stop = () => study.abort(ctx.signal.reason);
+    ctx.signal.addEventListener('abort', stop);
+    let failed: { error: unknown } | null = null;
+    let interrupted: unknown = null;
+    try {
+      await withCorePool(ctx, (pool) => {
+        ctx.out.log(`== ${techniques.join(', ')}: at once, their units sharing ${pool.cores} core${pool.cores === 1 ? '' : 's'}`);
+        return ctx.abortable(() =>
+          Promise.all(
+            techniques.map(async (technique) => {
+              try {
+                const r = await startTechnique(ctx, technique, dataDir, extra, { threads: argv.threads as number | undefined, pool, signal: study.signal });
+                results.set(technique, r);
+                ctx.out.log(summarize(r));
+              } catch (e) {
+                if (study.signal.aborted) {
+                  interrupted ??= e;
+                  return;
+                }
+                // Transfer needs downloadable weights; without them the study still has a report.
+                if (technique === 'transfer') {
+                  failures.push({ technique, message: (e as Error).message });
+                  ctx.out.warn(`transfer not run: ${(e as Error).message}`);
+                  return;
+                }
+                failed = { error: e };
+                ctx.out.warn(`${technique} failed; stopping the other techniques after their current step (re-running resumes them)`);
+                study.abort(e);
+              }
+            }),
+          ),
+        );
+      });
+    } finally {
+      ctx.signal.removeEventListener('abort', stop);
     }
+    if (failed) throw (failed as { error: unknown }).error;
+    if (ctx.signal.aborted) {
+      if (interrupted) throw interrupted;
+      return;
+    }
+    const outcomes = techniques.flatMap((t) => results.get(t) ?? []);
     ctx.out.log('== report');
     const report = await writeReportFiles(ctx, { dataDir, outDir: reportDir(ctx, ctx.args.out) });
     const lines = outcomes.map(headline);

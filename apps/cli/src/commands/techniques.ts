@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import type { Options } from 'yargs';
 import { ORIGINAL_STUDY } from '@fmnist/core';
-import type { ExperimentOptions, HoldoutResult, KFoldResult, Overrides, TransferResult, TuneResult } from '@fmnist/experiments';
+import type { CorePool, ExperimentOptions, HoldoutResult, KFoldResult, Overrides, TransferResult, TuneResult } from '@fmnist/experiments';
 import type { CommandSpec } from '../command';
 import { loadData, loadExperiments } from '../packages';
 import { DATA_DIR_FIX, isPrepared, preparedDir, requireDir, runsDir } from '../paths';
@@ -56,28 +56,57 @@ export async function checkQueueFlag(ctx: CommandContext): Promise<void> {
   if (url) await (await loadExperiments()).checkQueue(url);
 }
 
-/** Runs one technique through @fmnist/experiments (an interrupted run throws an AbortError). */
-export async function runTechnique(ctx: CommandContext, technique: Technique, dataDir: string, overrides: Overrides | undefined, threads?: number): Promise<TechniqueResult> {
+/**
+ * Runs `work` on a core pool sized to the cores (or --concurrency), which shows the study's
+ * progress (each running unit with its threads, one ETA), and closes it after.
+ */
+export async function withCorePool<T>(ctx: CommandContext, work: (pool: CorePool) => Promise<T>): Promise<T> {
+  const exp = await loadExperiments();
+  const a = ctx.args;
+  const pool = await exp.createStudyPool({ backend: a.backend, concurrency: a.concurrency, worker: workerCommand(), onStatus: (s) => ctx.progress.status(s) });
+  try {
+    return await work(pool);
+  } finally {
+    await pool.close();
+    ctx.progress.stop();
+  }
+}
+
+/**
+ * Runs one technique through @fmnist/experiments on `pool` (an interrupted run throws an
+ * AbortError). Not abortable by itself: the caller wraps all it runs in one ctx.abortable().
+ */
+export async function startTechnique(
+  ctx: CommandContext,
+  technique: Technique,
+  dataDir: string,
+  overrides: Overrides | undefined,
+  o: { threads?: number; pool: CorePool; signal?: AbortSignal },
+): Promise<TechniqueResult> {
   const exp = await loadExperiments();
   const runs: Record<Technique, (o: ExperimentOptions) => Promise<TechniqueResult>> = { tune: exp.runTune, holdout: exp.runHoldout, kfold: exp.runKFold, transfer: exp.runTransfer };
   const a = ctx.args;
-  const r = await ctx.abortable(() => runs[technique]({
+  return runs[technique]({
     dataDir,
     runsDir: runsDir(ctx),
     profile: a.profile,
     seed: a.seed,
     backend: a.backend,
     concurrency: a.concurrency,
-    threads,
+    threads: o.threads,
     overrides,
     worker: workerCommand(),
     queue: queueUrl(ctx),
-    signal: ctx.signal,
+    pool: o.pool,
+    signal: o.signal ?? ctx.signal,
     onProgress: ctx.onProgress,
     log: (m: string) => ctx.out.log(m),
-  }));
-  ctx.progress.stop();
-  return r;
+  });
+}
+
+/** Runs one technique on a core pool of its own (its last units get the cores the others leave). */
+export function runTechnique(ctx: CommandContext, technique: Technique, dataDir: string, overrides: Overrides | undefined, threads?: number): Promise<TechniqueResult> {
+  return withCorePool(ctx, (pool) => ctx.abortable(() => startTechnique(ctx, technique, dataDir, overrides, { threads, pool })));
 }
 
 const pct = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a');

@@ -1,11 +1,12 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { fromErrorData, toErrorData, type ErrorData } from '@fmnist/core';
+import { toErrorData, type ErrorData } from '@fmnist/core';
+import { closeWorkers, forkWorker, type WorkerProcess } from './worker-process';
 import { createDataCache } from '../data/dataset';
 import { createEngine, type Engine } from '../engine';
 import { runTrainTask, type TaskHooks, type TaskResult, type TrainTask } from '../techniques/train-task';
 import { createBaseCache, runFeatureTask, type FeatureResult, type FeatureTask } from '../techniques/feature-task';
-import type { BackendInfoLike, EpochMetricsLike, OnProgress } from '../types';
+import type { EpochMetricsLike, OnProgress } from '../types';
+import type { UnitClaim } from './core-pool';
 
 /**
  * How to start a worker process. Default (dev): this package's worker-entry.ts under
@@ -19,10 +20,17 @@ export function defaultWorkerCommand(): WorkerCommand {
 }
 
 export type Task = TrainTask | FeatureTask;
-type ResultOf<T> = T extends FeatureTask ? FeatureResult : TaskResult | null;
+export type ResultOf<T> = T extends FeatureTask ? FeatureResult : TaskResult | null;
+
+/** A task's hooks, and what a core pool needs to know of its unit (other executors ignore both). */
+export interface RunHooks extends TaskHooks {
+  unit?: UnitClaim;
+  /** the unit starts now, on this many training threads */
+  onStart?: (threads: number) => void;
+}
 
 export interface Executor {
-  run<T extends Task>(task: T, hooks?: TaskHooks): Promise<ResultOf<T>>;
+  run<T extends Task>(task: T, hooks?: RunHooks): Promise<ResultOf<T>>;
   close(): Promise<void>;
 }
 
@@ -34,28 +42,7 @@ export function createTaskRunner(engine: Engine) {
     task.kind === 'features' ? runFeatureTask(engine, load, bases, task, hooks) : runTrainTask(engine, load, task, hooks);
 }
 
-/** Runs tasks one at a time in this process. */
-export function createInlineExecutor(o: { backend: string; engine?: Engine }): Executor & { backendInfo(): Promise<BackendInfoLike> } {
-  const engine = o.engine ?? createEngine();
-  const runTask = createTaskRunner(engine);
-  let ready: Promise<BackendInfoLike> | null = null;
-  const init = () => (ready ??= engine.initBackend(o.backend));
-  let chain: Promise<unknown> = Promise.resolve();
-  return {
-    backendInfo: init,
-    run<T extends Task>(task: T, hooks?: TaskHooks) {
-      const p = chain.then(async () => {
-        await init();
-        return (await runTask(task, hooks)) as ResultOf<T>;
-      });
-      chain = p.catch(() => {});
-      return p;
-    },
-    close: async () => {},
-  };
-}
-
-type ToChild = { type: 'task'; taskId: number; task: Task; backend: string } | { type: 'abort'; taskId: number };
+export type ToChild = { type: 'task'; taskId: number; task: Task; backend: string } | { type: 'abort'; taskId: number };
 export type FromChild =
   | { type: 'epoch'; taskId: number; metrics: EpochMetricsLike }
   | { type: 'progress'; taskId: number; p: Parameters<OnProgress>[0] }
@@ -66,85 +53,55 @@ export type FromChild =
 interface Pending { task: Task; hooks: TaskHooks; resolve: (r: any) => void; reject: (e: unknown) => void }
 
 /**
- * Runs up to `size` tasks at once, each worker process taking the next queued task. Results do
- * not depend on which worker runs what: every task carries its own seed and data selection.
+ * Runs up to `size` tasks at once, each worker process taking the next queued task (first in,
+ * first out; the threads each task carries). Results do not depend on which worker runs what:
+ * every task carries its own seed and data selection. `fmnist worker` runs its units on this; a
+ * study's techniques share a core pool (core-pool.ts) instead.
  */
 export function createPoolExecutor(o: { size: number; backend: string; worker?: WorkerCommand; signal?: AbortSignal }): Executor {
   const cmd = o.worker ?? defaultWorkerCommand();
-  const queue: { id: number; p: Pending }[] = [];
-  const idle: ChildProcess[] = [];
-  const all = new Set<ChildProcess>();
-  const busy = new Map<ChildProcess, { id: number; p: Pending }>();
-  let nextId = 0;
+  const queue: Pending[] = [];
+  const idle: WorkerProcess[] = [];
+  const all = new Set<WorkerProcess>();
   let closed = false;
 
-  const spawnWorker = () => {
-    const child = fork(cmd.entry, cmd.args ?? [], { execArgv: cmd.execArgv ?? [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
-    all.add(child);
-    child.on('message', (msg: FromChild) => {
-      const cur = busy.get(child);
-      if (!cur || cur.id !== msg.taskId) return;
-      if (msg.type === 'epoch') cur.p.hooks.onEpoch?.(msg.metrics);
-      else if (msg.type === 'progress') cur.p.hooks.onProgress?.(msg.p);
-      else {
-        busy.delete(child);
-        if (msg.type === 'done') cur.p.resolve(msg.result);
-        else cur.p.reject(fromErrorData(msg.error));
-        idle.push(child);
-        pump();
-      }
-    });
-    child.on('exit', (code, sig) => {
-      all.delete(child);
-      const i = idle.indexOf(child);
+  const onFree = (w: WorkerProcess, exited: boolean) => {
+    if (exited) {
+      all.delete(w);
+      const i = idle.indexOf(w);
       if (i >= 0) idle.splice(i, 1);
-      const cur = busy.get(child);
-      if (cur) {
-        busy.delete(child);
-        if (o.signal?.aborted || closed) cur.p.resolve(null);
-        else cur.p.reject(new Error(`worker process for ${cur.p.task.id} exited (${sig ?? code}); re-run to resume from its last checkpoint`));
-      }
-      pump();
-    });
-    return child;
+    } else idle.push(w);
+    pump();
   };
-
   const pump = () => {
     while (queue.length && !closed) {
-      let child = idle.pop();
-      if (!child) {
+      let w = idle.pop();
+      if (!w) {
         if (all.size >= o.size) return;
-        child = spawnWorker();
+        w = forkWorker(cmd, o.backend, { onFree, closing: () => closed });
+        all.add(w);
       }
       const job = queue.shift()!;
-      busy.set(child, job);
-      const msg: ToChild = { type: 'task', taskId: job.id, task: job.p.task, backend: o.backend };
-      child.send(msg);
+      w.run(job.task, { ...job.hooks, signal: job.hooks.signal ?? o.signal }).then(job.resolve, job.reject);
     }
   };
 
   o.signal?.addEventListener('abort', () => {
-    for (const [child, job] of busy) child.send({ type: 'abort', taskId: job.id } satisfies ToChild);
-    for (const q of queue.splice(0)) q.p.resolve(null);
+    for (const w of all) w.abort();
+    for (const q of queue.splice(0)) q.resolve(null);
   });
 
   return {
     run<T extends Task>(task: T, hooks: TaskHooks = {}): Promise<ResultOf<T>> {
       if (o.signal?.aborted) return Promise.reject(Object.assign(new Error('interrupted'), { name: 'AbortError' }));
       return new Promise((resolve, reject) => {
-        queue.push({ id: nextId++, p: { task, hooks, resolve, reject } });
+        queue.push({ task, hooks, resolve, reject });
         pump();
       });
     },
     async close() {
       closed = true;
-      const exits = [...all].map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r))));
-      for (const c of all) c.disconnect?.();
-      const timer = setTimeout(() => {
-        for (const c of all) c.kill('SIGKILL');
-      }, 5000);
-      await Promise.all(exits);
-      clearTimeout(timer);
+      await closeWorkers(all);
     },
   };
 }

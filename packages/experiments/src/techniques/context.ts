@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { resolveData, type DataRef } from '../data/dataset';
 import { createEngine, type Engine } from '../engine';
-import { createInlineExecutor, createPoolExecutor, type Executor, type WorkerCommand } from '../scheduling/executor';
+import type { Executor, WorkerCommand } from '../scheduling/executor';
+import { createCorePool, type CorePool, type PoolStatus } from '../scheduling/core-pool';
 import { resolveSettings, type Overrides, type Settings } from '../settings/profiles';
 import { checkQueue, parseQueueUrl, type QueueUrl } from '../scheduling/queue/connection';
 import { createQueueExecutor } from '../scheduling/queue/queue-executor';
@@ -32,13 +33,19 @@ export interface ExperimentOptions {
   seed?: number;
   /** 'auto' (default) | 'tensorflow' | 'wasm' | 'cpu' */
   backend?: string;
-  /** parallel units (folds/trials) in worker processes; default: cores, or 1 with tfjs-node */
+  /** cores the units share (worker processes); default: all of them, or 1 with tfjs-node */
   concurrency?: number;
   /**
-   * Training threads per unit (data-parallel steps; results do not depend on it). Default: the
-   * cores left to each unit, cores / units running at once (1 with tfjs-node, which threads itself).
+   * Training threads per unit (data-parallel steps; results do not depend on it). Default: decided
+   * by the core pool when the unit starts, the free cores shared by the units waiting (1 with
+   * tfjs-node, which threads itself).
    */
   threads?: number;
+  /**
+   * The core pool to run units on, shared by the techniques of a study (`fmnist run`); the caller
+   * closes it. Default: the technique opens its own and closes it when it ends.
+   */
+  pool?: CorePool;
   /** any profile setting, deep-merged (arrays replace) */
   overrides?: Overrides;
   /** human-readable lines (also written to the run's log.txt) */
@@ -63,13 +70,33 @@ export interface Context {
   settings: Settings;
   data: DataRef;
   backend: BackendInfoLike;
+  /** the cores of the pool */
   concurrency: number;
-  /** training threads of each unit when `units` independent units run at once (see ExperimentOptions.threads) */
-  threadsFor(units: number): number;
+  /** training threads the user fixed (1 with tfjs-node); undefined: the pool decides per unit */
+  threads: number | undefined;
   /** the in-process engine (backend initialised) */
   engine: Engine;
-  /** an executor for `units` independent tasks: in-process for 1, worker pool otherwise, the queue with `queue` */
-  executor(units: number): Executor;
+  /** the core pool (borrowed from ExperimentOptions.pool, or this technique's own) */
+  pool: CorePool;
+  /** where units run: the core pool, or the queue with `queue` (its close() is a no-op for the pool) */
+  executor(): Executor;
+  /** closes what this context opened (its own pool; not a borrowed one) */
+  close(): Promise<void>;
+}
+
+/** The cores a pool gets: --concurrency, else the machine's (1 with tfjs-node, which threads itself). */
+function poolCores(o: ExperimentOptions, backend: BackendInfoLike): number {
+  return Math.max(1, Math.floor(o.concurrency ?? (backend.name === 'tensorflow' ? 1 : availableParallelism())));
+}
+
+/**
+ * A core pool for several techniques run at once (`fmnist run`): pass it as ExperimentOptions.pool
+ * to each, close it after all of them.
+ */
+export async function createStudyPool(o: ExperimentOptions & { onStatus?: (s: PoolStatus) => void }): Promise<CorePool> {
+  const engine = createEngine();
+  const backend = await engine.initBackend(o.backend ?? 'auto');
+  return createCorePool({ cores: poolCores(o, backend), backend: backend.name, worker: o.worker, engine, onStatus: o.onStatus });
 }
 
 export async function createContext(o: ExperimentOptions): Promise<Context> {
@@ -78,11 +105,12 @@ export async function createContext(o: ExperimentOptions): Promise<Context> {
   const data = await resolveData(o.dataDir);
   const backendName = o.backend ?? 'auto';
   const engine = createEngine();
-  const inline = createInlineExecutor({ backend: backendName, engine });
-  const backend = await inline.backendInfo();
+  const backend = await engine.initBackend(backendName);
   const queue: QueueUrl | null = o.queue ? parseQueueUrl(o.queue) : null;
   if (queue) await checkQueue(queue);
-  const concurrency = Math.max(1, Math.floor(o.concurrency ?? (backend.name === 'tensorflow' ? 1 : availableParallelism())));
+  const pool = o.pool ?? createCorePool({ cores: poolCores(o, backend), backend: backend.name, worker: o.worker, engine });
+  // a borrowed pool is closed by its owner, after every technique that shares it
+  const shared: Executor = { run: (task, hooks) => pool.run(task, hooks), close: async () => {} };
   return {
     o,
     profile,
@@ -91,18 +119,16 @@ export async function createContext(o: ExperimentOptions): Promise<Context> {
     settings,
     data,
     backend,
-    concurrency,
-    threadsFor(units) {
-      if (o.threads !== undefined) return o.threads;
-      if (backend.name === 'tensorflow') return 1;
-      return Math.max(1, Math.floor(availableParallelism() / Math.max(1, Math.min(concurrency, units))));
-    },
+    concurrency: pool.cores,
+    threads: o.threads ?? (backend.name === 'tensorflow' ? 1 : undefined),
     engine,
-    executor(units) {
+    pool,
+    executor() {
       if (queue) return createQueueExecutor({ queue, runsDir: resolve(o.runsDir ?? 'runs'), backend: backend.name, data, signal: o.signal, log: o.log });
-      const n = Math.min(concurrency, units);
-      if (n <= 1) return inline;
-      return createPoolExecutor({ size: n, backend: backend.name, worker: o.worker, signal: o.signal });
+      return shared;
+    },
+    close: async () => {
+      if (!o.pool) await pool.close();
     },
   };
 }

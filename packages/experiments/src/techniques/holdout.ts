@@ -2,6 +2,7 @@ import { createContext, type Context, type ExperimentOptions } from './context';
 import { deriveSeed } from '../util/rng';
 import { openRun, type Run } from '../rundir/run-dir';
 import { createEta, formatEpochLine, lineOptions } from '../rundir/progress';
+import { estimatedRows, startLine } from '../scheduling/core-pool';
 import { hasCallbacks, type Settings } from '../settings/profiles';
 import { holdoutSplit, tuneWith, type TuneResult } from './tune';
 import type { TrainTask } from './train-task';
@@ -31,6 +32,15 @@ export interface HoldoutResult {
  */
 export async function runHoldout(o: ExperimentOptions = {}): Promise<HoldoutResult> {
   const c = await createContext(o);
+  try {
+    return await holdoutWith(c);
+  } finally {
+    await c.close();
+  }
+}
+
+async function holdoutWith(c: Context): Promise<HoldoutResult> {
+  const o = c.o;
   const s = c.settings;
   const tuning = s.holdout.tune ? await tuneWith(c) : null;
   const best = tuning?.best ?? s.params;
@@ -75,13 +85,15 @@ async function holdoutIn(c: Context, run: Run, params: TrainParams, tuning: Tune
     evalTrain: true,
     evalTest: true,
     dropCheckpoint: true,
-    threads: c.threadsFor(1),
+    ...(c.threads ? { threads: c.threads } : {}),
   };
-  const exec = c.executor(1);
+  const exec = c.executor();
   const eta = createEta(params.epochs);
   const r = await exec
     .run(task, {
       signal: c.o.signal,
+      unit: { kind: 'final', label: 'holdout', rows: estimatedRows(s.data.trainSubset, 1 - s.validationFraction), epochs: params.epochs },
+      onStart: (threads) => void run.log(startLine('holdout', threads)),
       onProgress: (p) => c.o.onProgress?.({ ...p, label: `holdout ${p.label ?? ''}`.trim() }),
       onEpoch: (m) => {
         const etaSeconds = eta.epochDone('holdout', m.epoch);

@@ -4,6 +4,7 @@ import { hasCallbacks, type Settings } from '../settings/profiles';
 import { openRun, type Run } from '../rundir/run-dir';
 import { scoreProbabilities } from '../engine';
 import { createEta, formatEpochLine, lineOptions } from '../rundir/progress';
+import { estimatedRows, startLine } from '../scheduling/core-pool';
 import { deriveSeed } from '../util/rng';
 import { meanStd, type MeanStd } from '../util/stats';
 import { readFloat32, type TaskResult, type TrainTask } from './train-task';
@@ -43,6 +44,15 @@ export function kfoldConfig(c: Context) {
 /** Technique 2: stratified k-fold CV, each fold also scored on the test set, plus the fold ensemble. */
 export async function runKFold(o: ExperimentOptions = {}): Promise<KFoldResult> {
   const c = await createContext(o);
+  try {
+    return await kfoldWith(c);
+  } finally {
+    await c.close();
+  }
+}
+
+async function kfoldWith(c: Context): Promise<KFoldResult> {
+  const o = c.o;
   const cfg = kfoldConfig(c);
   const run = await openRun({ runsDir: c.runsDir, technique: 'kfold', profile: c.profile, config: cfg, seed: c.seed, backend: c.backend, data: { dir: c.data.dir, inputKey: c.data.inputKey }, log: o.log });
   if (run.completedResults) {
@@ -60,7 +70,7 @@ export async function runKFold(o: ExperimentOptions = {}): Promise<KFoldResult> 
 async function kfoldIn(c: Context, run: Run, cfg: ReturnType<typeof kfoldConfig>): Promise<KFoldResult> {
   const { k, params } = cfg;
   const t0 = Date.now();
-  await run.log(`kfold ${run.runId}: k=${k} ${JSON.stringify(params)} backend ${c.backend.name} data ${c.data.dir} concurrency ${Math.min(c.concurrency, k)}`);
+  await run.log(`kfold ${run.runId}: k=${k} ${JSON.stringify(params)} backend ${c.backend.name} data ${c.data.dir} on ${c.concurrency} core${c.concurrency === 1 ? '' : 's'}`);
   const dataSpec = { trainSubset: cfg.data.trainSubset, testSubset: cfg.data.testSubset, seed: deriveSeed(c.seed, 'subset') };
   const tasks: TrainTask[] = Array.from({ length: k }, (_, i) => ({
     id: `fold-${i + 1}`,
@@ -77,9 +87,10 @@ async function kfoldIn(c: Context, run: Run, cfg: ReturnType<typeof kfoldConfig>
     evalTrain: true,
     evalTest: true,
     dropCheckpoint: true,
-    threads: c.threadsFor(k),
+    ...(c.threads ? { threads: c.threads } : {}),
   }));
-  const exec = c.executor(k);
+  const exec = c.executor();
+  const rows = estimatedRows(cfg.data.trainSubset, (k - 1) / k);
   const eta = createEta(k * params.epochs);
   let results: (TaskResult | null)[];
   try {
@@ -88,6 +99,8 @@ async function kfoldIn(c: Context, run: Run, cfg: ReturnType<typeof kfoldConfig>
         const unit = `fold ${i + 1}/${k}`;
         return exec.run(t, {
           signal: c.o.signal,
+          unit: { kind: 'fold', label: unit, rows, epochs: params.epochs },
+          onStart: (threads) => void run.log(startLine(unit, threads)),
           onProgress: (p) => c.o.onProgress?.({ ...p, label: `${unit} ${p.label ?? ''}`.trim() }),
           onEpoch: (m) => {
             const etaSeconds = eta.epochDone(unit, m.epoch);

@@ -76,7 +76,7 @@ export async function runSpeedrun(o: SpeedrunOptions = {}): Promise<SpeedrunResu
   const subsetSeed = deriveSeed(c.seed, 'speedrun-subset');
   const train = toTrainData(subset(data.train, sp.trainSubset, subsetSeed));
   const test = toTrainData(subset(data.test, sp.testSubset, subsetSeed + 1));
-  const threads = c.threadsFor(1);
+  const threads = c.threads ?? c.concurrency;
   o.log?.(`speedrun: ${seeds} seed${seeds === 1 ? '' : 's'}, ${train.n} train / ${test.n} test images, up to ${sp.params.epochs} epochs, targets ${targets.join(', ')}; backend ${c.backend.name}, ${threads} training thread${threads === 1 ? '' : 's'}`);
   const runs: SpeedrunSeedResult[] = [];
   for (const seed of speedrunSeeds(c.seed, seeds)) runs.push(await oneSeed(c, sp, targets, seed, train, test, threads));

@@ -11,6 +11,7 @@ import { weightsHowTo, type Model, type VggVariant } from '../engine';
 import { readJsonFile } from '../rundir/read-json';
 import { openRun, type Run } from '../rundir/run-dir';
 import { createEta, formatEpochLine } from '../rundir/progress';
+import { startLine } from '../scheduling/core-pool';
 import { deriveSeed } from '../util/rng';
 import { readFloat32 } from './train-task';
 import type { FeatureTask } from './feature-task';
@@ -66,6 +67,15 @@ export function transferConfig(c: Context) {
 /** Technique 3: frozen VGG16/VGG19 bases, features cached on disk, a new head trained on them. */
 export async function runTransfer(o: ExperimentOptions = {}): Promise<TransferResult> {
   const c = await createContext(o);
+  try {
+    return await transferWith(c);
+  } finally {
+    await c.close();
+  }
+}
+
+async function transferWith(c: Context): Promise<TransferResult> {
+  const o = c.o;
   const cfg = transferConfig(c);
   const run = await openRun({
     runsDir: c.runsDir, technique: 'transfer', profile: c.profile, config: cfg, seed: c.seed, backend: c.backend,
@@ -126,6 +136,11 @@ async function fineTuneExtra(c: Context, run: Run, variant: VggVariant, base: Mo
   const t = c.settings.transfer;
   const { trunk, block } = frozenTrunk(base);
   const label = `extra: ${block} fine-tuned with the head (not in the original study)`;
+  // in this process: the trunk's features (all cores with onnxruntime), then one training thread
+  const onnx = (await c.engine.featureEngine()) === 'onnxruntime';
+  const lease = await c.pool.acquire({ kind: 'head', label: `${variant} fine-tune`, exclusive: onnx, threads: onnx ? undefined : 1, rows: train.n, epochs: t.fineTune.epochs }, c.o.signal);
+  if (!lease) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
+  await run.log(startLine(`${variant} fine-tune`, lease.threads));
   try {
     const trunkShape = trunk.outputs[0].shape.slice(1) as number[];
     const dim = trunkShape.reduce((a, b) => a * b, 1);
@@ -134,7 +149,7 @@ async function fineTuneExtra(c: Context, run: Run, variant: VggVariant, base: Mo
       const f = await readFloat32(file).catch(() => null);
       if (f && f.length === rows.n * dim) return f;
       await run.log(`${variant}: extracting ${which} features below ${block} (${rows.n} images)`);
-      const x = await c.engine.extractFeatures(trunk, rows.images, rows.n, { inputSize: t.inputSize, signal: c.o.signal, onProgress: c.o.onProgress });
+      const x = await c.engine.extractFeatures(trunk, rows.images, rows.n, { inputSize: t.inputSize, signal: c.o.signal, onProgress: c.o.onProgress, ...(onnx ? { threads: lease.threads } : {}) });
       await writeFloat32Atomic(file, x);
       return x;
     };
@@ -154,8 +169,12 @@ async function fineTuneExtra(c: Context, run: Run, variant: VggVariant, base: Mo
       seed: deriveSeed(c.seed, 'fine-tune', variant),
       checkpointDir: run.path(variant, 'fine-tune-checkpoint'),
       signal: c.o.signal,
-      onProgress: c.o.onProgress,
+      onProgress: (p) => {
+        lease.hooks.onProgress(p);
+        c.o.onProgress?.(p);
+      },
       onEpoch: (m) => {
+        lease.hooks.onEpoch(m);
         const etaSeconds = eta.epochDone();
         void run.metric({ ...m, scope: 'head', id: `${variant}-finetune` });
         void run.log(formatEpochLine({ unit: `${variant} fine-tune ${block}`, epochs: ft.epochs, metrics: m, etaSeconds }));
@@ -169,14 +188,16 @@ async function fineTuneExtra(c: Context, run: Run, variant: VggVariant, base: Mo
     if ((err as Error).name === 'AbortError') throw err;
     await run.log(`${variant}: fine-tuning failed: ${(err as Error).stack ?? err}`);
     return { label, status: 'failed', reason: (err as Error).message };
+  } finally {
+    lease.release();
   }
 }
 
 /**
- * The missing shards extracted in worker processes, each task one shard written straight to its
- * cache file; one pool for all of them, so each worker loads the base weights once.
+ * The missing shards extracted in worker processes of the pool (or on the queue), each task one
+ * shard written straight to its cache file; a worker process loads the base weights once.
  */
-async function extractInWorkers(c: Context, variant: VggVariant, shards: (FeatureShard & { subset: { n?: number; seed: number } })[], workers: number): Promise<void> {
+async function extractInWorkers(c: Context, run: Run, variant: VggVariant, shards: (FeatureShard & { subset: { n?: number; seed: number } })[]): Promise<void> {
   const t = c.settings.transfer;
   const total = shards.reduce((a, s) => a + s.end - s.start, 0);
   const tasks: FeatureTask[] = shards.map((s) => ({
@@ -193,13 +214,15 @@ async function extractInWorkers(c: Context, variant: VggVariant, shards: (Featur
     download: t.download,
     outFile: s.file,
   }));
-  const exec = c.executor(workers);
+  const exec = c.executor();
   const done = new Map<string, number>();
   try {
     await Promise.all(
       tasks.map((task) =>
         exec.run(task, {
           signal: c.o.signal,
+          unit: { kind: 'features', label: `${variant} features ${task.which} ${task.start}-${task.end}`, rows: task.end - task.start },
+          onStart: (threads) => void run.log(startLine(`${variant} features ${task.which} ${task.start}-${task.end}`, threads)),
           onProgress: (p) => {
             done.set(task.id, p.done);
             c.o.onProgress?.({ done: [...done.values()].reduce((a, b) => a + b, 0), total, unit: 'img', label: `${variant} features` });
@@ -237,7 +260,8 @@ async function baseFeatures(
   // onnxruntime already spreads one extraction over every core: more processes would only share
   // them (measured: 181 img/s for 2 processes against the VGG19 base at 32x32); a queue still
   // spreads shards over machines.
-  const fanOut = c.o.queue !== undefined || (await c.engine.featureEngine()) === 'tfjs';
+  const onnx = (await c.engine.featureEngine()) === 'onnxruntime';
+  const fanOut = c.o.queue !== undefined || !onnx;
   const workers = fanOut && total >= (t.parallelFeaturesMin ?? 4000) ? Math.min(c.concurrency, Math.ceil(total / 128), missing.length) : 1;
   const counts = splits
     .map((s) => [missing.filter((m) => m.which === s.which).reduce((a, m) => a + m.end - m.start, 0), s.which] as const)
@@ -245,11 +269,29 @@ async function baseFeatures(
     .map(([rows, which]) => `${rows} ${which}`);
   await run.log(`${variant}: extracting features of ${counts.join(' + ')} images (${missing.length} cache shard${missing.length === 1 ? '' : 's'})${workers > 1 ? ` in ${workers} worker processes` : ''}`);
   if (workers > 1) {
-    await extractInWorkers(c, variant, missing, workers);
+    await extractInWorkers(c, run, variant, missing);
     for (const m of missing) {
       if (!(await readShardInto(m, m.x, featureDim))) throw new ExperimentError(`feature shard ${m.file} is missing or torn after its extraction`, { file: m.file, hint: 're-run the same command (finished shards are kept)' });
     }
   } else {
+    await extractInProcess(c, run, variant, base, missing, featureDim, onnx);
+  }
+  return { x: read.map((r) => r.x), hit: false };
+}
+
+/**
+ * The missing shards extracted in this process, where the base's weights are loaded already.
+ * onnxruntime threads over every core itself: the extraction is an exclusive unit of the pool (it
+ * holds all the cores and nothing else starts meanwhile) rather than a worker process that would
+ * load the weights again; the tfjs path (few images) holds one core.
+ */
+async function extractInProcess(c: Context, run: Run, variant: VggVariant, base: Model, missing: (FeatureShard & { split: { rows: Rows }; x: Float32Array })[], featureDim: number, onnx: boolean): Promise<void> {
+  const t = c.settings.transfer;
+  const total = missing.reduce((a, s) => a + s.end - s.start, 0);
+  const lease = await c.pool.acquire({ kind: 'features', label: `${variant} features`, exclusive: onnx, threads: onnx ? undefined : 1, rows: total }, c.o.signal);
+  if (!lease) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
+  await run.log(startLine(`${variant} features`, lease.threads));
+  try {
     let done = 0;
     for (const m of missing) {
       if (c.o.signal?.aborted) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
@@ -257,7 +299,11 @@ async function baseFeatures(
       const f = await c.engine.extractFeatures(base, m.split.rows.images.subarray(m.start * PIXELS, m.end * PIXELS), n, {
         inputSize: t.inputSize,
         signal: c.o.signal,
-        onProgress: (p) => c.o.onProgress?.({ ...p, done: done + p.done, total, label: `${variant} features` }),
+        ...(onnx ? { threads: lease.threads } : {}),
+        onProgress: (p) => {
+          lease.hooks.onProgress({ ...p, done: done + p.done, total });
+          c.o.onProgress?.({ ...p, done: done + p.done, total, label: `${variant} features` });
+        },
       }).catch((e: unknown) => {
         // stopped mid-shard: the finished shards are kept, a re-run resumes at this one
         if (c.o.signal?.aborted) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
@@ -267,8 +313,9 @@ async function baseFeatures(
       await writeFloat32Atomic(m.file, f);
       done += n;
     }
+  } finally {
+    lease.release();
   }
-  return { x: read.map((r) => r.x), hit: false };
 }
 
 async function oneVariant(
@@ -313,6 +360,9 @@ async function oneVariant(
 
     const h = t.head;
     const head = e.createHead(featureDim, { activation: h.activation, denseUnits: h.denseUnits, dropout: h.dropout, optimizer: h.optimizer, learningRate: h.learningRate, momentum: h.momentum, seed: deriveSeed(c.seed, 'head', variant) });
+    const lease = await c.pool.acquire({ kind: 'head', label: `${variant} head`, threads: c.threads, rows: train.n, epochs: h.epochs }, c.o.signal);
+    if (!lease) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
+    await run.log(startLine(`${variant} head`, lease.threads));
     try {
       const eta = createEta(h.epochs);
       // Raw VGG activations reach the hundreds: standardize each feature with the training
@@ -327,15 +377,19 @@ async function oneVariant(
         batchSize: h.batchSize,
         seed: deriveSeed(c.seed, 'head-train', variant),
         checkpointDir: run.path(variant, 'checkpoint'),
-        parallel: { threads: c.threadsFor(1), unit: `${variant} head` },
+        parallel: { threads: lease.threads, unit: `${variant} head` },
         signal: c.o.signal,
         onEpoch: (m) => {
+          lease.hooks.onEpoch(m);
           const etaSeconds = eta.epochDone();
           void run.metric({ ...m, scope: 'head', id: variant });
           void run.log(formatEpochLine({ unit: `${variant} head`, epochs: h.epochs, metrics: m, etaSeconds }));
           c.o.onEpoch?.({ technique: 'transfer', scope: 'head', id: variant, unit: `${variant} head`, epochs: h.epochs, metrics: m, etaSeconds });
         },
-        onProgress: (p) => c.o.onProgress?.({ ...p, label: `${variant} head ${p.label ?? ''}`.trim() }),
+        onProgress: (p) => {
+          lease.hooks.onProgress(p);
+          c.o.onProgress?.({ ...p, label: `${variant} head ${p.label ?? ''}`.trim() });
+        },
       });
       if (r.interrupted) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
       for (const m of r.history) await run.metric({ ...m, scope: 'head', id: variant });
@@ -344,10 +398,12 @@ async function oneVariant(
       await e.saveModel(head, run.path(variant, 'model'));
       await run.log(`${variant}: train_acc ${tr.accuracy.toFixed(4)} test_acc ${te.accuracy.toFixed(4)}`);
       const out: TransferModelResult = { ...base0, status: 'complete', weights, featureDim, history: r.history, train: { accuracy: tr.accuracy, loss: tr.loss }, test: te, featureCache: cacheInfo };
+      lease.release();
       if (t.fineTune.enabled) out.fineTuned = await fineTuneExtra(c, run, variant, base, head, train, test, dir);
       await rm(run.path(variant, 'checkpoint'), { recursive: true, force: true });
       return out;
     } finally {
+      lease.release();
       head.dispose();
     }
   } catch (err) {

@@ -1,6 +1,7 @@
 import { createContext, type Context, type ExperimentOptions } from './context';
 import { openRun, type Run } from '../rundir/run-dir';
 import { createEta, formatEpochLine } from '../rundir/progress';
+import { estimatedRows, startLine } from '../scheduling/core-pool';
 import { deriveSeed } from '../util/rng';
 import { gridConfigs, sampleConfigs, spaceSize } from '../settings/search-space';
 import { gridSearch, hyperband, planHalving, successiveHalving, type RunTrials, type SearchResult, type TrialRecord } from './tuner';
@@ -47,7 +48,11 @@ export function holdoutSplit(c: Context, subsetRows?: number): SplitSpec {
 /** Technique 1a: hyperparameter search on the validation split, every trial in a ranked table. */
 export async function runTune(o: ExperimentOptions = {}): Promise<TuneResult> {
   const c = await createContext(o);
-  return tuneWith(c);
+  try {
+    return await tuneWith(c);
+  } finally {
+    await c.close();
+  }
 }
 
 export async function tuneWith(c: Context): Promise<TuneResult> {
@@ -76,7 +81,8 @@ async function tuneIn(c: Context, run: Run): Promise<TuneResult> {
     t.method === 'grid' ? Math.min(size, t.maxTrials) * s.params.epochs : t.method === 'halving' ? planHalving(Math.min(size, t.configs), t.minEpochs, t.maxEpochs, t.eta).plannedEpochs : 0;
   await run.log(`tune ${run.runId}: ${t.method} over ${size} configs, budget ${planned || 'hyperband'} epochs, backend ${c.backend.name}`);
   const eta = createEta(planned || 1);
-  const exec = c.executor(c.concurrency);
+  const exec = c.executor();
+  const trialRows = estimatedRows(t.subset ?? s.data.trainSubset, 1 - s.validationFraction);
   let trialNo = 0;
   const runTrials: RunTrials = async (batch) => {
     const out = await Promise.all(
@@ -91,11 +97,13 @@ async function tuneIn(c: Context, run: Run): Promise<TuneResult> {
           seed: req.seed,
           checkpointDir: run.path('trials', req.id, 'checkpoint'),
           resultFile: run.path('trials', req.id, `epochs-${req.epochs}.json`),
-          threads: c.threadsFor(c.concurrency),
+          ...(c.threads ? { threads: c.threads } : {}),
         };
         const unit = `trial ${req.id} (#${n})`;
         return exec.run(task, {
           signal: c.o.signal,
+          unit: { kind: 'trial', label: `trial #${n}`, rows: trialRows, epochs: req.epochs },
+          onStart: (threads) => void run.log(startLine(unit, threads)),
           onProgress: (p) => c.o.onProgress?.({ ...p, label: `${unit} ${p.label ?? ''}`.trim() }),
           onEpoch: (m) => {
             const etaSeconds = planned ? eta.epochDone() : undefined;

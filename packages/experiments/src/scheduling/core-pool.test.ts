@@ -1,0 +1,75 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createCorePool, type Lease, type PoolStatus } from './core-pool';
+import type { TrainTask } from '../techniques/train-task';
+
+// Leases are the pool's units for work the coordinating process does itself (a transfer head,
+// onnxruntime feature extraction): the same queue and policy as the worker processes' tasks.
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('core pool leases', () => {
+  it('shares the cores, gives the tail the free ones, runs an exclusive unit alone, and drops a unit whose signal aborts while it waits', async () => {
+    const statuses: PoolStatus[] = [];
+    const pool = createCorePool({ cores: 2, backend: 'cpu', onStatus: (s) => statuses.push(s), statusIntervalMs: 0 });
+    const got: Record<string, Lease | null> = {};
+    const take = (name: string, claim: Parameters<typeof pool.acquire>[0], signal?: AbortSignal) => pool.acquire(claim, signal).then((l) => (got[name] = l));
+    // submitted in one turn: two folds share the two cores
+    void take('a', { kind: 'fold', label: 'a', rows: 100, epochs: 2 });
+    void take('b', { kind: 'fold', label: 'b' });
+    await tick();
+    expect([got.a?.threads, got.b?.threads]).toEqual([1, 1]);
+    // the exclusive extraction waits for every core; a trial arriving after it, of a higher
+    // priority, does not overtake it
+    void take('x', { kind: 'features', label: 'x', exclusive: true });
+    await tick();
+    const ac = new AbortController();
+    void take('trial', { kind: 'trial', label: 'trial' }, ac.signal);
+    await tick();
+    expect([got.x, got.trial]).toEqual([undefined, undefined]);
+    got.a!.hooks.onProgress({ done: 50, total: 100, unit: 'images' });
+    expect(statuses.at(-1)!.running).toEqual([{ label: 'a', threads: 1, done: 50, total: 100 }, { label: 'b', threads: 1, done: 0, total: 0 }]);
+    expect(statuses.at(-1)!.work).toEqual({ done: 50, planned: 200 });
+    got.a!.release();
+    await tick();
+    expect(got.x).toBeUndefined();
+    got.b!.release();
+    got.b!.release(); // idempotent
+    await tick();
+    expect(got.x?.threads).toBe(2);
+    await tick();
+    expect(got.trial).toBeUndefined();
+    ac.abort();
+    await tick();
+    expect(got.trial).toBeNull();
+    got.x!.release();
+    // the last unit alone gets both cores
+    expect((await pool.acquire({ kind: 'final', label: 'final' }))?.threads).toBe(2);
+    await pool.close();
+    expect(await pool.acquire({ kind: 'fold', label: 'late' })).toBeNull();
+  });
+});
+
+describe('core pool tasks', () => {
+  it('a unit whose result is committed takes no core: its result is read, the other units get the cores', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fmnist-core-pool-'));
+    try {
+      const result = { id: 'fold-1', history: [], resumedFromEpoch: 0, validation: { accuracy: 0.5, loss: 1 }, imagesPerSecond: 0, seconds: 0 };
+      await writeFile(join(dir, 'result.json'), JSON.stringify(result));
+      const statuses: PoolStatus[] = [];
+      const pool = createCorePool({ cores: 2, backend: 'cpu', onStatus: (s) => statuses.push(s), statusIntervalMs: 0 });
+      const task = { id: 'fold-1', resultFile: join(dir, 'result.json') } as TrainTask;
+      let lease: Lease | null = null;
+      const [r] = await Promise.all([pool.run(task, { unit: { kind: 'fold', label: 'fold 1/2' } }), pool.acquire({ kind: 'fold', label: 'fold 2/2' }).then((l) => (lease = l))]);
+      expect(r).toEqual(result);
+      // the unit still to train got both cores: the finished one was never waiting for one
+      expect(lease!.threads).toBe(2);
+      expect(statuses.every((s) => s.running.every((u) => u.label !== 'fold 1/2'))).toBe(true);
+      lease!.release();
+      await pool.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,360 @@
+// The core pool: one executor for every technique of a study (or of one command), sized to the
+// cores. Units wait in one queue and start by the dispatch policy (dispatch.ts): training units in
+// worker processes with the threads decided when they start, work the coordinating process does
+// itself (a transfer head, onnxruntime feature extraction) through a lease on some cores. It also
+// keeps the study's progress: each running unit with its threads, and one ETA over all the work
+// (images × epochs) of the units known so far.
+import { existsSync } from 'node:fs';
+import { createEngine, type Engine } from '../engine';
+import { createTaskRunner, defaultWorkerCommand, type Executor, type ResultOf, type RunHooks, type Task, type WorkerCommand } from './executor';
+import { dispatch, PRIORITY, type UnitKind } from './dispatch';
+import { closeWorkers, forkWorker, type WorkerProcess } from './worker-process';
+import type { TaskHooks } from '../techniques/train-task';
+import type { EpochMetricsLike, OnProgress } from '../types';
+
+/** What a unit says about itself when it is submitted. */
+export interface UnitClaim {
+  kind: UnitKind;
+  /** shown in progress and logs: `fold 2/5`, `holdout`, `vgg16 features` */
+  label: string;
+  /** threads itself over every core (onnxruntime): runs alone on all of them */
+  exclusive?: boolean;
+  /** images per epoch and epochs: the unit's share of the study's ETA (refined by its progress) */
+  rows?: number;
+  epochs?: number;
+}
+
+export interface UnitStatus { label: string; threads: number; done: number; total: number }
+
+export interface PoolStatus {
+  cores: number;
+  running: UnitStatus[];
+  waiting: number;
+  /** images × epochs: done (finished units count whole) and planned, over the units submitted so far */
+  work: { done: number; planned: number };
+  /** from the images this process trained per second so far; absent until some were */
+  etaSeconds?: number;
+}
+
+/** Cores held by work this process does itself; `hooks` feed the study's progress. */
+export interface Lease {
+  threads: number;
+  hooks: { onEpoch: (m: EpochMetricsLike) => void; onProgress: OnProgress };
+  release(): void;
+}
+
+/** The log line of a unit that starts: `fold 5/5: started on 2 threads`. */
+export function startLine(label: string, threads: number): string {
+  return `${label}: started on ${threads} thread${threads === 1 ? '' : 's'}`;
+}
+
+/** Images per epoch of a unit for the ETA, before its progress tells: a fraction of the (subset of the) 60,000 training images. */
+export function estimatedRows(subset: number | undefined, fraction: number): number {
+  return Math.round((subset ?? 60_000) * fraction);
+}
+
+export interface CorePool extends Executor {
+  readonly cores: number;
+  /** Waits for cores for work done in this process (null: `signal` aborted or the pool closed first). `threads` fixes the count (--threads). */
+  acquire(claim: UnitClaim & { threads?: number }, signal?: AbortSignal): Promise<Lease | null>;
+  status(): PoolStatus;
+}
+
+export interface CorePoolOptions {
+  /** cores to share (the machine's, or --concurrency); 1 runs tasks in this process */
+  cores: number;
+  /** the backend worker processes initialise (a resolved name: what this process uses) */
+  backend: string;
+  worker?: WorkerCommand;
+  /** the engine for tasks run in this process (cores 1) */
+  engine?: Engine;
+  /** the study's progress, at most every `statusIntervalMs` (200) and at each start and end of a unit */
+  onStatus?: (s: PoolStatus) => void;
+  statusIntervalMs?: number;
+}
+
+interface Entry {
+  id: number;
+  claim: UnitClaim;
+  priority: number;
+  fixed?: number;
+  signal?: AbortSignal;
+  state: 'waiting' | 'running' | 'done';
+  threads: number;
+  begin(threads: number): void;
+  cancel(): void;
+  // progress of this unit: images per epoch, images seen in this process, epochs done before it
+  rows: number;
+  epochs: number;
+  seen: number;
+  last: number;
+  base: number;
+  epochSeen: boolean;
+  done: number;
+  total: number;
+  startedAt: number;
+  endedAt: number;
+}
+
+export function createCorePool(o: CorePoolOptions): CorePool {
+  const cores = Math.max(1, Math.floor(o.cores));
+  const cmd = o.worker ?? defaultWorkerCommand();
+  const inline = cores === 1;
+  // in this process: every task when the pool has one core, else only the reading of committed results
+  let runInline: ReturnType<typeof createTaskRunner> | null = null;
+  let ready: Promise<unknown> | null = null;
+  const engine = o.engine ?? (inline ? createEngine() : null);
+  const entries = new Map<number, Entry>();
+  const idle: WorkerProcess[] = [];
+  const all = new Set<WorkerProcess>();
+  let nextId = 0;
+  let pinned: number | undefined;
+  let closed = false;
+  let t0 = 0;
+  let lastStatus = 0;
+  let scheduled = false;
+
+  const planned = (e: Entry) => e.rows * e.epochs;
+  const status = (): PoolStatus => {
+    let done = 0;
+    let plan = 0;
+    let seen = 0;
+    const running: UnitStatus[] = [];
+    for (const e of entries.values()) {
+      plan += planned(e);
+      done += e.state === 'done' ? planned(e) : Math.min(planned(e), e.base + e.seen);
+      seen += e.seen;
+      if (e.state === 'running') running.push({ label: e.claim.label, threads: e.threads, done: e.done, total: e.total });
+    }
+    const rate = t0 && seen > 0 ? seen / ((Date.now() - t0) / 1000) : 0;
+    const waiting = [...entries.values()].filter((e) => e.state === 'waiting').length;
+    return { cores, running, waiting, work: { done, planned: plan }, ...(rate > 0 ? { etaSeconds: Math.max(0, plan - done) / rate } : {}) };
+  };
+  const emit = (force: boolean) => {
+    if (!o.onStatus) return;
+    const now = Date.now();
+    if (!force && now - lastStatus < (o.statusIntervalMs ?? 200)) return;
+    lastStatus = now;
+    o.onStatus(status());
+  };
+
+  // Estimates for the tail rule of dispatch(): seconds left of a running unit at its own pace, and
+  // images per second per thread of each kind of unit so far.
+  const remaining = (e: Entry, now: number): number | undefined => {
+    const secs = (now - e.startedAt) / 1000;
+    if (!(e.seen > 0 && secs > 0 && planned(e) > 0)) return undefined;
+    return Math.max(0, planned(e) - e.base - e.seen) / (e.seen / secs);
+  };
+  const ratesPerThread = (now: number) => {
+    const sums = new Map<UnitKind, { seen: number; threadSeconds: number }>();
+    for (const e of entries.values()) {
+      if (e.state === 'waiting' || e.seen === 0) continue;
+      const x = sums.get(e.claim.kind) ?? { seen: 0, threadSeconds: 0 };
+      x.seen += e.seen;
+      x.threadSeconds += (e.threads * ((e.state === 'done' ? e.endedAt : now) - e.startedAt)) / 1000;
+      sums.set(e.claim.kind, x);
+    }
+    return new Map([...sums].filter(([, x]) => x.threadSeconds > 0).map(([k, x]) => [k, x.seen / x.threadSeconds]));
+  };
+
+  const track = (e: Entry) => ({
+    onProgress: (p: Parameters<OnProgress>[0]) => {
+      if (p.total > 0 && p.total !== e.rows && e.claim.kind !== 'features') e.rows = p.total;
+      e.seen += p.done >= e.last ? p.done - e.last : p.done;
+      e.last = p.done;
+      e.done = p.done;
+      e.total = p.total;
+      emit(false);
+    },
+    onEpoch: (m: EpochMetricsLike) => {
+      // a unit resumed at epoch e did e - 1 epochs before this process
+      if (!e.epochSeen && m.epoch > 1) e.base = (m.epoch - 1) * e.rows;
+      e.epochSeen = true;
+      e.last = 0;
+    },
+  });
+
+  const finish = (e: Entry) => {
+    if (e.state === 'done') return;
+    const wasWaiting = e.state === 'waiting';
+    e.state = 'done';
+    e.endedAt = Date.now();
+    if (wasWaiting) {
+      // never started (aborted, or the pool closed): it counts for nothing
+      entries.delete(e.id);
+    }
+    emit(true);
+    later();
+  };
+
+  // Dispatch once the current turn of the event loop is over: the units a technique submits
+  // together (its folds, a rung of trials) are all waiting when threads are decided, so the first
+  // of them does not take every core for being alone for an instant.
+  const later = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      pump();
+    });
+  };
+
+  const pump = () => {
+    if (closed) return;
+    const waiting: Entry[] = [];
+    const running: Entry[] = [];
+    for (const e of entries.values()) {
+      if (e.state === 'waiting') waiting.push(e);
+      else if (e.state === 'running') running.push(e);
+    }
+    if (!waiting.length) return;
+    const now = Date.now();
+    const perThread = ratesPerThread(now);
+    const d = dispatch({
+      cores,
+      running: running.map((e) => ({ id: e.id, threads: e.threads, exclusive: e.claim.exclusive, remaining: remaining(e, now) })),
+      waiting: waiting.map((e) => {
+        const r = perThread.get(e.claim.kind);
+        return { id: e.id, priority: e.priority, threads: e.fixed, exclusive: e.claim.exclusive, ...(r && planned(e) ? { seconds: planned(e) / r } : {}) };
+      }),
+      pinned,
+    });
+    pinned = d.pinned;
+    for (const s of d.start) {
+      const e = entries.get(s.id)!;
+      e.state = 'running';
+      e.threads = s.threads;
+      e.startedAt = Date.now();
+      t0 ||= Date.now();
+      e.begin(s.threads);
+    }
+    if (d.start.length) emit(true);
+  };
+
+  const submit = (claim: UnitClaim, fixed: number | undefined, signal: AbortSignal | undefined, begin: (e: Entry, threads: number) => void, cancel: () => void) => {
+    const e: Entry = {
+      id: nextId++,
+      claim,
+      priority: PRIORITY[claim.kind],
+      fixed,
+      signal,
+      state: 'waiting',
+      threads: 0,
+      begin: (threads) => begin(e, threads),
+      cancel,
+      rows: claim.rows ?? 0,
+      epochs: claim.epochs ?? 1,
+      seen: 0,
+      last: 0,
+      base: 0,
+      epochSeen: false,
+      done: 0,
+      total: 0,
+      startedAt: 0,
+      endedAt: 0,
+    };
+    entries.set(e.id, e);
+    signal?.addEventListener('abort', () => {
+      if (e.state === 'waiting') {
+        e.cancel();
+        finish(e);
+      }
+    });
+    emit(true);
+    later();
+  };
+
+  const worker = (): WorkerProcess => {
+    const w = idle.pop();
+    if (w) return w;
+    const f = forkWorker(cmd, o.backend, {
+      closing: () => closed,
+      onFree: (p, exited) => {
+        if (exited) {
+          all.delete(p);
+          const i = idle.indexOf(p);
+          if (i >= 0) idle.splice(i, 1);
+        } else idle.push(p);
+      },
+    });
+    all.add(f);
+    return f;
+  };
+
+  const execute = (task: Task, hooks: TaskHooks) => {
+    if (!inline) return worker().run(task, hooks);
+    runInline ??= createTaskRunner(engine!);
+    return (ready ??= engine!.initBackend(o.backend)).then(() => runInline!(task, hooks));
+  };
+
+  const aborted = () => Object.assign(new Error('interrupted before the unit started; re-run the same command to resume'), { name: 'AbortError' });
+
+  return {
+    cores,
+    status,
+    run<T extends Task>(task: T, hooks: RunHooks = {}): Promise<ResultOf<T>> {
+      if (closed) return Promise.reject(new Error('the core pool is closed'));
+      if (hooks.signal?.aborted) return Promise.reject(aborted());
+      const { unit, onStart, ...taskHooks } = hooks;
+      // A unit whose result is committed (a resumed run) only reads it: it takes no core, so the
+      // units still to train get them (checked at once, so a batch is still submitted in one turn).
+      if (task.kind !== 'features' && existsSync(task.resultFile)) {
+        runInline ??= createTaskRunner(engine ?? createEngine());
+        return runInline(task, taskHooks) as Promise<ResultOf<T>>;
+      }
+      const claim: UnitClaim = unit ?? { kind: task.kind === 'features' ? 'features' : 'fold', label: task.id };
+      // a feature shard (wasm) computes on one thread; a training unit's threads are the user's or the pool's
+      const fixed = task.kind === 'features' ? 1 : task.threads;
+      return new Promise((resolve, reject) => {
+        submit(
+          claim,
+          fixed,
+          hooks.signal,
+          (e, threads) => {
+            onStart?.(threads);
+            const t = task.kind === 'features' ? task : { ...task, threads };
+            const tr = track(e);
+            execute(t, {
+              ...taskHooks,
+              onEpoch: (m) => {
+                tr.onEpoch(m);
+                taskHooks.onEpoch?.(m);
+              },
+              onProgress: (p) => {
+                tr.onProgress(p);
+                taskHooks.onProgress?.(p);
+              },
+            }).then(
+              (r) => {
+                finish(e);
+                resolve(r as ResultOf<T>);
+              },
+              (err: unknown) => {
+                finish(e);
+                reject(err);
+              },
+            );
+          },
+          () => resolve(null as ResultOf<T>),
+        );
+      });
+    },
+    acquire(claim, signal) {
+      if (closed || signal?.aborted) return Promise.resolve(null);
+      return new Promise((resolve) => {
+        submit(
+          claim,
+          claim.threads,
+          signal,
+          (e, threads) => resolve({ threads, hooks: track(e), release: () => finish(e) }),
+          () => resolve(null),
+        );
+      });
+    },
+    async close() {
+      closed = true;
+      for (const e of entries.values()) if (e.state === 'waiting') e.cancel();
+      await closeWorkers(all);
+    },
+  };
+}
