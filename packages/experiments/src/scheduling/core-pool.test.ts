@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +49,18 @@ describe('core pool leases', () => {
     expect((await pool.acquire({ kind: 'final', label: 'final' }))?.threads).toBe(2);
     await pool.close();
     expect(await pool.acquire({ kind: 'fold', label: 'late' })).toBeNull();
+  });
+
+  it('keeps no abort listener of a unit once it starts or ends: a study submits dozens of units on one signal', async () => {
+    const pool = createCorePool({ cores: 2, backend: 'cpu' });
+    const ac = new AbortController();
+    const leases = Array.from({ length: 30 }, (_, i) => pool.acquire({ kind: 'fold', label: `f${i}` }, ac.signal));
+    await tick();
+    // two running, 28 waiting: one listener per waiting unit
+    expect(getEventListeners(ac.signal, 'abort').length).toBe(28);
+    for (const l of leases) (await l)!.release();
+    expect(getEventListeners(ac.signal, 'abort')).toEqual([]);
+    await pool.close();
   });
 });
 

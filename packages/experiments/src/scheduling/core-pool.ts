@@ -83,6 +83,8 @@ interface Entry {
   threads: number;
   begin(threads: number): void;
   cancel(): void;
+  /** drops the abort listener of a waiting unit (a study submits dozens of units on one signal) */
+  unlisten(): void;
   // progress of this unit: images per epoch, images seen in this process, epochs done before it
   rows: number;
   epochs: number;
@@ -178,6 +180,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     if (e.state === 'done') return;
     const wasWaiting = e.state === 'waiting';
     e.state = 'done';
+    e.unlisten();
     e.endedAt = Date.now();
     if (wasWaiting) {
       // never started (aborted, or the pool closed): it counts for nothing
@@ -223,6 +226,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     for (const s of d.start) {
       const e = entries.get(s.id)!;
       e.state = 'running';
+      e.unlisten();
       e.threads = s.threads;
       e.startedAt = Date.now();
       t0 ||= Date.now();
@@ -242,6 +246,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       threads: 0,
       begin: (threads) => begin(e, threads),
       cancel,
+      unlisten: () => {},
       rows: claim.rows ?? 0,
       epochs: claim.epochs ?? 1,
       seen: 0,
@@ -254,12 +259,14 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       endedAt: 0,
     };
     entries.set(e.id, e);
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       if (e.state === 'waiting') {
         e.cancel();
         finish(e);
       }
-    });
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    e.unlisten = () => signal?.removeEventListener('abort', onAbort);
     emit(true);
     later();
   };
