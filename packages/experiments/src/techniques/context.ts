@@ -132,3 +132,13 @@ export async function createContext(o: ExperimentOptions): Promise<Context> {
     },
   };
 }
+
+/** Runs a technique on a fresh context and closes it (its pool, if it opened one) whatever happens. */
+export async function withContext<T>(o: ExperimentOptions, run: (c: Context) => Promise<T>): Promise<T> {
+  const c = await createContext(o);
+  try {
+    return await run(c);
+  } finally {
+    await c.close();
+  }
+}

@@ -1,4 +1,4 @@
-import { createContext, type Context, type ExperimentOptions } from './context';
+import { withContext, type Context, type ExperimentOptions } from './context';
 import { deriveSeed } from '../util/rng';
 import { openRun, type Run } from '../rundir/run-dir';
 import { createEta, formatEpochLine, lineOptions } from '../rundir/progress';
@@ -31,12 +31,7 @@ export interface HoldoutResult {
  * configuration on the training split and report train / validation / test.
  */
 export async function runHoldout(o: ExperimentOptions = {}): Promise<HoldoutResult> {
-  const c = await createContext(o);
-  try {
-    return await holdoutWith(c);
-  } finally {
-    await c.close();
-  }
+  return withContext(o, holdoutWith);
 }
 
 async function holdoutWith(c: Context): Promise<HoldoutResult> {

@@ -1,4 +1,4 @@
-import { createContext, type Context, type ExperimentOptions } from './context';
+import { withContext, type Context, type ExperimentOptions } from './context';
 import { createDataCache, subset } from '../data/dataset';
 import { hasCallbacks, type Settings } from '../settings/profiles';
 import { openRun, type Run } from '../rundir/run-dir';
@@ -43,12 +43,7 @@ export function kfoldConfig(c: Context) {
 
 /** Technique 2: stratified k-fold CV, each fold also scored on the test set, plus the fold ensemble. */
 export async function runKFold(o: ExperimentOptions = {}): Promise<KFoldResult> {
-  const c = await createContext(o);
-  try {
-    return await kfoldWith(c);
-  } finally {
-    await c.close();
-  }
+  return withContext(o, kfoldWith);
 }
 
 async function kfoldWith(c: Context): Promise<KFoldResult> {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFloat32Atomic, writeJsonAtomic } from '../rundir/atomic';
-import { createContext, type Context, type ExperimentOptions } from './context';
+import { withContext, type Context, type ExperimentOptions } from './context';
 import { createDataCache, PIXELS, subset } from '../data/dataset';
 import { ExperimentError } from '../errors';
 import { readFeatures, readShardInto, SHARD_ROWS, type FeatureShard } from './feature-cache';
@@ -66,12 +66,7 @@ export function transferConfig(c: Context) {
 
 /** Technique 3: frozen VGG16/VGG19 bases, features cached on disk, a new head trained on them. */
 export async function runTransfer(o: ExperimentOptions = {}): Promise<TransferResult> {
-  const c = await createContext(o);
-  try {
-    return await transferWith(c);
-  } finally {
-    await c.close();
-  }
+  return withContext(o, transferWith);
 }
 
 async function transferWith(c: Context): Promise<TransferResult> {

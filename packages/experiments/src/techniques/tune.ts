@@ -1,4 +1,4 @@
-import { createContext, type Context, type ExperimentOptions } from './context';
+import { withContext, type Context, type ExperimentOptions } from './context';
 import { openRun, type Run } from '../rundir/run-dir';
 import { createEta, formatEpochLine } from '../rundir/progress';
 import { estimatedRows, startLine } from '../scheduling/core-pool';
@@ -47,12 +47,7 @@ export function holdoutSplit(c: Context, subsetRows?: number): SplitSpec {
 
 /** Technique 1a: hyperparameter search on the validation split, every trial in a ranked table. */
 export async function runTune(o: ExperimentOptions = {}): Promise<TuneResult> {
-  const c = await createContext(o);
-  try {
-    return await tuneWith(c);
-  } finally {
-    await c.close();
-  }
+  return withContext(o, tuneWith);
 }
 
 export async function tuneWith(c: Context): Promise<TuneResult> {
