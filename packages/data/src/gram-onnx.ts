@@ -11,6 +11,7 @@
 // Without VNNI, MLAS's int8 kernels multiply with VPMADDUBSW, which saturates 16-bit pair sums:
 // this path is then not taken (the wasm kernel runs), nor where the native module is absent.
 import { ProtoWriter } from '@fmnist/core';
+import { loadOnnxRuntime } from '@fmnist/core/node';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Split } from './types';
@@ -95,13 +96,14 @@ let sessionsFor: Promise<{ ort: Ort; sessions: OrtSession[] } | null> | undefine
  * the graph's copies (Concat, BitwiseXor, Transpose: single-threaded in one session) are split
  * too: about 10% faster than one session on 2 threads.
  */
-function gramSessions(threads: number): Promise<{ ort: Ort; sessions: OrtSession[] } | null> {
-  if (process.env.FMNIST_ONNXRUNTIME?.trim() === '0' || !cpuHasVnni()) return Promise.resolve(null);
+async function gramSessions(threads: number): Promise<{ ort: Ort; sessions: OrtSession[] } | null> {
+  if (!cpuHasVnni()) return null;
+  // checked on every call (FMNIST_ONNXRUNTIME may change); the module itself is imported once
+  const loaded = await loadOnnxRuntime();
+  if (!loaded.ok) return null;
+  const ort = loaded.ort as unknown as Ort;
   sessionsFor ??= (async () => {
     try {
-      const spec = 'onnxruntime-node'; // a variable: bundlers and tsc leave the optional package alone
-      const mod = (await import(spec)) as Ort & { default?: Ort };
-      const ort = (mod.InferenceSession ? mod : mod.default) as Ort;
       const model = gramModel();
       // no memory arena: a run's ~4 copies of its pixels are freed when it ends, not kept for the process
       const options = { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1, enableCpuMemArena: false, enableMemPattern: false };

@@ -1,35 +1,16 @@
-// onnxruntime-node, loaded lazily: a native module that is optional (it may be absent, or fail to
-// load on a platform without its binaries), so every caller has the tfjs path to fall back to.
+// onnxruntime-node (loaded once, lazily, by @fmnist/core/node; optional, so every caller has the
+// tfjs path to fall back to) and its CPU sessions.
 // The session runs on every core (intraOpNumThreads) unless told otherwise.
 import type * as Ort from 'onnxruntime-node';
 import { cpus } from 'node:os';
+import { loadOnnxRuntime as loadOrt } from '@fmnist/core/node';
 
 export type OrtModule = typeof Ort;
 export type OrtLoad = { ok: true; ort: OrtModule; version: string } | { ok: false; why: string };
 
-const ORT_PACKAGE = 'onnxruntime-node';
-let loading: Promise<OrtLoad> | undefined;
-
-/**
- * onnxruntime-node when it loads, else why not (one line). FMNIST_ONNXRUNTIME=0 in `env` turns it
- * off (the tfjs path runs). The module is imported once per process.
- */
+/** onnxruntime-node when it loads, else why not (one line); see @fmnist/core/node's loader. */
 export async function loadOnnxRuntime(env: Record<string, string | undefined> = process.env): Promise<OrtLoad> {
-  if (env.FMNIST_ONNXRUNTIME?.trim() === '0') return { ok: false, why: 'onnxruntime-node turned off (FMNIST_ONNXRUNTIME=0)' };
-  loading ??= (async (): Promise<OrtLoad> => {
-    try {
-      // A variable specifier keeps bundlers and tsc from requiring the optional native package.
-      const spec = ORT_PACKAGE;
-      const mod = (await import(spec)) as OrtModule & { default?: OrtModule };
-      const ort = (mod.InferenceSession ? mod : mod.default) as OrtModule;
-      if (!ort?.InferenceSession) return { ok: false, why: 'onnxruntime-node loaded without an InferenceSession' };
-      return { ok: true, ort, version: ort.env?.versions?.node ?? 'unknown' };
-    } catch (e) {
-      const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200);
-      return { ok: false, why: /Cannot find (module|package)|ERR_MODULE_NOT_FOUND/.test(msg) ? `onnxruntime-node is not installed (${msg})` : `onnxruntime-node failed to load (${msg})` };
-    }
-  })();
-  return loading;
+  return (await loadOrt(env)) as OrtLoad;
 }
 
 /** A loaded ONNX model: run a float32 batch [n, ...inputShape] and get the output's values. */
