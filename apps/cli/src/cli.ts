@@ -42,7 +42,7 @@ export function buildCli(argv: string[], session: Session, version: string): Arg
     .demandCommand(1, 'choose a command (see fmnist --help)')
     .example('$0 run', 'the whole study with the quick profile → runs/report/report.html')
     .example('$0 data prepare --out prepared', 'clean, check balance and correlate the dataset')
-    .example('$0 kfold --profile full --concurrency 2', 'technique 2 with the original settings')
+    .example('$0 kfold --profile full --concurrency 2', 'technique 2 on all the data with the recipe, two folds at a time')
     .example('$0 predict shoe.jpg', 'classify a photo with the latest holdout model')
     .epilogue(
       `Config: ./fmnist.config.json (or --config FILE) holds flag values, e.g. {"backend": "wasm", "seed": 7, "epochs": 3}; flags win.\nEnvironment: FMNIST_DATA_DIR, FMNIST_BACKEND, FMNIST_QUEUE, FMNIST_VGG16_WEIGHTS, FMNIST_VGG19_WEIGHTS, DEBUG=fmnist.\n\n${EXIT_CODES_EPILOGUE}`,

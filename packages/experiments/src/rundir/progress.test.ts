@@ -36,6 +36,26 @@ describe('epoch lines', () => {
     }
   });
 
+  it('ETA counts from the first unit that starts, not from the minutes its units waited for cores', () => {
+    vi.useFakeTimers();
+    try {
+      vi.setSystemTime(0);
+      const eta = createEta(5 * 15);
+      vi.setSystemTime(300_000); // 5 min behind another technique's units
+      eta.started();
+      vi.setSystemTime(360_000);
+      eta.started(); // a second fold starting changes nothing
+      vi.setSystemTime(370_000);
+      expect(eta.epochDone('fold 1', 1)).toBe(70 * 74); // 70 s per epoch, not 370
+      // without started(), the clock is the creation time (in-process loops that never wait)
+      const plain = createEta(2);
+      vi.setSystemTime(380_000);
+      expect(plain.epochDone()).toBe(10);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('ETA shrinks when a unit stops early', () => {
     vi.useFakeTimers();
     try {

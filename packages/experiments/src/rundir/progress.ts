@@ -44,12 +44,21 @@ export function lineOptions(
  * ETA over a known number of epoch-units: elapsed time per epoch trained in this process times
  * what is left. With unit names it also follows resumed units (a first epoch e > 1 means e - 1
  * were done before), units finished by an earlier process, and units that stopped early.
+ * The clock starts at the first `started()` (a unit got its cores), else at creation: in a study
+ * the technique's units may wait behind others' for many minutes before any epoch runs.
  */
 export function createEta(totalEpochs: number) {
-  const t0 = Date.now();
+  let t0 = Date.now();
+  let clockStarted = false;
   let done = 0;
   const seen = new Set<string>();
   return {
+    /** A unit started training: the first call starts the clock (later ones change nothing). */
+    started(): void {
+      if (clockStarted) return;
+      clockStarted = true;
+      if (done === 0) t0 = Date.now();
+    },
     epochDone(unit?: string, epoch?: number): number {
       if (unit !== undefined && !seen.has(unit)) {
         seen.add(unit);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAssignments } from './overrides';
+import { parseAssignment, parseAssignments } from './overrides';
 import { PROFILES, resolveSettings } from './profiles';
 
 describe('profiles and overrides', () => {
@@ -21,15 +21,20 @@ describe('profiles and overrides', () => {
     expect(() => resolveSettings('nope')).toThrow(/unknown profile 'nope'; use smoke, quick, full/);
   });
 
-  it('full profile keeps the original settings: full data, batch 500, 30 epochs, 5 folds', () => {
+  it('full profile: all the data, 5 folds, the tuned network trained with the whole recipe', () => {
     const f = resolveSettings('full');
     expect(f.data).toEqual({});
     expect(f.kfold.k).toBe(5);
-    expect(f.params.batchSize).toBe(500);
-    expect(f.params.epochs).toBe(30);
-    expect(f.holdout.epochs).toBe(30);
-    // 30 is the maximum: the schedule watches the validation loss only.
-    expect(f.callbacks.earlyStopping?.patience).toBeGreaterThan(f.callbacks.reduceLrOnPlateau?.patience ?? 0);
+    expect(f.holdout.tune).toBe(true);
+    expect(f.holdout.epochs).toBe(f.params.epochs);
+    expect(f.params.schedule?.kind).toBe('one-cycle');
+    expect(f.params.augment).toEqual({ flip: true, translate: 2 });
+    // flip averaging only for a network trained on flips; averaged weights after a warm-up
+    expect(f.params.tta).toBe(true);
+    expect(f.params.ema?.warmupEpochs).toBeGreaterThan(0);
+    // the schedule sets every learning rate: no plateau callback beside it
+    expect(f.callbacks).toEqual({});
+    expect(f.transfer.trainSubset).toBeUndefined();
     expect(resolveSettings('quick').callbacks).toEqual({});
   });
 
@@ -40,9 +45,9 @@ describe('profiles and overrides', () => {
     expect(() => resolveSettings('full', parseAssignments(['callbacks.stop=1']))).toThrow(/unknown setting callbacks.stop/);
     expect(() => resolveSettings('full', parseAssignments(['callbacks.reduceLrOnPlateau.factor=2']))).toThrow(/callbacks.reduceLrOnPlateau.factor = 2 .*expected a finite number > 0 and < 1/);
     // null removes a group: plain epochs again
-    expect(resolveSettings('full', parseAssignments(['callbacks=null'])).callbacks).toEqual({});
-    expect(resolveSettings('full', parseAssignments(['callbacks.earlyStopping=null'])).callbacks).toEqual({ reduceLrOnPlateau: PROFILES.full.callbacks.reduceLrOnPlateau });
-    expect(PROFILES.full.callbacks.earlyStopping).toBeDefined();
+    const both = ['callbacks.earlyStopping.patience=3', 'callbacks.reduceLrOnPlateau={"factor":0.5,"patience":1}'].map((a) => parseAssignment(a));
+    expect(resolveSettings('smoke', [...both, parseAssignment('callbacks=null')]).callbacks).toEqual({});
+    expect(resolveSettings('smoke', [...both, parseAssignment('callbacks.earlyStopping=null')]).callbacks).toEqual({ reduceLrOnPlateau: { factor: 0.5, patience: 1 } });
     expect(() => resolveSettings('full', parseAssignments(['params.epochs=null']))).toThrow(/invalid setting params.epochs = null/);
     expect(() => resolveSettings('full', parseAssignments(['params=null']))).toThrow(/invalid setting params = null .*expected an object/);
     expect(() => resolveSettings('full', parseAssignments(['callbacks.earlyStopping.patience=0']))).toThrow(/callbacks.earlyStopping.patience = 0 .*expected a whole number ≥ 1/);

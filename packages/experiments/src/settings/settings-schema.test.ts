@@ -87,11 +87,12 @@ describe('the settings schema', () => {
       pooling: 'global-average',
       tta: true,
     });
-    // off by default: the profiles' params (and so their runs' config hashes) have none of the keys,
-    // but for the quick profile's one-cycle schedule
-    for (const [name, p] of Object.entries(PROFILES)) {
-      for (const k of ['schedule', 'augment', 'labelSmoothing', 'ema', 'tta', 'nesterov', 'weightDecay', 'pooling']) if (name !== 'quick' || k !== 'schedule') expect(p.params).not.toHaveProperty(k);
-    }
+    // off by default: smoke's params (and so its runs' config hashes) have none of the keys, quick
+    // only the one-cycle schedule; full sets what its recipe uses
+    const recipeKeys = ['schedule', 'augment', 'labelSmoothing', 'ema', 'tta', 'nesterov', 'weightDecay', 'pooling'];
+    for (const k of recipeKeys) expect(PROFILES.smoke.params).not.toHaveProperty(k);
+    for (const k of recipeKeys) if (k !== 'schedule') expect(PROFILES.quick.params).not.toHaveProperty(k);
+    expect(Object.keys(PROFILES.full.params).filter((k) => recipeKeys.includes(k)).sort()).toEqual(['augment', 'ema', 'labelSmoothing', 'schedule', 'tta']);
     expect(PROFILES.quick.params.schedule).toEqual({ kind: 'one-cycle' });
     expect(set('params.labelSmoothing=1')).toThrow(/params.labelSmoothing = 1 .*expected a finite number ≥ 0 and < 1/);
     expect(set('params.augment.translate=9')).toThrow(/params.augment.translate = 9 .*≤ 8/);
@@ -106,8 +107,9 @@ describe('the settings schema', () => {
     expect(set('kfold.params.schedule={"cycles":2}')).toThrow(/kfold.params.schedule.kind .*is missing/);
     expect(set('tune.space={"optimizer":[{"optimizer":"sgd","weightDecay":-1}]}')).toThrow(/tune.space.optimizer.0.weightDecay = -1/);
     expect(set('tune.space={"recipe":[{"schedule":{"kind":"triangular","endFactor":0}}]}')).toThrow(/tune.space.schedule .*endFactor does not apply/);
-    expect(() => resolveSettings('full', [parseAssignment('params.schedule.kind=one-cycle')])).toThrow(/params.schedule .*callbacks.reduceLrOnPlateau both set the learning rate/);
-    expect(() => resolveSettings('full', [parseAssignment('params.schedule.kind=one-cycle'), parseAssignment('callbacks.reduceLrOnPlateau=null')])).not.toThrow();
+    const plateau = parseAssignment('callbacks.reduceLrOnPlateau={"factor":0.5,"patience":1}');
+    expect(() => resolveSettings('full', [plateau])).toThrow(/params.schedule .*callbacks.reduceLrOnPlateau both set the learning rate/);
+    expect(() => resolveSettings('full', [plateau, parseAssignment('callbacks.reduceLrOnPlateau=null')])).not.toThrow();
     // null removes a recipe group again
     expect(resolveSettings('quick', [parseAssignment('params.ema.decay=0.9'), parseAssignment('params.ema=null')]).params).not.toHaveProperty('ema');
   });

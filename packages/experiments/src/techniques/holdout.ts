@@ -88,7 +88,10 @@ async function holdoutIn(c: Context, run: Run, params: TrainParams, tuning: Tune
     .run(task, {
       signal: c.o.signal,
       unit: { kind: 'final', label: 'holdout', rows: estimatedRows(s.data.trainSubset, 1 - s.validationFraction), epochs: params.epochs },
-      onStart: (threads) => void run.log(startLine('holdout', threads)),
+      onStart: (threads) => {
+        eta.started();
+        void run.log(startLine('holdout', threads));
+      },
       onProgress: (p) => c.o.onProgress?.({ ...p, label: `holdout ${p.label ?? ''}`.trim() }),
       onEpoch: (m) => {
         const etaSeconds = eta.epochDone('holdout', m.epoch);

@@ -95,7 +95,10 @@ async function kfoldIn(c: Context, run: Run, cfg: ReturnType<typeof kfoldConfig>
         return exec.run(t, {
           signal: c.o.signal,
           unit: { kind: 'fold', label: unit, rows, epochs: params.epochs },
-          onStart: (threads) => void run.log(startLine(unit, threads)),
+          onStart: (threads) => {
+            eta.started();
+            void run.log(startLine(unit, threads));
+          },
           onProgress: (p) => c.o.onProgress?.({ ...p, label: `${unit} ${p.label ?? ''}`.trim() }),
           onEpoch: (m) => {
             const etaSeconds = eta.epochDone(unit, m.epoch);

@@ -98,7 +98,10 @@ async function tuneIn(c: Context, run: Run): Promise<TuneResult> {
         return exec.run(task, {
           signal: c.o.signal,
           unit: { kind: 'trial', label: `trial #${n}`, rows: trialRows, epochs: req.epochs },
-          onStart: (threads) => void run.log(startLine(unit, threads)),
+          onStart: (threads) => {
+            eta.started();
+            void run.log(startLine(unit, threads));
+          },
           onProgress: (p) => c.o.onProgress?.({ ...p, label: `${unit} ${p.label ?? ''}`.trim() }),
           onEpoch: (m) => {
             const etaSeconds = planned ? eta.epochDone() : undefined;
