@@ -48,16 +48,14 @@ export function lineOptions(
  * the technique's units may wait behind others' for many minutes before any epoch runs.
  */
 export function createEta(totalEpochs: number) {
-  let t0 = Date.now();
-  let clockStarted = false;
+  const created = Date.now();
+  let t0: number | undefined;
   let done = 0;
   const seen = new Set<string>();
   return {
     /** A unit started training: the first call starts the clock (later ones change nothing). */
     started(): void {
-      if (clockStarted) return;
-      clockStarted = true;
-      if (done === 0) t0 = Date.now();
+      t0 ??= Date.now();
     },
     epochDone(unit?: string, epoch?: number): number {
       if (unit !== undefined && !seen.has(unit)) {
@@ -65,7 +63,7 @@ export function createEta(totalEpochs: number) {
         if (epoch !== undefined && epoch > 1) totalEpochs -= epoch - 1;
       }
       done++;
-      const per = (Date.now() - t0) / 1000 / done;
+      const per = (Date.now() - (t0 ?? created)) / 1000 / done;
       return per * Math.max(0, totalEpochs - done);
     },
     /** A unit finished after `trained` of at most `max` epochs (a unit never seen here finished earlier). */
