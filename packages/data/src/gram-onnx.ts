@@ -11,10 +11,11 @@
 // Without VNNI, MLAS's int8 kernels multiply with VPMADDUBSW, which saturates 16-bit pair sums:
 // this path is then not taken (the wasm kernel runs), nor where the native module is absent.
 import { ProtoWriter } from '@fmnist/core';
-import { loadOnnxRuntime } from '@fmnist/core/node';
-import { readFileSync } from 'node:fs';
+import { cpuHasVnni, loadOnnxRuntime } from '@fmnist/core/node';
 import { availableParallelism } from 'node:os';
 import type { Split } from './types';
+
+export { cpuHasVnni };
 
 const VP = 788; // GRAM_STRIDE: label, 784 pixels, the constant 1, two zero pads
 const V = 786; // the graph's variables: label, 784 pixels, the constant 1
@@ -71,20 +72,6 @@ function gramModel(): Uint8Array {
   });
   w.message(8, (op) => op.int(2, 18)); // opset 18: BitwiseXor
   return w.finish();
-}
-
-/** Whether the CPU has the int8 dot-product instructions MLAS needs for exact sums (x86-64). */
-export function cpuHasVnni(cpuinfo?: string): boolean {
-  if (cpuinfo === undefined) {
-    if (process.arch !== 'x64') return false;
-    try {
-      cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-    } catch {
-      return false;
-    }
-  }
-  const flags = /^flags\s*:(.*)$/m.exec(cpuinfo)?.[1].split(/\s+/) ?? [];
-  return flags.includes('avx512_vnni') || flags.includes('avx_vnni');
 }
 
 let sessionsFor: Promise<{ ort: Ort; sessions: OrtSession[] } | null> | undefined;

@@ -5,4 +5,4 @@ export { isProcessAlive, removeDeadStaging, stagingName } from './staging';
 export { MAX_JSON_BYTES, assertReadableFile, openInput, readInputFile, readInputHead, readInputTextIfExists, type InputFile } from './input-files';
 export { isPlainName, resolveInside } from './confined-path';
 export { PYTHON_BLAS_PROBE, blasWarning, classifyBlas, runPythonPeer, type PeerBlas } from './python-peer';
-export { loadOnnxRuntime, type OnnxRuntimeLike, type OnnxRuntimeLoad } from './onnx-runtime';
+export { cpuHasVnni, loadOnnxRuntime, type OnnxRuntimeLike, type OnnxRuntimeLoad } from './onnx-runtime';

@@ -2,6 +2,7 @@
 // (it may be absent, or fail to load on a platform without its binaries), so every caller keeps
 // another path to fall back to. Shared by @fmnist/models (VGG features, predictions) and
 // @fmnist/data (the correlation), which type the module themselves: core does not depend on it.
+import { readFileSync } from 'node:fs';
 
 /** What is checked here of the module; callers cast `ort` to their view of its API. */
 export interface OnnxRuntimeLike {
@@ -33,4 +34,22 @@ export async function loadOnnxRuntime(env: Record<string, string | undefined> = 
     }
   })();
   return loading;
+}
+
+/**
+ * Whether the CPU has the int8 dot-product instructions (VNNI, x86-64) with which onnxruntime's
+ * MLAS sums uint8 x int8 products exactly; without them it multiplies with VPMADDUBSW, whose
+ * 16-bit pair sums saturate unless the weights keep to 7 bits.
+ */
+export function cpuHasVnni(cpuinfo?: string): boolean {
+  if (cpuinfo === undefined) {
+    if (process.arch !== 'x64') return false;
+    try {
+      cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      return false;
+    }
+  }
+  const flags = /^flags\s*:(.*)$/m.exec(cpuinfo)?.[1].split(/\s+/) ?? [];
+  return flags.includes('avx512_vnni') || flags.includes('avx_vnni');
 }
