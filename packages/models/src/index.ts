@@ -29,7 +29,7 @@ export type { TrainData } from './train-data';
 export { evaluate, predictProbabilities, lossAndAccuracy, confusionReport } from './evaluate';
 export type { Evaluation, ClassScore, PredictOptions } from './evaluate';
 export { saveModel, loadModel, fsModelHandler } from './model-io';
-export { extractFeatures, featureEngine } from './features';
+export { extractFeatures, featureEngine, quantizedBaseModel, MAX_CALIBRATION_IMAGES, type FeaturePrecision } from './features';
 export type { ExtractOptions, FeatureEngine } from './features';
 export { exportOnnx } from './onnx/export-onnx';
 export { layersToOnnx } from './onnx/from-layers';

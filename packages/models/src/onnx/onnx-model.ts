@@ -8,7 +8,10 @@ export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 13;
 
 const FLOAT = 1; // TensorProto.DataType.FLOAT
-const INT64 = 7; // TensorProto.DataType.INT64
+const UINT8 = 2;
+const INT8 = 3;
+const INT32 = 6;
+const INT64 = 7;
 const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
 const ATTR_STRING = 3;
@@ -27,8 +30,11 @@ export interface OnnxNode {
 export interface OnnxInitializer {
   name: string;
   dims: number[];
-  /** float32 weights, or int64 values (shapes for Reshape) as plain numbers. */
-  values: Float32Array | { int64: number[] };
+  /**
+   * float32 weights; int8/uint8/int32 values (quantized weights, zero points, biases); or int64
+   * values (shapes for Reshape) as plain numbers. dims [] is a scalar.
+   */
+  values: Float32Array | Int8Array | Uint8Array | Int32Array | { int64: number[] };
 }
 
 export interface OnnxValueInfo {
@@ -72,22 +78,32 @@ function writeNode(w: ProtoWriter, n: OnnxNode): void {
 const LITTLE_ENDIAN = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
 
 /** raw_data is little-endian: the array's own bytes on such machines, else converted. */
-function littleEndianFloats(values: Float32Array): Uint8Array {
-  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+function littleEndianBytes(values: Float32Array | Int32Array | Int8Array | Uint8Array): Uint8Array {
+  if (LITTLE_ENDIAN || values.BYTES_PER_ELEMENT === 1) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const raw = new Uint8Array(values.length * 4);
   const view = new DataView(raw.buffer);
-  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
+  for (let i = 0; i < values.length; i++) {
+    if (values instanceof Float32Array) view.setFloat32(i * 4, values[i], true);
+    else view.setInt32(i * 4, values[i], true);
+  }
   return raw;
+}
+
+function dataType(values: Float32Array | Int8Array | Uint8Array | Int32Array): number {
+  if (values instanceof Float32Array) return FLOAT;
+  if (values instanceof Int8Array) return INT8;
+  if (values instanceof Uint8Array) return UINT8;
+  return INT32;
 }
 
 function writeTensor(w: ProtoWriter, t: OnnxInitializer): void {
   // TensorProto: dims 1 (packed), data_type 2, name 8, raw_data 9 (little-endian values).
   const count = t.dims.reduce((a, d) => a * d, 1);
   w.packedInts(1, t.dims);
-  if (t.values instanceof Float32Array) {
+  if (!('int64' in t.values)) {
     if (t.values.length !== count) throw new RangeError(`ONNX initializer ${t.name}: ${t.values.length} values for dims [${t.dims.join(', ')}]`);
-    w.int(2, FLOAT).string(8, t.name);
-    w.bytes(9, littleEndianFloats(t.values));
+    w.int(2, dataType(t.values)).string(8, t.name);
+    w.bytes(9, littleEndianBytes(t.values));
   } else {
     const ints = t.values.int64;
     if (ints.length !== count) throw new RangeError(`ONNX initializer ${t.name}: ${ints.length} values for dims [${t.dims.join(', ')}]`);
