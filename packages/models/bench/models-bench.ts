@@ -311,15 +311,21 @@ export async function runModelsBenchmark(o: ModelsBenchOptions = {}): Promise<Be
   // The VGG19 forward on onnxruntime-node (independent of the tfjs backend), same sizes and batch.
   // Its random weights come from tfjs: on the cpu backend when none of the asked-for ones started.
   if (vggSizes.length > 0 && !out.some((r) => r.kind !== 'skipped')) await initBackend('cpu');
-  for (const size of vggSizes) {
+  // float32 (the same arithmetic as the peer) and int8 (what `transfer.precision: int8` runs)
+  vgg: for (const size of vggSizes) {
     const base = vggConvBase(size);
-    const r = await vggForwardOnnx(base, size, vggBatch, vggSteps);
-    base.dispose();
-    if ('skipped' in r) {
-      emit({ kind: 'skipped', backend: 'onnxruntime', reason: r.skipped });
-      break;
+    try {
+      for (const precision of ['float32', 'int8'] as const) {
+        const r = await vggForwardOnnx(base, size, vggBatch, vggSteps, precision);
+        if ('skipped' in r) {
+          emit({ kind: 'skipped', backend: 'onnxruntime', reason: r.skipped });
+          break vgg;
+        }
+        emit(r);
+      }
+    } finally {
+      base.dispose();
     }
-    emit(r);
   }
   return out;
 }
