@@ -36,7 +36,8 @@ export interface Engine {
   createVggBase(variant: VggVariant, o: { inputSize: number }): Model;
   /** path: .h5 / model.json / dir; absent: FMNIST_VGG16/19_WEIGHTS, the cache, then a download (unless download is false). */
   loadVggWeights(base: Model, o: { path?: string; download?: boolean }): Promise<{ sha256: string; source: string }>;
-  extractFeatures(base: Model, images: Uint8Array, n: number, o: { inputSize: number; onProgress?: OnProgress; signal?: AbortSignal; threads?: number }): Promise<Float32Array>;
+  /** precision int8 (onnxruntime only) quantizes the base with scales observed on `calibration` (28x28 uint8 images) */
+  extractFeatures(base: Model, images: Uint8Array, n: number, o: { inputSize: number; onProgress?: OnProgress; signal?: AbortSignal; threads?: number; precision?: 'float32' | 'int8'; calibration?: Uint8Array }): Promise<Float32Array>;
   /** which engine extractFeatures runs: onnxruntime (native, threads over every core itself) or tfjs */
   featureEngine(): Promise<'onnxruntime' | 'tfjs'>;
   createHead(featureDim: number, o: Partial<CnnParams> & { seed: number }): Model;

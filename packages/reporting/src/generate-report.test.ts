@@ -75,6 +75,7 @@ describe('generateReport with every input present', () => {
       expect(text).toContain(pct(runsFx.holdoutTest));
       expect(text).toContain(pct(runsFx.ensembleTest));
       expect(text).toContain(pct(runsFx.vgg19Test));
+      expect(text).toContain('512 (int8)'); // the VGG19 features' precision, in the transfer table
       for (const f of runsFx.foldTest) expect(text).toContain(pct(f));
       expect(text).toContain('89.58%');
       expect(text).toContain('87.25%');

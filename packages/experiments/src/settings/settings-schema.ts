@@ -130,6 +130,7 @@ export const SETTINGS_SCHEMA: Field = group({
     }),
     weights: { kind: 'record', keys: ['vgg16', 'vgg19'], value: STRING },
     fineTune: group({ enabled: BOOL, epochs: num(TRAIN_LIMITS.epochs), batchSize: num(TRAIN_LIMITS.batchSize), learningRate: num(CNN_LIMITS.learningRate) }),
+    precision: opt(oneOf(['float32', 'int8'])),
     parallelFeaturesMin: opt(num({ integer: true, min: 0 })),
     download: opt(BOOL),
     cacheDir: opt(STRING),

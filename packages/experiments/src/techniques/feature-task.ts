@@ -14,6 +14,9 @@ export interface FeatureTask {
   end: number;
   variant: VggVariant;
   inputSize: number;
+  /** int8: quantized with scales observed on the first `calibration.count` rows of the (subset) training split */
+  precision?: 'float32' | 'int8';
+  calibration?: { rows: { n?: number; seed: number }; count: number };
   weights?: string;
   download?: boolean;
   outFile: string;
@@ -51,8 +54,10 @@ export async function runFeatureTask(
   const rows = subset(t.which === 'train' ? d.train : d.test, t.rows.n, t.rows.seed);
   const n = t.end - t.start;
   const base = await bases(t);
+  const calibration = t.precision === 'int8' && t.calibration ? subset(d.train, t.calibration.rows.n, t.calibration.rows.seed).images.subarray(0, t.calibration.count * 784) : undefined;
   const f = await engine.extractFeatures(base, rows.images.subarray(t.start * 784, t.end * 784), n, {
     inputSize: t.inputSize,
+    ...(calibration ? { precision: 'int8' as const, calibration } : {}),
     signal: hooks.signal,
     onProgress: hooks.onProgress,
   });

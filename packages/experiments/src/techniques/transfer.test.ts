@@ -8,6 +8,8 @@ import { loadData, resolveData, subset } from '../data/dataset';
 import { createEngine } from '../engine';
 import { deriveSeed } from '../util/rng';
 import { readFeatures } from './feature-cache';
+import { createBaseCache, runFeatureTask } from './feature-task';
+import { readFile } from 'node:fs/promises';
 import { runTransfer } from './transfer';
 
 // The team's shared folder sits beside the repository (as in CI): ../shared/weights/...
@@ -115,5 +117,40 @@ describe('transfer', () => {
     expect(ft.block).toBe('block5');
     expect(ft.history).toHaveLength(1);
     expect(ft.test.confusion.flat().reduce((a, b) => a + b, 0)).toBe(50);
+  });
+
+  it('precision int8: features calibrated on the first 256 training rows, cached apart from float32, the same from a worker task', async () => {
+    const runsDir = join(root, 'runs-int8');
+    const transfer = { variants: ['vgg19' as const], trainSubset: 300, testSubset: 200, inputSize: 32, weights: { vgg19: VGG19 }, download: false, head: { ...head, epochs: 2 } };
+    const lines: string[] = [];
+    const r8 = await runTransfer({ runsDir, overrides: { transfer: { ...transfer, precision: 'int8' } }, log: (l) => lines.push(l) });
+    const r32 = await runTransfer({ runsDir, overrides: { transfer } });
+    const [m8, m32] = [r8.models[0], r32.models[0]];
+    expect([m8.status, m32.status], m8.reason ?? m32.reason).toEqual(['complete', 'complete']);
+    expect([m8.precision, m32.precision]).toEqual(['int8', 'float32']);
+    expect(lines.some((l) => /^vgg19: int8 features extracted in/.test(l))).toBe(true);
+    // two caches: int8 features never mix with float32 ones
+    expect(m8.featureCache!.key).not.toBe(m32.featureCache!.key);
+    const dir8 = join(runsDir, 'cache', 'features', `vgg19-${m8.featureCache!.key}`);
+    expect(JSON.parse(await readFile(join(dir8, 'meta.json'), 'utf8'))).toMatchObject({ precision: 'int8', featureDim: 512 });
+    const { x: f8 } = await readFeatures(dir8, 'test', 200, 512);
+    const { x: f32 } = await readFeatures(join(runsDir, 'cache', 'features', `vgg19-${m32.featureCache!.key}`), 'test', 200, 512);
+    expect(f8).not.toEqual(f32);
+    // a frozen head does about as well on either
+    expect(Math.abs(m8.test!.accuracy - m32.test!.accuracy)).toBeLessThan(0.06);
+
+    // what a worker process (fmnist worker, a queue) computes for a shard: the same scales from
+    // the same calibration rows, so the same features as the in-process extraction
+    const engine = createEngine();
+    await engine.initBackend();
+    const source = await resolveData();
+    const seed = deriveSeed(42, 'transfer-subset');
+    const outFile = join(root, 'int8-shard.f32');
+    await runFeatureTask(engine, loadData, createBaseCache(engine), {
+      kind: 'features', id: 't', source, which: 'test', rows: { n: 200, seed: seed + 1 }, start: 0, end: 200, variant: 'vgg19', inputSize: 32,
+      precision: 'int8', calibration: { rows: { n: 300, seed }, count: 256 }, weights: VGG19, download: false, outFile,
+    });
+    const worker = new Float32Array((await readFile(outFile)).buffer.slice(0));
+    expect(worker).toEqual(f8);
   });
 });

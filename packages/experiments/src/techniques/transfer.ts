@@ -30,6 +30,8 @@ export interface TransferModelResult {
   train: Score | null;
   test: EvaluationLike | null;
   featureCache?: { key: string; hit: boolean; seconds: number };
+  /** the conv base's arithmetic for these features (absent in results written before int8 existed: float32) */
+  precision?: 'float32' | 'int8';
   /** the optional extra (transfer.fineTune.enabled): last block fine-tuned with the head */
   fineTuned?: FineTuneResult | { label: string; status: 'failed'; reason: string };
 }
@@ -56,6 +58,8 @@ export function transferConfig(c: Context) {
     data: { inputKey: c.data.inputKey, trainSubset: t.trainSubset ?? c.settings.data.trainSubset, testSubset: t.testSubset ?? c.settings.data.testSubset },
     variants: t.variants,
     inputSize: t.inputSize,
+    // only when int8: float32 runs keep the hashes they always had
+    ...(t.precision === 'int8' ? { precision: 'int8' as const } : {}),
     head: t.head,
     // Which weights were offered is part of the config: providing them later starts a new run
     // (features already cached for other variants are reused).
@@ -127,6 +131,14 @@ async function transferIn(c: Context, run: Run, cfg: ReturnType<typeof transferC
 
 type Rows = { n: number; images: Uint8Array; labels: Uint8Array };
 
+/** Training rows whose activation ranges set an int8 base's scales (the first ones of the training split). */
+const CALIBRATION_ROWS = 256;
+
+/** How the base computes: int8 with its calibration rows (the same for every split and shard), or float32. */
+type FeatureMath = { precision: 'float32' } | { precision: 'int8'; calibration: Uint8Array; rows: { n?: number; seed: number }; count: number };
+
+const mathOptions = (m: FeatureMath) => (m.precision === 'int8' ? { precision: 'int8' as const, calibration: m.calibration } : {});
+
 async function fineTuneExtra(c: Context, run: Run, variant: VggVariant, base: Model, head: Model, train: Rows, test: Rows, dir: string): Promise<TransferModelResult['fineTuned']> {
   const t = c.settings.transfer;
   const { trunk, block } = frozenTrunk(base);
@@ -192,7 +204,7 @@ async function fineTuneExtra(c: Context, run: Run, variant: VggVariant, base: Mo
  * The missing shards extracted in worker processes of the pool (or on the queue), each task one
  * shard written straight to its cache file; a worker process loads the base weights once.
  */
-async function extractInWorkers(c: Context, run: Run, variant: VggVariant, shards: (FeatureShard & { subset: { n?: number; seed: number } })[]): Promise<void> {
+async function extractInWorkers(c: Context, run: Run, variant: VggVariant, shards: (FeatureShard & { subset: { n?: number; seed: number } })[], math: FeatureMath): Promise<void> {
   const t = c.settings.transfer;
   const total = shards.reduce((a, s) => a + s.end - s.start, 0);
   const tasks: FeatureTask[] = shards.map((s) => ({
@@ -205,6 +217,7 @@ async function extractInWorkers(c: Context, run: Run, variant: VggVariant, shard
     end: s.end,
     variant,
     inputSize: t.inputSize,
+    ...(math.precision === 'int8' ? { precision: 'int8' as const, calibration: { rows: math.rows, count: math.count } } : {}),
     weights: t.weights[variant] ?? undefined,
     download: t.download,
     outFile: s.file,
@@ -245,6 +258,7 @@ async function baseFeatures(
   splits: { which: 'train' | 'test'; rows: Rows; subset: { n?: number; seed: number } }[],
   dir: string,
   featureDim: number,
+  math: FeatureMath,
 ): Promise<{ x: Float32Array[]; hit: boolean }> {
   const t = c.settings.transfer;
   const read = await Promise.all(splits.map((s) => readFeatures(dir, s.which, s.rows.n, featureDim)));
@@ -264,12 +278,12 @@ async function baseFeatures(
     .map(([rows, which]) => `${rows} ${which}`);
   await run.log(`${variant}: extracting features of ${counts.join(' + ')} images (${missing.length} cache shard${missing.length === 1 ? '' : 's'})${workers > 1 ? ` in ${workers} worker processes` : ''}`);
   if (workers > 1) {
-    await extractInWorkers(c, run, variant, missing);
+    await extractInWorkers(c, run, variant, missing, math);
     for (const m of missing) {
       if (!(await readShardInto(m, m.x, featureDim))) throw new ExperimentError(`feature shard ${m.file} is missing or torn after its extraction`, { file: m.file, hint: 're-run the same command (finished shards are kept)' });
     }
   } else {
-    await extractInProcess(c, run, variant, base, missing, featureDim, onnx);
+    await extractInProcess(c, run, variant, base, missing, featureDim, onnx, math);
   }
   return { x: read.map((r) => r.x), hit: false };
 }
@@ -280,7 +294,7 @@ async function baseFeatures(
  * holds all the cores and nothing else starts meanwhile) rather than a worker process that would
  * load the weights again; the tfjs path (few images) holds one core.
  */
-async function extractInProcess(c: Context, run: Run, variant: VggVariant, base: Model, missing: (FeatureShard & { split: { rows: Rows }; x: Float32Array })[], featureDim: number, onnx: boolean): Promise<void> {
+async function extractInProcess(c: Context, run: Run, variant: VggVariant, base: Model, missing: (FeatureShard & { split: { rows: Rows }; x: Float32Array })[], featureDim: number, onnx: boolean, math: FeatureMath): Promise<void> {
   const t = c.settings.transfer;
   const total = missing.reduce((a, s) => a + s.end - s.start, 0);
   const lease = await c.pool.acquire({ kind: 'features', label: `${variant} features`, exclusive: onnx, threads: onnx ? undefined : 1, rows: total }, c.o.signal);
@@ -295,6 +309,7 @@ async function extractInProcess(c: Context, run: Run, variant: VggVariant, base:
         inputSize: t.inputSize,
         signal: c.o.signal,
         ...(onnx ? { threads: lease.threads } : {}),
+        ...mathOptions(math),
         onProgress: (p) => {
           lease.hooks.onProgress({ ...p, done: done + p.done, total });
           c.o.onProgress?.({ ...p, done: done + p.done, total, label: `${variant} features` });
@@ -311,6 +326,20 @@ async function extractInProcess(c: Context, run: Run, variant: VggVariant, base:
   } finally {
     lease.release();
   }
+}
+
+/**
+ * The arithmetic of the features: int8 when the settings ask for it and onnxruntime-node runs
+ * them (else float32, said in the log), calibrated on the first training rows.
+ */
+async function featureMath(c: Context, run: Run, variant: VggVariant, train: Rows, dataCfg: { trainSubset?: number }, subsetSeed: number): Promise<FeatureMath> {
+  if (c.settings.transfer.precision !== 'int8') return { precision: 'float32' };
+  if ((await c.engine.featureEngine()) !== 'onnxruntime') {
+    await run.log(`${variant}: float32 features: precision int8 needs onnxruntime-node, which does not load here`);
+    return { precision: 'float32' };
+  }
+  const count = Math.min(CALIBRATION_ROWS, train.n);
+  return { precision: 'int8', calibration: train.images.subarray(0, count * 784), rows: { n: dataCfg.trainSubset, seed: subsetSeed }, count };
 }
 
 async function oneVariant(
@@ -341,17 +370,20 @@ async function oneVariant(
       return { ...base0, status, reason };
     }
     const featureDim = (base.outputs[0].shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
-    const key = createHash('sha256').update(JSON.stringify({ w: weights.sha256, inputSize: t.inputSize, data: dataCfg, subsetSeed, shardRows: SHARD_ROWS })).digest('hex').slice(0, 16);
+    const math = await featureMath(c, run, variant, train, dataCfg, subsetSeed);
+    // int8 features are cached apart from float32 ones (float32 keeps the key it always had)
+    const int8Key = math.precision === 'int8' ? { precision: 'int8', calibrationRows: math.count } : {};
+    const key = createHash('sha256').update(JSON.stringify({ w: weights.sha256, inputSize: t.inputSize, data: dataCfg, subsetSeed, shardRows: SHARD_ROWS, ...int8Key })).digest('hex').slice(0, 16);
     const dir = join(cacheDir, `${variant}-${key}`);
     const tf0 = Date.now();
     const splits = [
       { which: 'train' as const, rows: train, subset: { n: dataCfg.trainSubset, seed: subsetSeed } },
       { which: 'test' as const, rows: test, subset: { n: dataCfg.testSubset, seed: subsetSeed + 1 } },
     ];
-    const { x: [featTrain, featTest], hit } = await baseFeatures(c, run, variant, base, splits, dir, featureDim);
-    await writeJsonAtomic(join(dir, 'meta.json'), { variant, weights, inputSize: t.inputSize, featureDim, data: dataCfg, trainRows: train.n, testRows: test.n, shardRows: SHARD_ROWS });
+    const { x: [featTrain, featTest], hit } = await baseFeatures(c, run, variant, base, splits, dir, featureDim, math);
+    await writeJsonAtomic(join(dir, 'meta.json'), { variant, weights, inputSize: t.inputSize, featureDim, data: dataCfg, trainRows: train.n, testRows: test.n, shardRows: SHARD_ROWS, precision: math.precision });
     const cacheInfo = { key, hit, seconds: (Date.now() - tf0) / 1000 };
-    await run.log(`${variant}: features ${hit ? 'from cache' : 'extracted'} in ${cacheInfo.seconds.toFixed(1)}s (${featureDim} dims, ${dir})`);
+    await run.log(`${variant}: ${math.precision} features ${hit ? 'from cache' : 'extracted'} in ${cacheInfo.seconds.toFixed(1)}s (${featureDim} dims, ${dir})`);
 
     const h = t.head;
     const head = e.createHead(featureDim, { activation: h.activation, denseUnits: h.denseUnits, dropout: h.dropout, optimizer: h.optimizer, learningRate: h.learningRate, momentum: h.momentum, seed: deriveSeed(c.seed, 'head', variant) });
@@ -392,7 +424,7 @@ async function oneVariant(
       const { probabilities: _p, ...te } = await e.evaluate(head, testData);
       await e.saveModel(head, run.path(variant, 'model'));
       await run.log(`${variant}: train_acc ${tr.accuracy.toFixed(4)} test_acc ${te.accuracy.toFixed(4)}`);
-      const out: TransferModelResult = { ...base0, status: 'complete', weights, featureDim, history: r.history, train: { accuracy: tr.accuracy, loss: tr.loss }, test: te, featureCache: cacheInfo };
+      const out: TransferModelResult = { ...base0, status: 'complete', weights, featureDim, history: r.history, train: { accuracy: tr.accuracy, loss: tr.loss }, test: te, featureCache: cacheInfo, precision: math.precision };
       lease.release();
       if (t.fineTune.enabled) out.fineTuned = await fineTuneExtra(c, run, variant, base, head, train, test, dir);
       await rm(run.path(variant, 'checkpoint'), { recursive: true, force: true });

@@ -29,5 +29,6 @@ describe('the recipe against the original study', () => {
     const t = text(transferRecipeBlocks({ inputSize: 48, head: { denseUnits: 256, dropout: 0.5 } }, 60000));
     expect(t).toBe("Recipe: frozen bases, images resized to 48×48; a new head (denseUnits 256, dropout 0.5) trained on the features of 60,000 training images. The original study's input size and head are not recorded, so only its accuracies are compared.");
     expect(transferRecipeBlocks({}, 100)).toEqual([]);
+    expect(text(transferRecipeBlocks({ inputSize: 48, precision: 'int8' }, 60000))).toMatch(/^Recipe: frozen bases, images resized to 48×48, the bases computed in int8 \(scales observed on the first 256 training images;/);
   });
 });

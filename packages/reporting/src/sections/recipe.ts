@@ -48,12 +48,13 @@ export function cnnRecipeBlocks(params: unknown, o: { callbacks?: unknown; folds
 
 /** The transfer recipe from the run's manifest config: input size, head, training rows. */
 export function transferRecipeBlocks(config: unknown, trainRows: unknown): Block[] {
-  const c = (config ?? {}) as { inputSize?: unknown; head?: Record<string, unknown> };
+  const c = (config ?? {}) as { inputSize?: unknown; head?: Record<string, unknown>; precision?: unknown };
   if (!isNum(c.inputSize)) return [];
   const head = c.head && typeof c.head === 'object' ? Object.entries(c.head).map(([k, v]) => `${k} ${value(v)}`).join(', ') : undefined;
   return [
     p(
       `Recipe: frozen bases, images resized to ${value(c.inputSize)}×${value(c.inputSize)}`,
+      c.precision === 'int8' ? ', the bases computed in int8 (scales observed on the first 256 training images; float32 where onnxruntime-node does not load, marked in the table)' : '',
       head ? `; a new head (${head})` : '',
       isNum(trainRows) ? ` trained on the features of ${count(trainRows)} training images` : '',
       ". The original study's input size and head are not recorded, so only its accuracies are compared.",

@@ -14,6 +14,8 @@ export interface TransferModel {
   weights?: { source?: string; sha256?: string };
   inputSize?: number;
   featureDim?: number;
+  /** the bases' arithmetic (absent: float32) */
+  precision?: string;
   history?: unknown;
   train?: { accuracy?: number; loss?: number };
   test?: { accuracy?: number; loss?: number; confusion?: number[][] };
@@ -65,7 +67,7 @@ export function transferSection(transfer: RunLookup): Section {
       m.variant.toUpperCase(),
       m.status === 'complete' ? 'complete' : `${value(m.status)} (reason below)`,
       m.inputSize ? `${m.inputSize}×${m.inputSize}` : DASH,
-      value(m.featureDim),
+      m.precision === 'int8' ? `${value(m.featureDim)} (int8)` : value(m.featureDim),
       pct(m.train?.accuracy),
       pct(m.test?.accuracy),
       pct(originalTest(m.variant)),

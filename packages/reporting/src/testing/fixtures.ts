@@ -265,7 +265,7 @@ export async function writeRunsDir(runsDir: string, test: Subset): Promise<RunsF
     results: {
       technique: 'transfer',
       models: [
-        { variant: 'vgg19', status: 'complete', weights: { source: 'vgg19-imagenet-uint8/model.json', sha256: 'f'.repeat(64) }, inputSize: 32, featureDim: 512, history: history(3, rand, 0.85), train: { accuracy: 0.86, loss: 0.4 }, test: vgg19 },
+        { variant: 'vgg19', status: 'complete', weights: { source: 'vgg19-imagenet-uint8/model.json', sha256: 'f'.repeat(64) }, inputSize: 32, featureDim: 512, precision: 'int8', history: history(3, rand, 0.85), train: { accuracy: 0.86, loss: 0.4 }, test: vgg19 },
         { variant: 'vgg16', status: 'skipped', reason: skippedReason },
       ],
       backend: 'wasm',
