@@ -29,6 +29,7 @@ export interface TransferModelResult {
   history: EpochMetricsLike[];
   train: Score | null;
   test: EvaluationLike | null;
+  /** seconds: reading the cache plus extracting, from the first extraction unit's start (not the time queued for cores before it) */
   featureCache?: { key: string; hit: boolean; seconds: number };
   /** the conv base's arithmetic for these features (absent in results written before int8 existed: float32) */
   precision?: 'float32' | 'int8';
@@ -204,7 +205,7 @@ async function fineTuneExtra(c: Context, run: Run, variant: VggVariant, base: Mo
  * The missing shards extracted in worker processes of the pool (or on the queue), each task one
  * shard written straight to its cache file; a worker process loads the base weights once.
  */
-async function extractInWorkers(c: Context, run: Run, variant: VggVariant, shards: (FeatureShard & { subset: { n?: number; seed: number } })[], math: FeatureMath): Promise<void> {
+async function extractInWorkers(c: Context, run: Run, variant: VggVariant, shards: (FeatureShard & { subset: { n?: number; seed: number } })[], math: FeatureMath, started: () => void): Promise<void> {
   const t = c.settings.transfer;
   const total = shards.reduce((a, s) => a + s.end - s.start, 0);
   const tasks: FeatureTask[] = shards.map((s) => ({
@@ -230,7 +231,10 @@ async function extractInWorkers(c: Context, run: Run, variant: VggVariant, shard
         exec.run(task, {
           signal: c.o.signal,
           unit: { kind: 'features', label: `${variant} features ${task.which} ${task.start}-${task.end}`, rows: task.end - task.start },
-          onStart: (threads) => void run.log(startLine(`${variant} features ${task.which} ${task.start}-${task.end}`, threads)),
+          onStart: (threads) => {
+            started();
+            void run.log(startLine(`${variant} features ${task.which} ${task.start}-${task.end}`, threads));
+          },
           onProgress: (p) => {
             done.set(task.id, p.done);
             c.o.onProgress?.({ done: [...done.values()].reduce((a, b) => a + b, 0), total, unit: 'img', label: `${variant} features` });
@@ -259,11 +263,14 @@ async function baseFeatures(
   dir: string,
   featureDim: number,
   math: FeatureMath,
-): Promise<{ x: Float32Array[]; hit: boolean }> {
+): Promise<{ x: Float32Array[]; hit: boolean; queuedMs: number }> {
   const t = c.settings.transfer;
+  const t0 = Date.now();
+  let startedAt: number | undefined;
+  const started = () => void (startedAt ??= Date.now());
   const read = await Promise.all(splits.map((s) => readFeatures(dir, s.which, s.rows.n, featureDim)));
   const missing = read.flatMap((r, i) => r.missing.map((shard) => ({ ...shard, subset: splits[i].subset, split: splits[i], x: r.x })));
-  if (!missing.length) return { x: read.map((r) => r.x), hit: true };
+  if (!missing.length) return { x: read.map((r) => r.x), hit: true, queuedMs: 0 };
   const total = missing.reduce((a, s) => a + s.end - s.start, 0);
   // Each worker process pays a few seconds (start, data, weights): only worth it for many images.
   // onnxruntime already spreads one extraction over every core: more processes would only share
@@ -278,14 +285,14 @@ async function baseFeatures(
     .map(([rows, which]) => `${rows} ${which}`);
   await run.log(`${variant}: extracting features of ${counts.join(' + ')} images (${missing.length} cache shard${missing.length === 1 ? '' : 's'})${workers > 1 ? ` in ${workers} worker processes` : ''}`);
   if (workers > 1) {
-    await extractInWorkers(c, run, variant, missing, math);
+    await extractInWorkers(c, run, variant, missing, math, started);
     for (const m of missing) {
       if (!(await readShardInto(m, m.x, featureDim))) throw new ExperimentError(`feature shard ${m.file} is missing or torn after its extraction`, { file: m.file, hint: 're-run the same command (finished shards are kept)' });
     }
   } else {
-    await extractInProcess(c, run, variant, base, missing, featureDim, onnx, math);
+    await extractInProcess(c, run, variant, base, missing, featureDim, onnx, math, started);
   }
-  return { x: read.map((r) => r.x), hit: false };
+  return { x: read.map((r) => r.x), hit: false, queuedMs: (startedAt ?? t0) - t0 };
 }
 
 /**
@@ -294,11 +301,12 @@ async function baseFeatures(
  * holds all the cores and nothing else starts meanwhile) rather than a worker process that would
  * load the weights again; the tfjs path (few images) holds one core.
  */
-async function extractInProcess(c: Context, run: Run, variant: VggVariant, base: Model, missing: (FeatureShard & { split: { rows: Rows }; x: Float32Array })[], featureDim: number, onnx: boolean, math: FeatureMath): Promise<void> {
+async function extractInProcess(c: Context, run: Run, variant: VggVariant, base: Model, missing: (FeatureShard & { split: { rows: Rows }; x: Float32Array })[], featureDim: number, onnx: boolean, math: FeatureMath, started: () => void): Promise<void> {
   const t = c.settings.transfer;
   const total = missing.reduce((a, s) => a + s.end - s.start, 0);
   const lease = await c.pool.acquire({ kind: 'features', label: `${variant} features`, exclusive: onnx, threads: onnx ? undefined : 1, rows: total }, c.o.signal);
   if (!lease) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
+  started();
   await run.log(startLine(`${variant} features`, lease.threads));
   try {
     let done = 0;
@@ -380,10 +388,11 @@ async function oneVariant(
       { which: 'train' as const, rows: train, subset: { n: dataCfg.trainSubset, seed: subsetSeed } },
       { which: 'test' as const, rows: test, subset: { n: dataCfg.testSubset, seed: subsetSeed + 1 } },
     ];
-    const { x: [featTrain, featTest], hit } = await baseFeatures(c, run, variant, base, splits, dir, featureDim, math);
+    const { x: [featTrain, featTest], hit, queuedMs } = await baseFeatures(c, run, variant, base, splits, dir, featureDim, math);
     await writeJsonAtomic(join(dir, 'meta.json'), { variant, weights, inputSize: t.inputSize, featureDim, data: dataCfg, trainRows: train.n, testRows: test.n, shardRows: SHARD_ROWS, precision: math.precision });
-    const cacheInfo = { key, hit, seconds: (Date.now() - tf0) / 1000 };
-    await run.log(`${variant}: ${math.precision} features ${hit ? 'from cache' : 'extracted'} in ${cacheInfo.seconds.toFixed(1)}s (${featureDim} dims, ${dir})`);
+    const cacheInfo = { key, hit, seconds: (Date.now() - tf0 - queuedMs) / 1000 };
+    const queued = queuedMs >= 1000 ? `, after ${(queuedMs / 1000).toFixed(1)}s waiting for cores` : '';
+    await run.log(`${variant}: ${math.precision} features ${hit ? 'from cache' : 'extracted'} in ${cacheInfo.seconds.toFixed(1)}s${queued} (${featureDim} dims, ${dir})`);
 
     const h = t.head;
     const head = e.createHead(featureDim, { activation: h.activation, denseUnits: h.denseUnits, dropout: h.dropout, optimizer: h.optimizer, learningRate: h.learningRate, momentum: h.momentum, seed: deriveSeed(c.seed, 'head', variant) });
