@@ -1,5 +1,4 @@
 // VGG feature extraction on onnxruntime-node against the tfjs forward pass of the same base.
-import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -7,9 +6,8 @@ import { initBackend } from './backend/index';
 import { ModelsError } from './errors';
 import { extractFeatures } from './features';
 import { createVggBase } from './registry';
-import { mulberry32 } from './rng';
 import { fashionSubset } from './testing/fashion-subset';
-import type { LayerWeights } from './weights/layer-weights';
+import { seededVggWeights } from './testing/seeded-vgg-weights';
 import { assignLayerWeights } from './weights/layer-weights';
 import { loadVggWeights } from './weights/vgg-weights';
 
@@ -36,33 +34,10 @@ function relativeDiff(a: Float32Array, b: Float32Array): number {
   return d / m;
 }
 
-/**
- * Seeded He-scaled kernels and non-zero biases for every conv layer, written into the base the
- * way the weight loaders do (assignLayerWeights), so activations stay O(1) through 13 layers and
- * a wrong layout or padding shows.
- */
-function seededWeights(base: tf.LayersModel, seed: number): LayerWeights {
-  const r = mulberry32(seed);
-  const layers: LayerWeights = new Map();
-  for (const layer of base.layers) {
-    if (layer.weights.length === 0) continue;
-    const [k, b] = layer.weights.map((w) => w.shape as number[]);
-    const fanIn = k[0] * k[1] * k[2];
-    const scale = Math.sqrt(6 / fanIn);
-    const kernel = Float32Array.from({ length: k.reduce((a, d) => a * d, 1) }, () => (r() * 2 - 1) * scale);
-    const bias = Float32Array.from({ length: b[0] }, () => r() * 0.2 - 0.05);
-    layers.set(layer.name, [
-      { name: `${layer.name}/kernel`, shape: k, values: kernel },
-      { name: `${layer.name}/bias`, shape: b, values: bias },
-    ]);
-  }
-  return layers;
-}
-
 describe('extractFeatures on onnxruntime', () => {
   it('gives the tfjs features of a VGG16 base with generated weights (48x48, batches of 4)', async () => {
     const base = createVggBase('vgg16', { inputSize: 48 });
-    assignLayerWeights(base, seededWeights(base, 7), 'generated');
+    assignLayerWeights(base, seededVggWeights(base, 7), 'generated');
     const labels: string[] = [];
     const native = await extractFeatures(base, images, 6, { engine: 'onnxruntime', batchSize: 4, onProgress: (p) => labels.push(p.label ?? '') });
     const tfjs = await extractFeatures(base, images, 6, { engine: 'tfjs', batchSize: 4 });

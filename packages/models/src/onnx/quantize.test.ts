@@ -1,7 +1,6 @@
 // The int8 conv graph: its parameters (uint8 activations, per-channel int8 weights), its shape
 // (one QLinearConv per conv, ReLUs folded, MaxPool on uint8) and, on onnxruntime, its features
 // against the float32 graph's, deterministic whatever the thread count and batching.
-import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,9 +8,8 @@ import { initBackend } from '../backend/index';
 import { ModelsError } from '../errors';
 import { extractFeatures } from '../features';
 import { createVggBase } from '../registry';
-import { mulberry32 } from '../rng';
 import { fashionSubset } from '../testing/fashion-subset';
-import type { LayerWeights } from '../weights/layer-weights';
+import { seededVggWeights } from '../testing/seeded-vgg-weights';
 import { assignLayerWeights } from '../weights/layer-weights';
 import { loadVggWeights } from '../weights/vgg-weights';
 import { layersToOnnx } from './from-layers';
@@ -27,22 +25,6 @@ beforeAll(async () => {
 afterEach(() => {
   delete process.env.FMNIST_ONNXRUNTIME;
 });
-
-/** He-scaled seeded kernels and small biases for every conv (activations stay O(1) through the base). */
-function seededWeights(base: tf.LayersModel, seed: number): LayerWeights {
-  const r = mulberry32(seed);
-  const layers: LayerWeights = new Map();
-  for (const layer of base.layers) {
-    if (layer.weights.length === 0) continue;
-    const [k, b] = layer.weights.map((w) => w.shape as number[]);
-    const scale = Math.sqrt(6 / (k[0] * k[1] * k[2]));
-    layers.set(layer.name, [
-      { name: `${layer.name}/kernel`, shape: k, values: Float32Array.from({ length: k.reduce((a, d) => a * d, 1) }, () => (r() * 2 - 1) * scale) },
-      { name: `${layer.name}/bias`, shape: b, values: Float32Array.from({ length: b[0] }, () => r() * 0.2 - 0.05) },
-    ]);
-  }
-  return layers;
-}
 
 function cosine(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
@@ -120,7 +102,7 @@ describe('quantizeConvGraph', () => {
 describe('int8 features on onnxruntime', () => {
   it('agree with the float32 features of a VGG16 base with generated weights (48x48)', async () => {
     const base = createVggBase('vgg16', { inputSize: 48 });
-    assignLayerWeights(base, seededWeights(base, 11), 'generated');
+    assignLayerWeights(base, seededVggWeights(base, 11), 'generated');
     const f32 = await extractFeatures(base, test, 24, { engine: 'onnxruntime' });
     const labels: string[] = [];
     const i8 = await extractFeatures(base, test, 24, { engine: 'onnxruntime', precision: 'int8', calibration: train, onProgress: (p) => labels.push(p.label ?? '') });
@@ -132,7 +114,7 @@ describe('int8 features on onnxruntime', () => {
 
   it('are the same bit for bit for 1 and 2 threads and any batch size', async () => {
     const base = createVggBase('vgg16', { inputSize: 32 });
-    assignLayerWeights(base, seededWeights(base, 12), 'generated');
+    assignLayerWeights(base, seededVggWeights(base, 12), 'generated');
     const one = await extractFeatures(base, test, 24, { precision: 'int8', calibration: train, threads: 1, batchSize: 24 });
     const two = await extractFeatures(base, test, 24, { precision: 'int8', calibration: train, threads: 2, batchSize: 5 });
     expect(two).toEqual(one);
