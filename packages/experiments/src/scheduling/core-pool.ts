@@ -32,7 +32,7 @@ export interface PoolStatus {
   waiting: number;
   /** images × epochs: done (finished units count whole) and planned, over the units submitted so far */
   work: { done: number; planned: number };
-  /** from the images this process trained per second so far; absent until some were */
+  /** each unit's work left at its kind's pace so far, over every core (see studyEtaSeconds); absent until some work was seen */
   etaSeconds?: number;
 }
 
@@ -41,6 +41,20 @@ export interface Lease {
   threads: number;
   hooks: { onEpoch: (m: EpochMetricsLike) => void; onProgress: OnProgress };
   release(): void;
+}
+
+/**
+ * Seconds left of a study: each unit's work left (images x epochs) at the images per second per
+ * thread its kind has shown so far, spread over every core. Kinds not seen yet count at the pace of
+ * all the work seen (`overall`). A VGG extraction (hundreds of images/s) or a head (thousands)
+ * no longer counts at a training's pace: the study ETA said 56 s as a 10-min extraction began,
+ * and 1:54:52 for a 3-min head. Undefined before any pace is known.
+ */
+export function studyEtaSeconds(left: readonly { kind: UnitKind; work: number }[], perThread: ReadonlyMap<UnitKind, number>, overall: number, cores: number): number | undefined {
+  if (!(overall > 0)) return undefined;
+  let threadSeconds = 0;
+  for (const u of left) if (u.work > 0) threadSeconds += u.work / (perThread.get(u.kind) ?? overall);
+  return threadSeconds / Math.max(1, cores);
 }
 
 /** The log line of a unit that starts: `fold 5/5: started on 2 threads`. */
@@ -112,7 +126,6 @@ export function createCorePool(o: CorePoolOptions): CorePool {
   let nextId = 0;
   let pinned: number | undefined;
   let closed = false;
-  let t0 = 0;
   let lastStatus = 0;
   let scheduled = false;
 
@@ -120,17 +133,19 @@ export function createCorePool(o: CorePoolOptions): CorePool {
   const status = (): PoolStatus => {
     let done = 0;
     let plan = 0;
-    let seen = 0;
     const running: UnitStatus[] = [];
+    const left: { kind: UnitKind; work: number }[] = [];
     for (const e of entries.values()) {
       plan += planned(e);
-      done += e.state === 'done' ? planned(e) : Math.min(planned(e), e.base + e.seen);
-      seen += e.seen;
+      const d = e.state === 'done' ? planned(e) : Math.min(planned(e), e.base + e.seen);
+      done += d;
+      left.push({ kind: e.claim.kind, work: planned(e) - d });
       if (e.state === 'running') running.push({ label: e.claim.label, threads: e.threads, done: e.done, total: e.total });
     }
-    const rate = t0 && seen > 0 ? seen / ((Date.now() - t0) / 1000) : 0;
+    const { perThread, overall } = threadRates(Date.now());
+    const etaSeconds = studyEtaSeconds(left, perThread, overall, cores);
     const waiting = [...entries.values()].filter((e) => e.state === 'waiting').length;
-    return { cores, running, waiting, work: { done, planned: plan }, ...(rate > 0 ? { etaSeconds: Math.max(0, plan - done) / rate } : {}) };
+    return { cores, running, waiting, work: { done, planned: plan }, ...(etaSeconds !== undefined ? { etaSeconds } : {}) };
   };
   const emit = (force: boolean) => {
     if (!o.onStatus) return;
@@ -147,17 +162,24 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     if (!(e.seen > 0 && secs > 0 && planned(e) > 0)) return undefined;
     return Math.max(0, planned(e) - e.base - e.seen) / (e.seen / secs);
   };
-  const ratesPerThread = (now: number) => {
+  const threadRates = (now: number) => {
     const sums = new Map<UnitKind, { seen: number; threadSeconds: number }>();
+    let seen = 0;
+    let threadSeconds = 0;
     for (const e of entries.values()) {
       if (e.state === 'waiting' || e.seen === 0) continue;
       const x = sums.get(e.claim.kind) ?? { seen: 0, threadSeconds: 0 };
+      const ts = (e.threads * ((e.state === 'done' ? e.endedAt : now) - e.startedAt)) / 1000;
       x.seen += e.seen;
-      x.threadSeconds += (e.threads * ((e.state === 'done' ? e.endedAt : now) - e.startedAt)) / 1000;
+      x.threadSeconds += ts;
+      seen += e.seen;
+      threadSeconds += ts;
       sums.set(e.claim.kind, x);
     }
-    return new Map([...sums].filter(([, x]) => x.threadSeconds > 0).map(([k, x]) => [k, x.seen / x.threadSeconds]));
+    const perThread = new Map([...sums].filter(([, x]) => x.threadSeconds > 0).map(([k, x]) => [k, x.seen / x.threadSeconds]));
+    return { perThread, overall: threadSeconds > 0 ? seen / threadSeconds : 0 };
   };
+  const ratesPerThread = (now: number) => threadRates(now).perThread;
 
   const track = (e: Entry) => ({
     onProgress: (p: Parameters<OnProgress>[0]) => {
@@ -229,7 +251,6 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       e.unlisten();
       e.threads = s.threads;
       e.startedAt = Date.now();
-      t0 ||= Date.now();
       e.begin(s.threads);
     }
     if (d.start.length) emit(true);
