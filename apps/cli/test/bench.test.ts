@@ -8,8 +8,8 @@ describe('bench', () => {
     const r = await runCli(['bench', '--backends', 'wasm', '--steps', '1', '--warmup', '0', '--vgg-sizes', '32', '--concurrency', '2'], { timeoutMs: 240_000 });
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.kind)).toEqual(['train-reference-cnn', 'train-reference-cnn', 'train-strong-cnn', 'vgg19-conv-base-forward', 'vgg19-conv-base-forward']);
-    const [train, parallelReference, parallelStrong, vgg, native] = lines;
+    expect(lines.map((l) => l.kind)).toEqual(['train-reference-cnn', 'train-reference-cnn', 'train-strong-cnn', 'vgg19-conv-base-forward', 'vgg19-conv-base-forward', 'vgg19-conv-base-forward']);
+    const [train, parallelReference, parallelStrong, vgg, native, native8] = lines;
     for (const p of [parallelReference, parallelStrong]) {
       expect(p).toMatchObject({ backend: 'wasm', mode: 'data-parallel', threads: 2, batch: 500, steps: 1 });
       expect(p.imagesPerSecond).toBeGreaterThan(0);
@@ -19,9 +19,11 @@ describe('bench', () => {
     expect(train.singleProcessImagesPerSecond).toBeGreaterThan(0);
     expect(vgg).toMatchObject({ backend: 'wasm', inputSize: 32 });
     expect(vgg.imagesPerSecond).toBeGreaterThan(0);
-    // onnxruntime-node (installed here) runs the same conv base, whatever --backends says.
-    expect(native).toMatchObject({ backend: 'onnxruntime', inputSize: 32, batch: 32 });
-    expect(native.imagesPerSecond).toBeGreaterThan(0);
+    // onnxruntime-node (installed here) runs the same conv base, whatever --backends says: in
+    // float32, then quantized to int8
+    expect(native).toMatchObject({ backend: 'onnxruntime', precision: 'float32', inputSize: 32, batch: 32 });
+    expect(native8).toMatchObject({ backend: 'onnxruntime', precision: 'int8', inputSize: 32, batch: 32 });
+    for (const n of [native, native8]) expect(n.imagesPerSecond).toBeGreaterThan(0);
   });
 
   it('rejects a VGG input size below 32 as a usage error', async () => {

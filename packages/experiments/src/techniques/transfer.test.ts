@@ -46,7 +46,8 @@ describe('transfer', () => {
 
   it('with the real VGG19 weights on 300 images at 32x32: completes, beats chance, caches features', async () => {
     const runsDir = join(root, 'runs');
-    const overrides = { transfer: { variants: ['vgg19' as const], trainSubset: 300, testSubset: 200, inputSize: 32, weights: { vgg19: VGG19 }, download: false, head, parallelFeaturesMin: 0 } };
+    // float32 features (the quick profile computes them in int8; the test below covers that)
+    const overrides = { transfer: { variants: ['vgg19' as const], trainSubset: 300, testSubset: 200, inputSize: 32, weights: { vgg19: VGG19 }, download: false, head, parallelFeaturesMin: 0, precision: 'float32' as const } };
     // Features extracted in 2 worker processes (row ranges), checked below against in-process extraction.
     const r = await runTransfer({ runsDir, overrides, concurrency: 2 });
     const m = r.models[0];
@@ -124,7 +125,7 @@ describe('transfer', () => {
     const transfer = { variants: ['vgg19' as const], trainSubset: 300, testSubset: 200, inputSize: 32, weights: { vgg19: VGG19 }, download: false, head: { ...head, epochs: 2 } };
     const lines: string[] = [];
     const r8 = await runTransfer({ runsDir, overrides: { transfer: { ...transfer, precision: 'int8' } }, log: (l) => lines.push(l) });
-    const r32 = await runTransfer({ runsDir, overrides: { transfer } });
+    const r32 = await runTransfer({ runsDir, overrides: { transfer: { ...transfer, precision: 'float32' } } });
     const [m8, m32] = [r8.models[0], r32.models[0]];
     expect([m8.status, m32.status], m8.reason ?? m32.reason).toEqual(['complete', 'complete']);
     expect([m8.precision, m32.precision]).toEqual(['int8', 'float32']);
