@@ -163,7 +163,8 @@ export function quantizeConvGraph(graph: OnnxGraph, ranges: ActivationRanges, o:
       }
       const out = fresh(`${name}_uint8`);
       nodes.push({ op: 'QLinearConv', inputs, outputs: [out], name, ...(conv.attributes ? { attributes: conv.attributes } : {}) });
-      for (const t of graph.initializers) if (t.name === conv.inputs[1] || t.name === biasName) used.add(t.name);
+      used.add(conv.inputs[1]);
+      if (biasName) used.add(biasName);
       rename.set(last.outputs[0], out);
       cur = out;
       q = y;
