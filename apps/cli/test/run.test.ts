@@ -8,7 +8,9 @@ import { readRealSplit, removeTempDirs, runCli, tempDir, writeKaggleCsv } from '
 afterAll(removeTempDirs);
 
 let cwd: string;
-const ENV = { FMNIST_VGG16_WEIGHTS: '/nonexistent/vgg16.h5', FMNIST_VGG19_WEIGHTS: '/nonexistent/vgg19/model.json' };
+// No VGG weights named, none in the (absent) user cache, and `--set transfer.download=false` below:
+// both variants are skipped, saying how to provide weights. (Weights named but missing would fail.)
+const ENV = { FMNIST_VGG16_WEIGHTS: undefined, FMNIST_VGG19_WEIGHTS: undefined, XDG_CACHE_HOME: '/nonexistent/cache' };
 
 /**
  * Every Node process the run starts records itself (pid, parent, arguments) through a preloaded
@@ -40,7 +42,7 @@ beforeAll(() => {
 describe('run', () => {
   it('prepares the data, runs holdout, k-fold and transfer, writes the report and prints its path', async () => {
     // the smoke profile: every step of the study on these few hundred images, 1 epoch, 2 folds
-    const args = ['run', '--data-dir', '.', '--profile', 'smoke'];
+    const args = ['run', '--data-dir', '.', '--profile', 'smoke', '--set', 'transfer.download=false'];
     const processes = recordProcesses(tempDir());
     const r = await runCli(args, { cwd, env: { ...ENV, ...processes.env }, timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(0);

@@ -51,10 +51,10 @@ beforeAll(async () => {
 
 describe('transfer', () => {
   it('trains a head on VGG16 features from Keras HDF5 weights; VGG19 without weights is skipped with the fix', async () => {
-    const missing = join(cwd, 'no-vgg19-here', 'model.json');
-    const r = await runCli(['transfer', '--vgg16-weights', 'vgg16_notop.h5', '--epochs', '2', '--train-size', '200', '--test-size', '100', '--json'], {
+    // no VGG19 weights named, none in an empty user cache, no download
+    const r = await runCli(['transfer', '--vgg16-weights', 'vgg16_notop.h5', '--epochs', '2', '--train-size', '200', '--test-size', '100', '--set', 'transfer.download=false', '--json'], {
       cwd,
-      env: { FMNIST_VGG19_WEIGHTS: missing },
+      env: { FMNIST_VGG19_WEIGHTS: undefined, XDG_CACHE_HOME: join(cwd, 'empty-cache') },
       timeoutMs: 240_000,
     });
     expect(r.code, r.stderr).toBe(0);
@@ -66,7 +66,6 @@ describe('transfer', () => {
     expect(byVariant.vgg16.history).toHaveLength(2);
     expect(byVariant.vgg16.test.accuracy).toBeGreaterThan(0);
     expect(byVariant.vgg19.status).toBe('skipped');
-    expect(byVariant.vgg19.reason).toContain(missing);
     expect(byVariant.vgg19.reason).toContain('FMNIST_VGG19_WEIGHTS');
 
     // The head alone takes 512 features, not images: `predict` says which model to use instead.
@@ -83,6 +82,15 @@ describe('transfer', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(JSON.parse(r.stdout).results.models[0]).toMatchObject({ variant: 'vgg19', status: 'failed' });
     expect(r.stderr).toMatch(new RegExp(`^error: transfer: vgg19 failed: ${junk.replace(/[/.]/g, '\\$&')} is not a readable HDF5 file`, 'm'));
+    expect(r.stderr).not.toMatch(/--verbose|\n\s+at /);
+  });
+
+  it('weights named but missing (a typo in FMNIST_VGG19_WEIGHTS) fail the command like a missing --data-dir, exit 1 naming the path', async () => {
+    const missing = join(cwd, 'vgg19-typo.h5');
+    const r = await runCli(['transfer', '--variants', 'vgg19', '--train-size', '200', '--test-size', '100', '--json'], { cwd, env: { FMNIST_VGG19_WEIGHTS: missing }, timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout).results.models[0]).toMatchObject({ variant: 'vgg19', status: 'failed' });
+    expect(r.stderr).toMatch(new RegExp(`^error: transfer: vgg19 failed: .*${missing.replace(/[/.]/g, '\\$&')} does not exist`, 'm'));
     expect(r.stderr).not.toMatch(/--verbose|\n\s+at /);
   });
 
