@@ -66,6 +66,31 @@ describe('saveModel / loadModel', () => {
     await expect(loadModel(bad)).rejects.toThrow(/weights shard .*weights\.bin/);
   });
 
+  it('a model.json tfjs cannot build a model from (topology, dtype, weight list) is a ModelsError naming it', async () => {
+    const src = join(dir, 'src-model');
+    await saveModel(createHead(8, { seed: 3 }), src);
+    const json = JSON.parse(await readFile(join(src, 'model.json'), 'utf8'));
+    const weights = await readFile(join(src, 'weights.bin'));
+    const variants: [string, (j: typeof json) => void][] = [
+      ['a topology that is a number', (j) => (j.modelTopology = 42)],
+      ['no weights listed', (j) => (j.weightsManifest = [{ paths: [], weights: [] }])],
+      ['a dtype tfjs cannot decode', (j) => (j.weightsManifest[0].weights[0].dtype = 'complex64')],
+    ];
+    for (const [what, edit] of variants) {
+      const d = join(dir, `broken-${variants.findIndex(([w]) => w === what)}`);
+      const j = structuredClone(json);
+      edit(j);
+      await saveModel(createHead(8), d);
+      await writeFile(join(d, 'model.json'), JSON.stringify(j));
+      await writeFile(join(d, 'weights.bin'), weights);
+      const err = await loadModel(d).then(() => null, (e: unknown) => e);
+      expect(err, what).toBeInstanceOf(ModelsError);
+      expect((err as Error).message, what).toMatch(new RegExp(`^${join(d, 'model.json').replace(/[/.]/g, '\\$&')} does not describe a model that loads: \\S`));
+      // one line naming the file and what tfjs said, then the fix
+      expect((err as Error).message.split('\n'), what).toHaveLength(2);
+    }
+  });
+
   it('saves standard tfjs layers models: plain @tensorflow/tfjs in another process loads them (no project code) and predicts the same', async () => {
     const d = fashionSubset('train', 100);
     const model = createCnn({ ...STRONG_CNN, filters: [4, 8, 8], denseUnits: 16, pooling: 'global-average' });

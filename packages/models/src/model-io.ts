@@ -1,6 +1,6 @@
 // Save and load models in the TensorFlow.js layers format (model.json + weights.bin) with plain
 // node:fs, so it works on every backend (tfjs' file:// handler only exists with tfjs-node).
-import { FmnistError } from '@fmnist/core';
+import { isFmnistError } from '@fmnist/core';
 import * as tf from '@tensorflow/tfjs';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -48,7 +48,7 @@ export function fsModelHandler(dir: string): tf.io.IOHandler {
         modelJson = JSON.parse((await readInputFile(path, 'Model file', MODEL_HINT)).toString('utf8')) as tf.io.ModelJSON;
       } catch (e) {
         if (((e as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw new ModelsError(`No saved model at ${path}.`, { file: path, hint: MODEL_HINT });
-        if (e instanceof FmnistError) throw e; // not a regular file
+        if (isFmnistError(e)) throw e; // not a regular file
         throw new ModelsError(`Cannot read ${path}: ${(e as Error).message}.`, { file: path, hint: MODEL_HINT });
       }
       if (modelJson.modelTopology == null) {
@@ -125,5 +125,17 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
 /** Loads a model saved by saveModel (or any tfjs layers model directory). */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
   registerCustomLayers();
-  return tf.loadLayersModel(fsModelHandler(dir));
+  try {
+    return await tf.loadLayersModel(fsModelHandler(dir));
+  } catch (e) {
+    if (isFmnistError(e)) throw e; // a file missing, truncated or outside the directory: said already
+    // valid JSON that tfjs cannot build a model from (a topology, dtype or weight list that does not fit)
+    const file = join(dir, MODEL_JSON);
+    const why = String((e as Error)?.message ?? e).split('\n')[0].trim().slice(0, 300);
+    throw new ModelsError(`${file} does not describe a model that loads: ${why}`, {
+      file,
+      hint: 'Point to a model directory fmnist wrote (model.json with the weights it lists), or train the model again.',
+      cause: e,
+    });
+  }
 }
