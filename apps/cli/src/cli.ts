@@ -53,8 +53,37 @@ export function buildCli(argv: string[], session: Session, version: string): Arg
       if (err && err.name === 'YError') throw new UsageError(err.message);
       if (err) throw err;
       if (msg && msg.startsWith('Did you mean')) throw new UsageError(`Unknown command "${firstWord(argv)}". ${msg}`);
-      throw new UsageError(withSuggestion(msg ?? 'invalid usage', allFlags));
+      throw new UsageError(withSuggestion(oneLineUsage(msg ?? 'invalid usage'), allFlags));
     });
+}
+
+/**
+ * yargs' multi-line messages as one line naming the flag: "Invalid values:\n  Argument: profile,
+ * Given: "turbo", Choices: ..." and "Implications failed:\n  train-csv -> test-csv"; any other
+ * message's lines joined.
+ */
+export function oneLineUsage(msg: string): string {
+  const lines = msg.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (lines.length <= 1) return lines[0] ?? msg;
+  if (/^Invalid values?:$/.test(lines[0])) {
+    return lines
+      .slice(1)
+      .map((l) => {
+        const m = /^Argument: ([^,]+), Given: (.+), Choices: (.+)$/.exec(l);
+        return m ? `Invalid value for --${m[1]}: ${m[2]} (choose from ${m[3]})` : l;
+      })
+      .join('; ');
+  }
+  if (/^Implications failed:$/.test(lines[0])) {
+    return lines
+      .slice(1)
+      .map((l) => {
+        const m = /^(\S+) -> (\S+)$/.exec(l);
+        return m ? `--${m[1]} needs --${m[2]} as well` : l;
+      })
+      .join('; ');
+  }
+  return lines.join(' ');
 }
 
 function firstWord(argv: string[]): string {

@@ -62,7 +62,9 @@ export function loadConfig(o: { argv: readonly string[]; cwd: string; knownKeys:
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new CliError(`config file ${path} is not valid JSON (${(e as Error).message}). Fix the file or remove it.`, { file: path });
+    // JSON.parse quotes the text it failed on, newlines and all: keep the message to one line
+    const why = (e as Error).message.replace(/\s+/g, ' ').slice(0, 200);
+    throw new CliError(`config file ${path} is not valid JSON (${why}). Fix the file or remove it.`, { file: path });
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new CliError(`config file ${path} must hold a JSON object whose keys are flag names, e.g. {"seed": 1, "backend": "wasm"}.`, { file: path });

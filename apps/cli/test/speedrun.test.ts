@@ -33,7 +33,7 @@ describe('speedrun', () => {
     [['--targets', '1.5'], /invalid setting speedrun\.targets\.0 = 1\.5 \(from flag --targets\): expected a finite number > 0 and ≤ 1/],
     [['--targets', 'high'], /invalid setting speedrun\.targets\.0 = not a number \(from flag --targets\)/],
     [['--max-epochs', '0'], /invalid setting speedrun\.params\.epochs = 0 \(from flag --max-epochs\)/],
-    [['--profile', 'fast'], /Invalid values:.*profile/s],
+    [['--profile', 'fast'], /^error: Invalid value for --profile: "fast" \(choose from "smoke", "quick", "full"\)$/m],
   ])('%j is a usage error (exit 2) before any training', async (args, message) => {
     const cwd = tempDir();
     const r = await runCli(['speedrun', '--data', DATASET, ...args], { cwd });
