@@ -89,7 +89,7 @@ describe('usage errors exit 2 with a suggestion', () => {
   it('a value outside the choices names the choices', async () => {
     const r = await runCli(['run', '--backend', 'gpu']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/Argument: backend, Given: "gpu", Choices: "auto", "tensorflow", "wasm", "cpu"/);
+    expect(r.stderr).toMatch(/^error: Invalid value for --backend: "gpu" \(choose from "auto", "tensorflow", "wasm", "cpu"\)$/m);
   });
 
   it('a non-numeric or out-of-range number is rejected', async () => {
