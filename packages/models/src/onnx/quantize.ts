@@ -99,7 +99,6 @@ export function quantizeConvGraph(graph: OnnxGraph, ranges: ActivationRanges, o:
   const init = new Map(graph.initializers.map((t) => [t.name, t]));
   const initializers: OnnxInitializer[] = [];
   const nodes: OnnxNode[] = [];
-  const used = new Set<string>();
   let n = 0;
   const fresh = (what: string) => `${what}_q${n++}`;
   const scalar = (name: string, values: OnnxInitializer['values']) => {
@@ -163,8 +162,6 @@ export function quantizeConvGraph(graph: OnnxGraph, ranges: ActivationRanges, o:
       }
       const out = fresh(`${name}_uint8`);
       nodes.push({ op: 'QLinearConv', inputs, outputs: [out], name, ...(conv.attributes ? { attributes: conv.attributes } : {}) });
-      used.add(conv.inputs[1]);
-      if (biasName) used.add(biasName);
       rename.set(last.outputs[0], out);
       cur = out;
       q = y;
@@ -185,7 +182,9 @@ export function quantizeConvGraph(graph: OnnxGraph, ranges: ActivationRanges, o:
   dequantize();
   const outputName = graph.outputs[0].name;
   if (cur !== outputName) nodes[nodes.length - 1].outputs = [outputName];
-  for (const t of graph.initializers) if (!used.has(t.name) && nodes.some((x) => x.inputs.includes(t.name))) initializers.push(t);
+  // the float initializers still read (the quantized convs read their own int8/int32 copies)
+  const read = new Set(nodes.flatMap((x) => x.inputs));
+  for (const t of graph.initializers) if (read.has(t.name)) initializers.push(t);
   return { ...graph, name: `${graph.name}-int8`, nodes, initializers };
 }
 
