@@ -6,6 +6,7 @@ import { withContext, type Context, type ExperimentOptions } from './context';
 import { createDataCache, PIXELS, subset } from '../data/dataset';
 import { ExperimentError } from '../errors';
 import { readFeatures, readShardInto, SHARD_ROWS, type FeatureShard } from './feature-cache';
+import { MAX_CALIBRATION_IMAGES } from '@fmnist/models';
 import { weightsHowTo, type Model, type VggVariant } from '../engine';
 import { readJsonFile } from '../rundir/read-json';
 import { openRun, type Run } from '../rundir/run-dir';
@@ -131,8 +132,8 @@ async function transferIn(c: Context, run: Run, cfg: ReturnType<typeof transferC
 
 type Rows = { n: number; images: Uint8Array; labels: Uint8Array };
 
-/** Training rows whose activation ranges set an int8 base's scales (the first ones of the training split). */
-const CALIBRATION_ROWS = 256;
+/** Training rows whose activation ranges set an int8 base's scales (the first ones of the training split): as many as extractFeatures uses. */
+const CALIBRATION_ROWS = MAX_CALIBRATION_IMAGES;
 
 /** How the base computes: int8 with its calibration rows (the same for every split and shard), or float32. */
 type FeatureMath = { precision: 'float32' } | { precision: 'int8'; calibration: Uint8Array; rows: { n?: number; seed: number }; count: number };
