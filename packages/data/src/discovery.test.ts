@@ -59,6 +59,9 @@ describe('dataset discovery', () => {
     expect(err).toBeInstanceOf(FmnistError);
     expect(err.message).toContain(`--data-dir ${partial} does not hold the Fashion-MNIST files`);
     expect(err.message).toContain('missing: train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz');
+    // the fix in one line: where to point the option, or how to get the data without it
+    expect(err.hint).not.toContain('\n');
+    expect(err.hint).toMatch(/^point --data-dir at a directory holding train-images-idx3-ubyte.gz.*fashion-mnist_test.csv.*fmnist data fetch.*apt-get install dataset-fashion-mnist/);
     await expect(locateDataset({ env: { FMNIST_DATA_DIR: join(root, 'nope') } })).rejects.toThrow(/FMNIST_DATA_DIR .*nope is not a directory/);
   });
 

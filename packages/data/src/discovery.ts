@@ -78,6 +78,11 @@ const HOW_TO_GET = (cache: string) =>
     '                                             t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz, or the Kaggle CSVs)',
   ].join('\n');
 
+/** The one-line fix for a directory given explicitly that does not hold the data. */
+const FIX_EXPLICIT = (what: string) =>
+  `point ${what} at a directory holding ${OFFICIAL_FILES.map((f) => f.name).join(', ')} (or ${KAGGLE_TRAIN_CSV} and ${KAGGLE_TEST_CSV}), ` +
+  `or leave it out to use the files of \`fmnist data fetch\` or \`apt-get install dataset-fashion-mnist\``;
+
 /**
  * Finds the dataset: the `dataDir` option, then FMNIST_DATA_DIR, then the user cache dir, then
  * /usr/share/datasets/fashion-mnist. A directory given explicitly (option or env) must hold the
@@ -96,13 +101,13 @@ export async function locateDataset(
     if (!dir) continue;
     const abs = resolve(dir);
     if (!(await isDir(abs))) {
-      throw new FmnistError(`${what} ${abs} is not a directory`, { file: abs, hint: HOW_TO_GET(cache) });
+      throw new FmnistError(`${what} ${abs} is not a directory`, { file: abs, hint: FIX_EXPLICIT(what) });
     }
     const r = await findDatasetIn(abs, source);
     if ('location' in r) return r.location;
     throw new FmnistError(`${what} ${abs} does not hold the Fashion-MNIST files (missing: ${r.missing.join(', ')})`, {
       file: abs,
-      hint: HOW_TO_GET(cache),
+      hint: FIX_EXPLICIT(what),
     });
   }
   const searched: string[] = [];

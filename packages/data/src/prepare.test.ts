@@ -410,4 +410,17 @@ describe('prepare on bad input', () => {
     writeFileSync(out, 'x');
     await expect(prepare({ dataDir: SYSTEM_DIR, out })).rejects.toThrow(`Output ${out} exists and is not a directory`);
   });
+
+  it('an output below a file is refused before any data is read', async () => {
+    const root = tempDir('prepare-out-under-file');
+    const file = join(root, 'file');
+    writeFileSync(file, 'x');
+    const out = join(file, 'a', 'prepared');
+    const labels: string[] = [];
+    const err = await prepare({ dataDir: SYSTEM_DIR, out, onProgress: (p) => labels.push(p.label ?? '') }).catch((e) => e);
+    expect(err).toBeInstanceOf(FmnistError);
+    expect(err.message.split('\n')[0]).toBe(`Output ${out} cannot be created: ${file} is a file`);
+    expect(labels).toEqual([]);
+    expect(readdirSync(root)).toEqual(['file']);
+  });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { matrixToArrow, splitToArrow } from './arrow-io';
 import { balanceReport } from './balance';
@@ -113,6 +113,42 @@ async function tryCache(out: string, inputKey: string, onVerify: () => void): Pr
 }
 
 /**
+ * Refuses, before any work, an output whose nearest existing ancestor is a file or cannot be
+ * written (the directory and its parents are created only at the end, after minutes of parsing).
+ */
+async function checkOutputPlace(out: string): Promise<void> {
+  for (let dir = dirname(out); ; dir = dirname(dir)) {
+    const s = await stat(dir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null;
+      throw e;
+    });
+    if (s) {
+      if (!s.isDirectory()) {
+        throw new FmnistError(`Output ${out} cannot be created: ${dir} is a file`, { file: dir, hint: 'Choose another --out, or move the file away.' });
+      }
+      const writable = await access(dir, constants.W_OK).then(() => true, () => false);
+      if (!writable) {
+        throw new FmnistError(`Output ${out} cannot be created: ${dir} is not writable`, { file: dir, hint: 'Choose another --out in a directory you can write to.' });
+      }
+      return;
+    }
+    if (dirname(dir) === dir) return;
+  }
+}
+
+/**
+ * A system error while writing the staging directory names the output the user asked for, not
+ * the hidden staging path (a write through a file descriptor names no path at all).
+ */
+function nameOutputPath(e: unknown, tmp: string, out: string, file: string): unknown {
+  const x = e as NodeJS.ErrnoException;
+  if (!(e instanceof Error) || typeof x.code !== 'string') return e;
+  if (typeof x.path === 'string' && x.path.startsWith(tmp)) x.path = out + x.path.slice(tmp.length);
+  else if (x.path === undefined) x.path = join(out, file);
+  return e;
+}
+
+/**
  * Reads, cleans and explores both splits and writes the prepared directory (docs/contracts.md).
  * Atomic: everything is written into a temp dir beside `out` and moved into place only when all
  * of it succeeded (summary.json, which holds the input key and every other file's size and
@@ -131,6 +167,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   if (existing && !existing.isDirectory()) {
     throw new FmnistError(`Output ${out} exists and is not a directory`, { file: out, hint: 'Choose another --out.' });
   }
+  if (!existing) await checkOutputPlace(out);
   const inputs = await resolveInputs(o);
   const { source, inputKey } = await describeSource(inputs);
 
@@ -221,7 +258,9 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   const tmp = join(parent, stagingName(prefix));
   await mkdir(tmp);
   try {
-    for (const [name, data] of contents) await writeFile(join(tmp, name), data);
+    for (const [name, data] of contents) {
+      await writeFile(join(tmp, name), data).catch((e: unknown) => Promise.reject(nameOutputPath(e, tmp, out, name)));
+    }
     const outExists = (await stat(out).catch(() => null))?.isDirectory() ?? false;
     if (!outExists) {
       await rename(tmp, out);
