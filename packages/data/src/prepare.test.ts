@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -422,5 +422,18 @@ describe('prepare on bad input', () => {
     expect(err.message.split('\n')[0]).toBe(`Output ${out} cannot be created: ${file} is a file`);
     expect(labels).toEqual([]);
     expect(readdirSync(root)).toEqual(['file']);
+  });
+
+  it('an output that is a symbolic-link loop is refused before any data is read, naming it', async () => {
+    const root = tempDir('prepare-out-loop');
+    const out = join(root, 'loop1');
+    symlinkSync(join(root, 'loop2'), out);
+    symlinkSync(out, join(root, 'loop2'));
+    const labels: string[] = [];
+    const err = await prepare({ dataDir: SYSTEM_DIR, out, onProgress: (p) => labels.push(p.label ?? '') }).catch((e) => e);
+    expect(err.code).toBe('ELOOP');
+    expect(err.path).toBe(out);
+    expect(labels).toEqual([]);
+    expect(readdirSync(root).sort()).toEqual(['loop1', 'loop2']);
   });
 });

@@ -163,7 +163,12 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     o.signal?.throwIfAborted();
     o.onProgress?.({ done, total, unit: 'step', label });
   };
-  const existing = await stat(out).catch(() => null);
+  // absent (or below a file: checked next) is fine; a symbolic-link loop or an unreadable path is
+  // reported now, naming --out, not after the work at the move into place
+  const existing = await stat(out).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null;
+    throw e;
+  });
   if (existing && !existing.isDirectory()) {
     throw new FmnistError(`Output ${out} exists and is not a directory`, { file: out, hint: 'Choose another --out.' });
   }
