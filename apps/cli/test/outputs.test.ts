@@ -41,6 +41,17 @@ describe('fmnist report --out', () => {
     expect(readdirSync(out).sort()).toEqual(['.fmnist-report.json', 'figures', 'index.html', 'report.html', 'report.md']);
   });
 
+  it('names a run it leaves out as malformed even with --quiet, and reports the rest', async () => {
+    const run = join(cwd, 'broken-runs', 'holdout', 'quick-11111111');
+    mkdirSync(run, { recursive: true });
+    writeFileSync(join(run, 'manifest.json'), '{"technique": "hold');
+    writeFileSync(join(cwd, 'broken-runs', 'holdout', 'latest.json'), '{"runId": "quick-11111111"}');
+    const r = await runCli(['report', '--runs-dir', 'broken-runs', '--out', 'broken-report', '--quiet'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^warning: report: ${join(run, 'manifest.json')} is not valid JSON .*; skipped holdout run quick-11111111 \\(named by latest.json\\)\n$`));
+    expect(readdirSync(join(cwd, 'broken-report'))).toContain('report.md');
+  });
+
   it('refuses to overwrite a report.md it did not write (the message and its hint), unless --force', async () => {
     const out = join(cwd, 'notes');
     mkdirSync(out);

@@ -419,7 +419,7 @@ describe('prepare on bad input', () => {
     const labels: string[] = [];
     const err = await prepare({ dataDir: SYSTEM_DIR, out, onProgress: (p) => labels.push(p.label ?? '') }).catch((e) => e);
     expect(err).toBeInstanceOf(FmnistError);
-    expect(err.message.split('\n')[0]).toBe(`Output ${out} cannot be created: ${file} is a file`);
+    expect(err.message).toBe(`Output ${out} cannot be created: ${file} is a file; choose another --out, or move the file away`);
     expect(labels).toEqual([]);
     expect(readdirSync(root)).toEqual(['file']);
   });

@@ -124,11 +124,11 @@ async function checkOutputPlace(out: string): Promise<void> {
     });
     if (s) {
       if (!s.isDirectory()) {
-        throw new FmnistError(`Output ${out} cannot be created: ${dir} is a file`, { file: dir, hint: 'Choose another --out, or move the file away.' });
+        throw new FmnistError(`Output ${out} cannot be created: ${dir} is a file; choose another --out, or move the file away`, { file: dir });
       }
       const writable = await access(dir, constants.W_OK).then(() => true, () => false);
       if (!writable) {
-        throw new FmnistError(`Output ${out} cannot be created: ${dir} is not writable`, { file: dir, hint: 'Choose another --out in a directory you can write to.' });
+        throw new FmnistError(`Output ${out} cannot be created: ${dir} is not writable; choose another --out in a directory you can write to`, { file: dir });
       }
       return;
     }

@@ -13,7 +13,7 @@ export interface ReportOutcome {
   figures: number;
   /** The inputs the report could not show (printed as `report: …` lines). */
   missing: string[];
-  /** Runs skipped as malformed (printed as `report: warning: …` lines). */
+  /** Runs skipped as malformed (printed as `warning: report: …` lines, even with --quiet). */
   warnings: string[];
 }
 
@@ -31,7 +31,8 @@ export async function writeReportFiles(ctx: CommandContext, o: { dataDir: string
   const r = await generateReport({ runsDir: runsDir(ctx), dataDir: o.dataDir, outDir: o.outDir, force: o.force === true });
   ctx.progress.stop();
   for (const m of r.missing) ctx.out.log(`report: ${m}`);
-  for (const w of r.warnings) ctx.out.log(`report: warning: ${w}`);
+  // shown even with --quiet: a run left out of the report is not a detail
+  for (const w of r.warnings) ctx.out.warn(`report: ${w}`);
   return { outDir: o.outDir, markdown: r.markdownPath, html: r.htmlPath, figures: r.figures.length, missing: r.missing, warnings: r.warnings };
 }
 
