@@ -73,6 +73,31 @@ function validateHeader(file: string, line: Uint8Array): void {
 }
 
 /**
+ * Checks a CSV's first line, the header, from at most MAX_LINE_BYTES of it: a file that is
+ * something else is refused before it is hashed or read to the end (a huge file of garbage costs
+ * a few kilobytes, not minutes). An empty file passes: readCsv says what is wrong with it.
+ */
+export async function checkCsvHead(file: string): Promise<void> {
+  const parts: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of readBytes(file, { highWaterMark: 1 << 16 })) {
+    let end = chunk.indexOf(NEWLINE);
+    const cr = chunk.indexOf(CR);
+    if (cr >= 0 && (end < 0 || cr < end)) end = cr;
+    parts.push(end >= 0 ? chunk.subarray(0, end) : chunk);
+    length += end >= 0 ? end : chunk.length;
+    if (end >= 0 || length > MAX_LINE_BYTES) break;
+  }
+  if (length > MAX_LINE_BYTES) {
+    throw new FmnistError(
+      `${file}: line 1 is longer than ${MAX_LINE_BYTES.toLocaleString('en-US')} bytes, far beyond a Fashion-MNIST row (~3.2 KB): not a Kaggle CSV`,
+      { file, hint: HEADER_HINT },
+    );
+  }
+  if (length > 0) validateHeader(file, Buffer.concat(parts));
+}
+
+/**
  * Streams a Kaggle-format CSV (`label,pixel1..pixel784`) byte by byte, never holding the text as
  * one string nor a line longer than MAX_LINE_BYTES; lines end in LF, CRLF or CR (old Mac OS).
  * Each data row is either parsed into the output Split or counted as dropped: a wrong column

@@ -25,6 +25,7 @@ async function readIdx(
   file: string,
   kind: 'images' | 'labels',
   onProgress?: OnProgress,
+  headerOnly = false,
 ): Promise<{ count: number; data: Uint8Array }> {
   const { size } = await assertReadableFile(file, kind === 'images' ? 'IDX image file' : 'IDX label file');
   const headerBytes = kind === 'images' ? IDX_IMAGES_HEADER_BYTES : IDX_LABELS_HEADER_BYTES;
@@ -86,6 +87,7 @@ async function readIdx(
       }
       if (!gz && headerBytes + bytes < size) throw trailing(size - headerBytes - bytes);
       if (!gz && headerBytes + bytes > size) throw truncated(bytes, size - headerBytes);
+      if (headerOnly) return { count, data: new Uint8Array(0) };
       data = new Uint8Array(bytes);
     }
     const rest = chunk.length - off;
@@ -100,6 +102,15 @@ async function readIdx(
   }
   if (filled < data!.length) throw truncated(data!.length, filled);
   return { count, data: data! };
+}
+
+/**
+ * Checks an IDX file's header (magic number, image size, record count against the file's size or
+ * the gzip limit) from its first bytes only: a file that is something else is refused before it
+ * is hashed or read to the end. Returns the announced record count.
+ */
+export async function checkIdxHeader(file: string, kind: 'images' | 'labels'): Promise<number> {
+  return (await readIdx(file, kind, undefined, true)).count;
 }
 
 export async function readIdxImages(file: string, onProgress?: OnProgress): Promise<{ n: number; images: Uint8Array }> {
@@ -130,11 +141,20 @@ export async function readIdxSplit(
     readIdxImages(imagesFile, onProgress),
     readIdxLabels(labelsFile),
   ]);
-  if (labels.length !== n) {
+  checkSameCount(imagesFile, n, labelsFile, labels.length);
+  return { n, images, labels };
+}
+
+/** The headers of a split's image and label files, checked from their first bytes (checkIdxHeader), counts included. */
+export async function checkIdxSplitHeaders(imagesFile: string, labelsFile: string): Promise<void> {
+  checkSameCount(imagesFile, await checkIdxHeader(imagesFile, 'images'), labelsFile, await checkIdxHeader(labelsFile, 'labels'));
+}
+
+function checkSameCount(imagesFile: string, images: number, labelsFile: string, labels: number): void {
+  if (labels !== images) {
     throw new FmnistError(
-      `${labelsFile} holds ${labels.length} labels but ${imagesFile} holds ${n} images`,
+      `${labelsFile} holds ${labels} labels but ${imagesFile} holds ${images} images`,
       { file: labelsFile, hint: 'The image and label files must belong to the same split (train or t10k).' },
     );
   }
-  return { n, images, labels };
 }

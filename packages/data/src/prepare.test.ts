@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -409,6 +409,38 @@ describe('prepare on bad input', () => {
     const out = join(root, 'out');
     writeFileSync(out, 'x');
     await expect(prepare({ dataDir: SYSTEM_DIR, out })).rejects.toThrow(`Output ${out} exists and is not a directory`);
+  });
+
+  // 64 GiB sparse files: hashing or reading one to the end would take minutes, far past the
+  // test's timeout; the header in the first bytes refuses them at once
+  it('a huge file of garbage is refused from its first bytes, before it is hashed or read', async () => {
+    const root = tempDir('prepare-huge-garbage');
+    const train = join(root, 'train.csv');
+    const test = join(root, 'test.csv');
+    writeFileSync(test, `${COLUMN_NAMES.join(',')}\n`);
+    writeFileSync(train, '');
+    truncateSync(train, 64 * 2 ** 30);
+    const labels: string[] = [];
+    const out = join(root, 'out');
+    const csv = await prepare({ trainCsv: train, testCsv: test, out, onProgress: (p) => labels.push(p.label ?? '') }).catch((e) => e);
+    expect(csv).toBeInstanceOf(FmnistError);
+    expect(csv.message).toMatch(new RegExp(`^${train}: line 1 is longer than 65,536 bytes`));
+    const idx = join(root, 'idx');
+    mkdirSync(idx);
+    for (const f of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) {
+      writeFileSync(join(idx, f), readFileSync(join(SYSTEM_DIR, f)));
+    }
+    const images = join(idx, 'train-images-idx3-ubyte.gz');
+    writeFileSync(images, '');
+    truncateSync(images, 64 * 2 ** 30);
+    const err = await prepare({ dataDir: idx, out, onProgress: (p) => labels.push(p.label ?? '') }).catch((e) => e);
+    expect(err).toBeInstanceOf(FmnistError);
+    expect(err.message).toMatch(new RegExp(`^${images} is not an IDX images file: magic number 0, expected 2051`));
+    // the labels of one split and the images of the other: counts differ in the headers
+    writeFileSync(images, readFileSync(join(SYSTEM_DIR, 't10k-images-idx3-ubyte.gz')));
+    await expect(prepare({ dataDir: idx, out })).rejects.toThrow(/train-labels-idx1-ubyte.gz holds 60000 labels but .*train-images-idx3-ubyte.gz holds 10000 images/);
+    expect(labels).toEqual([]);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('an output below a file is refused before any data is read', async () => {

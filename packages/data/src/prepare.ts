@@ -4,12 +4,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { matrixToArrow, splitToArrow } from './arrow-io';
 import { balanceReport } from './balance';
 import { loadCsvSplit, loadIdxSplit } from './clean';
+import { checkCsvHead } from './csv-reader';
 import { locateDataset, type Env } from './discovery';
 import { FmnistError } from './errors';
 import { describeColumns, headRows } from './explore';
 import { assertReadableFile } from './file-checks';
 import { md5File } from './md5';
 import { pearsonParallel, topCorrelatedPixels, type PixelCorrelation } from './pearson';
+import { checkIdxSplitHeaders } from './idx-reader';
 import { fileRecord, PREPARED_FILES, PREPARED_FORMAT_VERSION, type PreparedFileRecord } from './prepared-files';
 import { readPrepared, readPreparedJson, type PreparedData, type PreparedSummary } from './read-prepared';
 import type { BalanceReport, CleaningReport, DataSource, OnProgress, Split } from './types';
@@ -76,6 +78,14 @@ async function resolveInputs(o: PrepareOptions): Promise<Inputs> {
 }
 
 /** Source files with size and MD5, and the input key: a hash of the format version and those. */
+/** Each input's header from its first bytes: bad input is refused before the inputs are hashed. */
+async function checkInputHeads(inputs: Inputs): Promise<void> {
+  for (const files of [inputs.train, inputs.test]) {
+    if (inputs.kind === 'csv') await checkCsvHead(files[0]);
+    else await checkIdxSplitHeaders(files[0], files[1]);
+  }
+}
+
 async function describeSource(inputs: Inputs): Promise<{ source: DataSource; inputKey: string }> {
   const paths = [...inputs.train, ...inputs.test];
   const files = await Promise.all(
@@ -174,6 +184,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   }
   if (!existing) await checkOutputPlace(out);
   const inputs = await resolveInputs(o);
+  await checkInputHeads(inputs);
   const { source, inputKey } = await describeSource(inputs);
 
   const cache = o.force ? {} : await tryCache(out, inputKey, () => progress('verify cached files', 0, 1));
