@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, constants, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { matrixToArrow, splitToArrow } from './arrow-io';
 import { balanceReport } from './balance';
@@ -15,7 +15,7 @@ import { checkIdxSplitHeaders } from './idx-reader';
 import { fileRecord, PREPARED_FILES, PREPARED_FORMAT_VERSION, type PreparedFileRecord } from './prepared-files';
 import { readPrepared, readPreparedJson, type PreparedData, type PreparedSummary } from './read-prepared';
 import type { BalanceReport, CleaningReport, DataSource, OnProgress, Split } from './types';
-import { removeDeadStaging, stagingName } from '@fmnist/core/node';
+import { checkOutputPlace, removeDeadStaging, stagingName } from '@fmnist/core/node';
 
 export interface PrepareOptions {
   /** Directory with the IDX files or the Kaggle CSVs (else discovery: env, cache, system). */
@@ -119,30 +119,6 @@ async function tryCache(out: string, inputKey: string, onVerify: () => void): Pr
   } catch (e) {
     if (!(e instanceof FmnistError)) throw e;
     return { damaged: e.message.split('\n')[0] };
-  }
-}
-
-/**
- * Refuses, before any work, an output whose nearest existing ancestor is a file or cannot be
- * written (the directory and its parents are created only at the end, after minutes of parsing).
- */
-async function checkOutputPlace(out: string): Promise<void> {
-  for (let dir = dirname(out); ; dir = dirname(dir)) {
-    const s = await stat(dir).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null;
-      throw e;
-    });
-    if (s) {
-      if (!s.isDirectory()) {
-        throw new FmnistError(`Output ${out} cannot be created: ${dir} is a file; choose another --out, or move the file away`, { file: dir });
-      }
-      const writable = await access(dir, constants.W_OK).then(() => true, () => false);
-      if (!writable) {
-        throw new FmnistError(`Output ${out} cannot be created: ${dir} is not writable; choose another --out in a directory you can write to`, { file: dir });
-      }
-      return;
-    }
-    if (dirname(dir) === dir) return;
   }
 }
 

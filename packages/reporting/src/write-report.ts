@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { lstat, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ReportError } from './report-error';
-import { removeDeadStaging, stagingName } from '@fmnist/core/node';
+import { checkOutputPlace, removeDeadStaging, stagingName } from '@fmnist/core/node';
 
 export interface ReportFiles {
   markdown: string;
@@ -85,12 +85,15 @@ async function readOwned(outDir: string): Promise<Owned> {
  */
 export async function checkReportDir(outDir: string, names: readonly string[] = DOCUMENTS, o: WriteReportOptions = {}): Promise<Owned> {
   const st = await stat(outDir).catch((e) => {
-    if (e?.code === 'ENOENT') return null;
+    if (e?.code === 'ENOENT' || e?.code === 'ENOTDIR') return null;
     throw e;
   });
   const hint = 'Choose another --out (a new directory, or one holding an earlier fmnist report).';
   if (st && !st.isDirectory()) throw new ReportError(`report output ${outDir} is a file, not a directory`, { file: outDir, hint });
-  if (!st) return new Map();
+  if (!st) {
+    await checkOutputPlace(outDir);
+    return new Map();
+  }
   const figures = await lstat(join(outDir, 'figures')).catch(() => null);
   if (figures && !figures.isDirectory()) {
     throw new ReportError(`report output ${join(outDir, 'figures')} exists and is not a directory`, { file: join(outDir, 'figures'), hint: `Move it away, or ${hint[0].toLowerCase()}${hint.slice(1)}` });
