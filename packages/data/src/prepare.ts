@@ -9,9 +9,9 @@ import { locateDataset, type Env } from './discovery';
 import { FmnistError } from './errors';
 import { describeColumns, headRows } from './explore';
 import { assertReadableFile } from './file-checks';
+import { checkIdxSplitHeaders } from './idx-reader';
 import { md5File } from './md5';
 import { pearsonParallel, topCorrelatedPixels, type PixelCorrelation } from './pearson';
-import { checkIdxSplitHeaders } from './idx-reader';
 import { fileRecord, PREPARED_FILES, PREPARED_FORMAT_VERSION, type PreparedFileRecord } from './prepared-files';
 import { readPrepared, readPreparedJson, type PreparedData, type PreparedSummary } from './read-prepared';
 import type { BalanceReport, CleaningReport, DataSource, OnProgress, Split } from './types';
@@ -77,7 +77,6 @@ async function resolveInputs(o: PrepareOptions): Promise<Inputs> {
     : { kind: 'csv', train: [loc.files.trainCsv], test: [loc.files.testCsv] };
 }
 
-/** Source files with size and MD5, and the input key: a hash of the format version and those. */
 /** Each input's header from its first bytes: bad input is refused before the inputs are hashed. */
 async function checkInputHeads(inputs: Inputs): Promise<void> {
   for (const files of [inputs.train, inputs.test]) {
@@ -86,6 +85,7 @@ async function checkInputHeads(inputs: Inputs): Promise<void> {
   }
 }
 
+/** Source files with size and MD5, and the input key: a hash of the format version and those. */
 async function describeSource(inputs: Inputs): Promise<{ source: DataSource; inputKey: string }> {
   const paths = [...inputs.train, ...inputs.test];
   const files = await Promise.all(
