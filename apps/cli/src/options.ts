@@ -23,7 +23,7 @@ export const GLOBAL_OPTIONS: Record<string, Options> = {
   out: { type: 'string', describe: 'Output directory (or file) of the command; each command documents its default', requiresArg: true },
   backend: { choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TensorFlow.js backend: auto tries tfjs-node, then wasm, then cpu ($FMNIST_BACKEND)', default: 'auto', requiresArg: true },
   seed: { type: 'number', describe: 'Random seed (initialisation, shuffling, splits). Default: the profile\'s seed', coerce: intIn('seed', 0, 2 ** 31 - 1), requiresArg: true },
-  profile: { choices: ['smoke', 'quick', 'full'], describe: 'smoke: seconds, for tests; quick: the whole study in minutes; full: all the data with the training recipe (about 1 h 20 min on 2 cores)', default: 'quick', requiresArg: true },
+  profile: { choices: ['smoke', 'quick', 'full'], describe: 'smoke: seconds, for tests; quick: the whole study in minutes; full: all the data with the training recipe (about 3 h on 2 cores)', default: 'quick', requiresArg: true },
   concurrency: { type: 'number', describe: 'Cores the units (trials, folds, features, heads) share, in worker processes (default: every CPU core)', coerce: intIn('concurrency', 1, 256), requiresArg: true },
   json: { type: 'boolean', describe: 'Machine-readable JSON on stdout; logs and progress on stderr', default: false },
   quiet: { alias: 'q', type: 'boolean', describe: 'No logs or progress, only results and errors', default: false },

@@ -21,7 +21,7 @@ export const runCommand: CommandSpec = {
   examples: [
     ['$0 run', 'quick profile (at most 10 minutes on 2 cores) → runs/report/report.html'],
     ['$0 run --profile smoke', 'every step on a few hundred images, in seconds (tests, CI)'],
-    ['$0 run --profile full', 'the full profile: all the data, the stronger CNN and its training recipe (about 1 h 20 min on 2 cores)'],
+    ['$0 run --profile full', 'the full profile: all the data, the stronger CNN and its training recipe (about 3 h on 2 cores)'],
     ['$0 run --skip transfer --json', 'without VGG; results as JSON'],
   ],
   epilogue:
