@@ -72,6 +72,13 @@ function validateHeader(file: string, line: Uint8Array): void {
   }
 }
 
+function lineTooLong(file: string, lineNo: number): FmnistError {
+  return new FmnistError(
+    `${file}: line ${lineNo} is longer than ${MAX_LINE_BYTES.toLocaleString('en-US')} bytes, far beyond a Fashion-MNIST row (~3.2 KB): not a Kaggle CSV`,
+    { file, hint: HEADER_HINT },
+  );
+}
+
 /**
  * Checks a CSV's first line, the header, from at most MAX_LINE_BYTES of it: a file that is
  * something else is refused before it is hashed or read to the end (a huge file of garbage costs
@@ -88,12 +95,7 @@ export async function checkCsvHead(file: string): Promise<void> {
     length += end >= 0 ? end : chunk.length;
     if (end >= 0 || length > MAX_LINE_BYTES) break;
   }
-  if (length > MAX_LINE_BYTES) {
-    throw new FmnistError(
-      `${file}: line 1 is longer than ${MAX_LINE_BYTES.toLocaleString('en-US')} bytes, far beyond a Fashion-MNIST row (~3.2 KB): not a Kaggle CSV`,
-      { file, hint: HEADER_HINT },
-    );
-  }
+  if (length > MAX_LINE_BYTES) throw lineTooLong(file, 1);
   if (length > 0) validateHeader(file, Buffer.concat(parts));
 }
 
@@ -145,13 +147,7 @@ export async function readCsv(file: string, onProgress?: OnProgress): Promise<Cs
     if (exInvalid.length < MAX_EXAMPLES) exInvalid.push({ row: rowsRead, reason });
   };
 
-  const tooLong = () => {
-    const lineNo = (headerSeen ? 2 : 1) + rowsRead + blankLines;
-    return new FmnistError(
-      `${file}: line ${lineNo} is longer than ${MAX_LINE_BYTES.toLocaleString('en-US')} bytes, far beyond a Fashion-MNIST row (~3.2 KB): not a Kaggle CSV`,
-      { file, hint: HEADER_HINT },
-    );
-  };
+  const tooLong = () => lineTooLong(file, (headerSeen ? 2 : 1) + rowsRead + blankLines);
 
   /** Parses one line [s, e) of buf (no line terminator). */
   const line = (buf: Uint8Array, s: number, e: number) => {
