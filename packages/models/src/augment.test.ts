@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { batchRandom, copyAugmented } from './augment';
+import { ERASE_AREA, ERASE_ASPECT, batchRandom, copyAugmented } from './augment';
 import { gatherBatch } from './train-data';
 import { fashionSubset } from './testing/fashion-subset';
 
@@ -85,6 +85,54 @@ describe('gatherBatch augmentation', () => {
       expect(transformsOf(image(plain.x, i), image(flips.x, i), 0).length).toBeGreaterThan(0);
       expect(transformsOf(image(plain.x, i), image(shifts.x, i), 1).some((t) => t.startsWith('false'))).toBe(true);
     }
+  });
+
+  it('random erasing replaces one rectangle of 2-40% of the image with noise, keeps the label, and is seeded', () => {
+    const plain = batch({});
+    const erased = batch({ augment: { erase: 1 }, random: batchRandom(3, 2, 1) });
+    expect(Array.from(erased.y)).toEqual(Array.from(plain.y));
+    let rectangles = 0;
+    for (let i = 0; i < idx.length; i++) {
+      const a = image(plain.x, i);
+      const b = image(erased.x, i);
+      // the bounding box of the changed pixels; noise may equal the pixel only by chance
+      let y0 = SIDE, y1 = -1, x0 = SIDE, x1 = -1;
+      for (let p = 0; p < SIZE; p++) {
+        if (a[p] === b[p]) continue;
+        const y = Math.floor(p / SIDE), x = p % SIDE;
+        y0 = Math.min(y0, y); y1 = Math.max(y1, y); x0 = Math.min(x0, x); x1 = Math.max(x1, x);
+      }
+      if (y1 < 0) continue;
+      rectangles++;
+      const h = y1 - y0 + 1, w = x1 - x0 + 1;
+      // the rounding of height and width may stretch the drawn area by up to a row and a column
+      expect(h * w, `image ${i}`).toBeLessThanOrEqual(Math.ceil(SIZE * ERASE_AREA.max) + 2 * SIDE);
+      expect(h / w).toBeLessThanOrEqual(ERASE_ASPECT.max * 2 + 1);
+      let noise = 0;
+      for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) {
+        const v = b[y * SIDE + x];
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThan(1);
+        if (v !== a[y * SIDE + x]) noise++;
+      }
+      // inside the box, nearly every pixel is noise (a changed box that is mostly unchanged is not a rectangle)
+      expect(noise / (h * w)).toBeGreaterThan(0.9);
+    }
+    expect(rectangles).toBe(idx.length);
+    expect(Array.from(batch({ augment: { erase: 1 }, random: batchRandom(3, 2, 1) }).x)).toEqual(Array.from(erased.x));
+    expect(Array.from(batch({ augment: { erase: 1 }, random: batchRandom(3, 2, 2) }).x)).not.toEqual(Array.from(erased.x));
+  });
+
+  it('random erasing hits about the asked share of the images, and erase 0 leaves the flips and shifts as they were', () => {
+    const plain = batch({});
+    const half = batch({ augment: { erase: 0.5 }, random: batchRandom(8, 1, 0) });
+    let hit = 0;
+    for (let i = 0; i < idx.length; i++) if (image(plain.x, i).some((v, p) => v !== half.x[i * SIZE + p])) hit++;
+    expect(hit).toBeGreaterThan(16);
+    expect(hit).toBeLessThan(48);
+    const without = batch({ augment: { flip: true, translate: 2 }, random: batchRandom(8, 1, 0) });
+    const zero = batch({ augment: { flip: true, translate: 2, erase: 0 }, random: batchRandom(8, 1, 0) });
+    expect(Array.from(zero.x)).toEqual(Array.from(without.x));
   });
 
   it('label smoothing: targets (1 - s) * one-hot + s / 10', () => {

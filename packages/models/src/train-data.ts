@@ -1,7 +1,7 @@
 // Training data as the models package consumes it: typed arrays, batched into tensors on demand.
 import * as tf from '@tensorflow/tfjs';
 import { NUM_CLASSES } from './cnn';
-import { augmentActive, copyAugmented, drawTransform, type Augment } from './augment';
+import { augmentActive, copyAugmented, drawTransform, eraseRandom, eraseRectangle, type Augment } from './augment';
 import { ModelsError } from './errors';
 
 /** x is [n, 28, 28, 1] (images in [0, 1]) or [n, featureDim]; labels 0..9. */
@@ -54,12 +54,16 @@ export function gatherBatch(data: TrainData, idx: ArrayLike<number>, shape: numb
   }
   const smooth = o.labelSmoothing ?? 0;
   const off = smooth / NUM_CLASSES;
+  const erase = augment?.erase ?? 0;
+  const erasing = erase > 0 ? eraseRandom(o.random!) : undefined;
   for (let i = 0; i < m; i++) {
     const r = idx[i];
     const src = data.x.subarray(r * size, (r + 1) * size);
     if (augment) {
       const t = drawTransform(augment, o.random!);
-      copyAugmented(src, xb.subarray(i * size, (i + 1) * size), shape[0], shape[2], t.flip, t.dx, t.dy);
+      const dst = xb.subarray(i * size, (i + 1) * size);
+      copyAugmented(src, dst, shape[0], shape[2], t.flip, t.dx, t.dy);
+      if (erasing) eraseRectangle(dst, shape[0], shape[2], erase, erasing);
     } else xb.set(src, i * size);
     yb.fill(off, i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
     yb[i * NUM_CLASSES + data.labels[r]] = 1 - smooth + off;

@@ -73,13 +73,14 @@ describe('the settings schema', () => {
       parseAssignment('params.schedule.kind=one-cycle'),
       parseAssignment('params.schedule.warmupFraction=0.2'),
       parseAssignment('params.augment={"flip":true,"translate":2}'),
+      parseAssignment('params.augment.erase=0.5'),
       parseAssignment('params.labelSmoothing=0.1'),
       parseAssignment('params.ema.decay=0.99'),
       { from: 'config file fmnist.json', values: { params: { optimizer: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 5e-4, pooling: 'global-average', tta: true } } },
     ]);
     expect(s.params).toMatchObject({
       schedule: { kind: 'one-cycle', warmupFraction: 0.2 },
-      augment: { flip: true, translate: 2 },
+      augment: { flip: true, translate: 2, erase: 0.5 },
       labelSmoothing: 0.1,
       ema: { decay: 0.99 },
       nesterov: true,
@@ -96,6 +97,7 @@ describe('the settings schema', () => {
     expect(PROFILES.quick.params.schedule).toEqual({ kind: 'one-cycle' });
     expect(set('params.labelSmoothing=1')).toThrow(/params.labelSmoothing = 1 .*expected a finite number ≥ 0 and < 1/);
     expect(set('params.augment.translate=9')).toThrow(/params.augment.translate = 9 .*≤ 8/);
+    expect(set('params.augment.erase=1.5')).toThrow(/params.augment.erase = 1.5 .*≤ 1/);
     expect(set('params.ema.decay=1')).toThrow(/params.ema.decay = 1 .*> 0 and < 1/);
     expect(set('params.ema.warmupEpochs=1')).toThrow(/setting params.ema.decay .*is missing/);
     expect(set('params.schedule.kind=cosine')).toThrow(/params.schedule.kind = "cosine" .*one of one-cycle, triangular/);

@@ -81,7 +81,7 @@ export const PARAMS_FIELDS: Readonly<Record<string, Field>> = {
     },
   },
   labelSmoothing: opt(num(TRAIN_LIMITS.labelSmoothing)),
-  augment: { kind: 'group', optional: true, fields: { flip: opt(BOOL), translate: opt(num(TRAIN_LIMITS.translate)) } },
+  augment: { kind: 'group', optional: true, fields: { flip: opt(BOOL), translate: opt(num(TRAIN_LIMITS.translate)), erase: opt(num(TRAIN_LIMITS.eraseProbability)) } },
   ema: { kind: 'group', optional: true, fields: { decay: num(TRAIN_LIMITS.emaDecay), warmupEpochs: opt(num(TRAIN_LIMITS.emaWarmupEpochs)) } },
   tta: opt(BOOL),
 };
