@@ -27,14 +27,16 @@ export interface RecipeParams {
   schedule?: LrSchedule;
   /** targets (1 - s) * one-hot + s / 10 */
   labelSmoothing?: number;
-  /** flips / translations of each training batch, seeded by (seed, epoch, batch) */
+  /** flips / translations / random erasing of each training batch, seeded by (seed, epoch, batch) */
   augment?: Augment;
   /** an average of the weights, evaluated each epoch, saved and scored */
   ema?: EmaOptions;
   /**
-   * test-time flip averaging in every evaluation of the unit (validation, test, train scores); only
-   * for networks trained with augment.flip: Fashion-MNIST's shoes all face left, and a network that
-   * never saw a mirrored one lost 7 points of test accuracy with it (bench/recipe-accuracy.ts)
+   * test-time flip averaging in the unit's final scores (validation, test, train); the per-epoch
+   * validation curve scores plain predictions (a speed-run's per-epoch test score averages flips,
+   * as that score is its result). Only for networks trained with augment.flip: Fashion-MNIST's
+   * shoes all face left, and a network that never saw a mirrored one lost 7 points of test
+   * accuracy with it (bench/recipe-accuracy.ts)
    */
   tta?: boolean;
 }

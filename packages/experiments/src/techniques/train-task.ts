@@ -55,9 +55,12 @@ export interface UnitData { train: RawSplit; validation: RawSplit; test: RawSpli
 
 /**
  * A unit's parameters as the network to build and the options of its training (epochs, batch and
- * the recipe, each only when set, so runs without the recipe keep their checkpoints' fingerprint).
+ * the recipe, each only when set, so runs without the recipe keep their checkpoints' fingerprint),
+ * and whether its scores average test-time flips. `training` leaves out the flips: a unit's
+ * per-epoch validation scores plain predictions (flip averaging there doubled its cost, about 13%
+ * of a full-profile fold), and only its final scores average flips.
  */
-export function splitParams(p: TrainParams): { cnn: CnnParams; training: Pick<TrainOptions, 'epochs' | 'batchSize' | 'schedule' | 'labelSmoothing' | 'augment' | 'ema' | 'tta'>; tta: boolean } {
+export function splitParams(p: TrainParams): { cnn: CnnParams; training: Pick<TrainOptions, 'epochs' | 'batchSize' | 'schedule' | 'labelSmoothing' | 'augment' | 'ema'>; tta: boolean } {
   const { epochs, batchSize, schedule, labelSmoothing, augment, ema, tta, ...cnn } = p;
   return {
     cnn,
@@ -68,7 +71,6 @@ export function splitParams(p: TrainParams): { cnn: CnnParams; training: Pick<Tr
       ...(labelSmoothing ? { labelSmoothing } : {}),
       ...(augment ? { augment } : {}),
       ...(ema ? { ema } : {}),
-      ...(tta ? { tta } : {}),
     },
     tta: tta ?? false,
   };
