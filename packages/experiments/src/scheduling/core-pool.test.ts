@@ -51,6 +51,57 @@ describe('core pool leases', () => {
     expect(await pool.acquire({ kind: 'fold', label: 'late' })).toBeNull();
   });
 
+  it("a reservation keeps the last trial's core for the final model, not for a fold waiting, until the final starts or the reservation is released", async () => {
+    const pool = createCorePool({ cores: 2, backend: 'cpu' });
+    const got: Record<string, Lease | null> = {};
+    const take = (name: string, claim: Parameters<typeof pool.acquire>[0]) => pool.acquire(claim).then((l) => (got[name] = l));
+    const seat = pool.reserve('final');
+    void take('t1', { kind: 'trial', label: 't1' });
+    void take('f1', { kind: 'fold', label: 'f1' });
+    void take('f2', { kind: 'fold', label: 'f2' });
+    await tick();
+    expect([got.t1?.threads, got.f1?.threads, got.f2]).toEqual([1, 1, undefined]);
+    // a rung ends: its core is kept, and the next rung's trial gets it
+    got.t1!.release();
+    await tick();
+    expect(got.f2).toBeUndefined();
+    void take('t2', { kind: 'trial', label: 't2' });
+    await tick();
+    expect(got.t2?.threads).toBe(1);
+    // the tuning ends; the final model arrives a while later and still finds the core
+    got.t2!.release();
+    await tick();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(got.f2).toBeUndefined();
+    void take('final', { kind: 'final', label: 'holdout' });
+    await tick();
+    expect(got.final?.threads).toBe(1);
+    expect(got.f2).toBeUndefined();
+    // the final model started: the reservation is over, a freed core goes to the fold
+    got.f1!.release();
+    await tick();
+    expect(got.f2?.threads).toBe(1);
+    seat.release();
+    got.final!.release();
+    got.f2!.release();
+
+    // released without a final model (the holdout failed or its result was committed): the fold gets the core
+    const seat2 = pool.reserve('final');
+    void take('t3', { kind: 'trial', label: 't3' });
+    void take('f3', { kind: 'fold', label: 'f3' });
+    void take('f4', { kind: 'fold', label: 'f4' });
+    await tick();
+    got.t3!.release();
+    await tick();
+    expect(got.f4).toBeUndefined();
+    seat2.release();
+    await tick();
+    expect(got.f4?.threads).toBe(1);
+    got.f3!.release();
+    got.f4!.release();
+    await pool.close();
+  });
+
   it('keeps no abort listener of a unit once it starts or ends: a study submits dozens of units on one signal', async () => {
     const pool = createCorePool({ cores: 2, backend: 'cpu' });
     const ac = new AbortController();

@@ -67,8 +67,22 @@ export function estimatedRows(subset: number | undefined, fraction: number): num
   return Math.round((subset ?? 60_000) * fraction);
 }
 
+/** A technique's claim on the cores of its next unit: see CorePool.reserve. */
+export interface Reservation {
+  /** nothing more will come (idempotent): the held cores go to whoever waits */
+  release(): void;
+}
+
 export interface CorePool extends Executor {
   readonly cores: number;
+  /**
+   * A technique that will submit a unit of `kind` once its units of a higher priority are done
+   * (the holdout's final model once the tuning's trials are): the cores of the last of those units
+   * to finish are kept for it, and for units of its priority or a higher one, instead of going to
+   * units of a lower priority (a fold) in the moments before it is submitted. The hold ends when a
+   * unit of `kind` starts, or at release(). One reservation at a time: a new one replaces the last.
+   */
+  reserve(kind: UnitKind): Reservation;
   /** Waits for cores for work done in this process (null: `signal` aborted or the pool closed first). `threads` fixes the count (--threads). */
   acquire(claim: UnitClaim & { threads?: number }, signal?: AbortSignal): Promise<Lease | null>;
   status(): PoolStatus;
@@ -128,6 +142,8 @@ export function createCorePool(o: CorePoolOptions): CorePool {
   let closed = false;
   let lastStatus = 0;
   let scheduled = false;
+  // the open reservation: its priority and the cores held for it
+  let reservation: { kind: UnitKind; priority: number; held: number } | null = null;
 
   const planned = (e: Entry) => e.rows * e.epochs;
   const status = (): PoolStatus => {
@@ -207,6 +223,11 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     if (wasWaiting) {
       // never started (aborted, or the pool closed): it counts for nothing
       entries.delete(e.id);
+    } else if (reservation && e.priority < reservation.priority) {
+      // the last running or waiting predecessor of the reserved unit leaves its cores to it
+      const r = reservation;
+      const more = [...entries.values()].some((x) => x.state !== 'done' && x.priority < r.priority);
+      if (!more) r.held = Math.min(cores, r.held + (e.claim.exclusive ? cores : Math.min(e.threads, cores)));
     }
     emit(true);
     later();
@@ -243,6 +264,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
         return { id: e.id, priority: e.priority, threads: e.fixed, exclusive: e.claim.exclusive, ...(r && planned(e) ? { seconds: planned(e) / r } : {}) };
       }),
       pinned,
+      ...(reservation && reservation.held > 0 ? { held: { cores: reservation.held, priority: reservation.priority } } : {}),
     });
     pinned = d.pinned;
     for (const s of d.start) {
@@ -251,6 +273,10 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       e.unlisten();
       e.threads = s.threads;
       e.startedAt = Date.now();
+      if (reservation && e.priority <= reservation.priority) {
+        reservation.held = Math.max(0, reservation.held - (e.claim.exclusive ? cores : Math.min(s.threads, cores)));
+        if (e.claim.kind === reservation.kind) reservation = null;
+      }
       e.begin(s.threads);
     }
     if (d.start.length) emit(true);
@@ -320,6 +346,17 @@ export function createCorePool(o: CorePoolOptions): CorePool {
   return {
     cores,
     status,
+    reserve(kind) {
+      const r = { kind, priority: PRIORITY[kind], held: 0 };
+      reservation = r;
+      return {
+        release: () => {
+          if (reservation !== r) return;
+          reservation = null;
+          later();
+        },
+      };
+    },
     run<T extends Task>(task: T, hooks: RunHooks = {}): Promise<ResultOf<T>> {
       if (closed) return Promise.reject(new Error('the core pool is closed'));
       if (hooks.signal?.aborted) return Promise.reject(aborted());

@@ -81,6 +81,23 @@ describe('dispatch policy', () => {
     expect(simulate(2, far, { estimates: true }).map((x) => [x.id, x.at, x.threads])).toEqual([[0, 0, 1], [1, 0, 1], [2, 10, 1]]);
   });
 
+  it("keeps held cores for the reserved unit's priority or a higher one: a fold does not get them, a trial or the final model does", () => {
+    const fold = (id: number): WaitingUnit => ({ id, priority: PRIORITY.fold });
+    const running: RunningUnit[] = [{ id: 1, threads: 1 }];
+    const held = { cores: 1, priority: PRIORITY.final };
+    // the tuning's last trial ended: its core waits for the final model, fold 2 does not take it
+    expect(dispatch({ cores: 2, running, waiting: [fold(2)], held })).toEqual({ start: [] });
+    // a trial of the next rung, or the final model, takes it
+    expect(dispatch({ cores: 2, running, waiting: [fold(2), { id: 3, priority: PRIORITY.trial }], held }).start).toEqual([{ id: 3, threads: 1 }]);
+    expect(dispatch({ cores: 2, running, waiting: [fold(2), { id: 4, priority: PRIORITY.final }], held }).start).toEqual([{ id: 4, threads: 1 }]);
+    // held cores beyond the free ones count for nothing; free cores that are not held go to anyone
+    expect(dispatch({ cores: 2, running: [], waiting: [fold(2)], held }).start).toEqual([{ id: 2, threads: 1 }]);
+    expect(dispatch({ cores: 2, running: [{ id: 1, threads: 2 }], waiting: [fold(2)], held: { cores: 2, priority: PRIORITY.final } }).start).toEqual([]);
+    // an exclusive unit of a lower priority waits until the hold ends
+    expect(dispatch({ cores: 2, running: [], waiting: [{ id: 5, priority: PRIORITY.features, exclusive: true }], held: { cores: 2, priority: PRIORITY.final } }).start).toEqual([]);
+    expect(dispatch({ cores: 2, running: [], waiting: [{ id: 5, priority: PRIORITY.features, exclusive: true }] }).start).toEqual([{ id: 5, threads: 2 }]);
+  });
+
   it('keeps threads the user fixed, and waits for that many free cores', () => {
     const waiting = [{ id: 0, priority: PRIORITY.fold, threads: 2 }, { id: 1, priority: PRIORITY.fold, threads: 2 }];
     expect(dispatch({ cores: 2, running: [], waiting }).start).toEqual([{ id: 0, threads: 2 }]);

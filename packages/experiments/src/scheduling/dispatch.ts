@@ -40,6 +40,12 @@ export interface PoolState {
   waiting: WaitingUnit[];
   /** a unit that needs several cores and waits for them to free: it goes first, whatever arrives */
   pinned?: number;
+  /**
+   * free cores kept for units of at most this priority (a technique's next unit, which it has not
+   * submitted yet: the holdout's final model after the tuning); units of a lower priority (a
+   * higher number) do not get them
+   */
+  held?: { cores: number; priority: number };
 }
 
 export interface Decision {
@@ -57,25 +63,32 @@ export const coresOf = (u: RunningUnit, cores: number): number => (u.exclusive ?
  * last fold, the holdout's final model) they get the free cores, and one that would start on fewer
  * threads than it gets from units about to finish waits for them (WAIT_SHARE). A unit that needs more cores than
  * are free (exclusive: all of them, idle) is pinned: nothing else starts until it has started, so a
- * stream of small units cannot starve it; nothing starts while an exclusive unit runs.
+ * stream of small units cannot starve it; nothing starts while an exclusive unit runs. Cores the
+ * pool holds for a technique's next unit (`held`) go only to units of that unit's priority or a
+ * higher one.
  */
 export function dispatch(s: PoolState): Decision {
   let used = 0;
   for (const r of s.running) used += coresOf(r, s.cores);
   if (s.running.some((r) => r.exclusive)) return { start: [], pinned: s.pinned };
+  // held cores are free cores that only units of the held priority (or a higher one) may take
+  let held = s.held ? Math.max(0, Math.min(s.held.cores, s.cores - used)) : 0;
   const order = [...s.waiting].sort((a, b) => (a.id === s.pinned ? -1 : b.id === s.pinned ? 1 : a.priority - b.priority || a.id - b.id));
   const start: Decision['start'] = [];
   for (let i = 0; i < order.length; i++) {
     const u = order[i];
-    const free = s.cores - used;
+    const privileged = s.held !== undefined && u.priority <= s.held.priority;
+    const free = s.cores - used - (privileged ? 0 : held);
     const need = u.exclusive ? s.cores : u.threads !== undefined ? Math.min(u.threads, s.cores) : 1;
-    const fits = u.exclusive ? used === 0 : free >= need;
+    const fits = u.exclusive ? used === 0 && (privileged || held === 0) : free >= need;
     if (!fits) return { start, pinned: need > 1 ? u.id : undefined };
     const left = order.length - i;
     const threads = u.exclusive ? s.cores : u.threads ?? Math.max(1, Math.floor(free / left));
     if (!u.exclusive && u.threads === undefined && u.seconds !== undefined && worthWaiting(s, free, left, threads, u.seconds / threads)) return { start };
     start.push({ id: u.id, threads });
-    used += u.exclusive ? s.cores : Math.min(threads, s.cores);
+    const took = u.exclusive ? s.cores : Math.min(threads, s.cores);
+    used += took;
+    if (privileged) held = Math.max(0, held - took);
     if (u.exclusive) break;
   }
   return { start };

@@ -35,6 +35,17 @@ export async function runHoldout(o: ExperimentOptions = {}): Promise<HoldoutResu
 }
 
 async function holdoutWith(c: Context): Promise<HoldoutResult> {
+  // the tuning's last trial leaves its core to the final model, not to a fold of the same study
+  // that is waiting (the final model once waited 41 min for a core, then trained on one)
+  const seat = c.settings.holdout.tune ? c.pool.reserve('final') : null;
+  try {
+    return await tunedHoldout(c);
+  } finally {
+    seat?.release();
+  }
+}
+
+async function tunedHoldout(c: Context): Promise<HoldoutResult> {
   const o = c.o;
   const s = c.settings;
   const tuning = s.holdout.tune ? await tuneWith(c) : null;
