@@ -1,7 +1,7 @@
 // `fmnist transfer` from the bundle: Keras HDF5 weights (read with h5wasm inside the bundle),
 // a variant whose weights cannot be found is skipped with a message saying how to get them, and
 // weights that are there but unusable fail the command (exit 1) naming the file.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,9 +80,14 @@ describe('transfer', () => {
     writeFileSync(junk, Buffer.concat([Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(4096, 0x41)]));
     const r = await runCli(['transfer', '--variants', 'vgg19', '--train-size', '200', '--test-size', '100', '--json'], { cwd, env: { FMNIST_VGG19_WEIGHTS: junk }, timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(1);
-    expect(JSON.parse(r.stdout).results.models[0]).toMatchObject({ variant: 'vgg19', status: 'failed' });
+    const results = JSON.parse(r.stdout).results;
+    expect(results.models[0]).toMatchObject({ variant: 'vgg19', status: 'failed' });
     expect(r.stderr).toMatch(new RegExp(`^error: transfer: vgg19 failed: ${junk.replace(/[/.]/g, '\\$&')} is not a readable HDF5 file`, 'm'));
     expect(r.stderr).not.toMatch(/--verbose|\n\s+at /);
+    // the run is not called complete: its manifest says partial, with the failure, and a re-run retries it
+    const manifest = JSON.parse(readFileSync(join(results.runDir, 'manifest.json'), 'utf8'));
+    expect(manifest.status).toBe('partial');
+    expect(manifest.attempts.at(-1).error).toContain('vgg19 failed');
   });
 
   it('weights named but missing (a typo in FMNIST_VGG19_WEIGHTS) fail the command like a missing --data-dir, exit 1 naming the path', async () => {
@@ -101,6 +106,8 @@ describe('transfer', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain('transfer vgg19 failed');
     expect(existsSync(join(cwd, 'report-x', 'report.html'))).toBe(true);
+    // the partial transfer run is in the report, with its failure
+    expect(readFileSync(join(cwd, 'report-x', 'report.md'), 'utf8')).toMatch(/vgg19[^\n]*failed/i);
     expect(r.stderr).toContain(`error: transfer: vgg19 failed: ${junk} is not a readable HDF5 file`);
   });
 });

@@ -16,7 +16,11 @@ export interface BackendInfo {
   version: string;
 }
 
-export type RunStatus = 'running' | 'complete' | 'failed' | 'interrupted';
+/**
+ * `partial`: the run ended with results, but some of its parts failed (a transfer model whose weights
+ * cannot be used); results.json says which, and a re-run retries them.
+ */
+export type RunStatus = 'running' | 'complete' | 'partial' | 'failed' | 'interrupted';
 
 /** manifest.json, rewritten (atomically) as the run progresses. */
 export interface RunManifest {

@@ -70,7 +70,8 @@ async function loadRun(dir: string, warn: (w: string) => void): Promise<{ manife
 
 /**
  * The run of a technique the report shows: `<runsDir>/<technique>/latest.json` if present, else
- * the newest directory whose manifest says 'complete' (by endedAt, then startedAt, then run id).
+ * the newest directory whose manifest says 'complete' or 'partial' (by endedAt, then startedAt, then
+ * run id).
  * A malformed run (a file that is not valid JSON) is skipped with a warning and the next
  * candidate is used.
  */
@@ -118,7 +119,8 @@ export async function selectRun(runsDir: string, technique: Technique): Promise<
     const m = await orSkip(name, () => readJsonIfExists<Manifest>(join(base, name, 'manifest.json')));
     if (!m || typeof m !== 'object') continue;
     statuses.push(`${name}: ${m.status ?? 'unknown'}`);
-    if (m.status === 'complete') candidates.push({ runId: name, key: `${m.endedAt ?? ''}\u0000${m.startedAt ?? ''}\u0000${name}` });
+    // a partial run (a transfer model failed) is shown: its report says which model failed and why
+    if (m.status === 'complete' || m.status === 'partial') candidates.push({ runId: name, key: `${m.endedAt ?? ''}\u0000${m.startedAt ?? ''}\u0000${name}` });
   }
   candidates.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
   for (const { runId } of candidates) {

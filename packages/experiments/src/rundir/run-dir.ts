@@ -41,7 +41,8 @@ export interface Run {
   path(...parts: string[]): string;
   readJson<T>(rel: string): Promise<T | null>;
   writeJson(rel: string, value: unknown): Promise<void>;
-  complete(results: unknown): Promise<void>;
+  /** results.json, then the manifest's status: `complete`, or `partial` with `o.partial` saying what failed (a re-run reopens it) */
+  complete(results: unknown, o?: { partial?: string }): Promise<void>;
   fail(error: unknown, status?: 'failed' | 'interrupted'): Promise<void>;
   release(): Promise<void>;
 }
@@ -133,6 +134,7 @@ export async function openRun(o: OpenRunOptions): Promise<Run> {
 
 async function completedRun(dir: string, runId: string, o: OpenRunOptions): Promise<Run | null> {
   const old = await readManifest(join(dir, 'manifest.json'));
+  // a partial run is reopened: its failed parts are retried, its finished ones kept
   if (old?.status !== 'complete') return null;
   const results = await readJsonFile<unknown>(join(dir, 'results.json'));
   return results && (o.isFinal?.(results) ?? true) ? finishedRun(dir, runId, o.technique, results) : null;
@@ -206,10 +208,11 @@ async function openLocked(o: OpenRunOptions, dir: string, runId: string, resumed
     path: (...parts) => join(dir, ...parts),
     readJson: (rel) => readJsonFile(join(dir, rel)),
     writeJson: (rel, value) => writeJsonAtomic(join(dir, rel), value),
-    async complete(results) {
+    async complete(results, co) {
       await metricsWrite;
       await writeJsonAtomic(join(dir, 'results.json'), results);
-      await finish('complete');
+      if (co?.partial) await run.log(`partial: ${co.partial}`);
+      await finish(co?.partial ? 'partial' : 'complete', co?.partial);
       await writeJsonAtomic(join(o.runsDir, o.technique, 'latest.json'), { runId });
       await run.release();
     },

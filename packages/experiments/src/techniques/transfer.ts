@@ -126,7 +126,9 @@ async function transferIn(c: Context, run: Run, cfg: ReturnType<typeof transferC
     runId: run.runId,
     runDir: run.dir,
   };
-  await run.complete(result);
+  // a model that failed (weights that exist but cannot be used) leaves the run partial, not complete
+  const failed = models.filter((m) => m.status === 'failed');
+  await run.complete(result, failed.length ? { partial: failed.map((m) => `${m.variant} failed: ${m.reason ?? 'unknown error'}`).join('; ') } : undefined);
   return result;
 }
 
