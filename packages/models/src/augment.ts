@@ -42,10 +42,10 @@ export function eraseRandom(batch: () => number): () => number {
 /**
  * Random erasing of one image in place (`side` x `side` x `channels`): with probability `p`, a
  * rectangle drawn as in Zhong et al. (area and aspect ratio uniform in ERASE_AREA and ERASE_ASPECT,
- * redrawn until it fits, at most 10 times) gets uniform noise. Returns whether it erased.
+ * redrawn until it fits, at most 10 times) gets uniform noise.
  */
-export function eraseRectangle(img: Float32Array, side: number, channels: number, p: number, rnd: () => number): boolean {
-  if (p <= 0 || rnd() >= p) return false;
+export function eraseRectangle(img: Float32Array, side: number, channels: number, p: number, rnd: () => number): void {
+  if (rnd() >= p) return;
   for (let attempt = 0; attempt < 10; attempt++) {
     const area = side * side * (ERASE_AREA.min + rnd() * (ERASE_AREA.max - ERASE_AREA.min));
     const aspect = ERASE_ASPECT.min + rnd() * (ERASE_ASPECT.max - ERASE_ASPECT.min);
@@ -57,9 +57,8 @@ export function eraseRectangle(img: Float32Array, side: number, channels: number
     for (let y = y0; y < y0 + h; y++) {
       for (let i = (y * side + x0) * channels, end = (y * side + x0 + w) * channels; i < end; i++) img[i] = rnd();
     }
-    return true;
+    return;
   }
-  return false;
 }
 
 /** The random stream of one batch. */

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { createEngine, type Engine } from '../engine';
 import { createTaskRunner, defaultWorkerCommand, type Executor, type ResultOf, type RunHooks, type Task, type WorkerCommand } from './executor';
-import { dispatch, PRIORITY, type UnitKind } from './dispatch';
+import { coresOf, dispatch, PRIORITY, type UnitKind } from './dispatch';
 import { closeWorkers, forkWorker, type WorkerProcess } from './worker-process';
 import type { TaskHooks } from '../techniques/train-task';
 import type { EpochMetricsLike, OnProgress } from '../types';
@@ -227,7 +227,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       // the last running or waiting predecessor of the reserved unit leaves its cores to it
       const r = reservation;
       const more = [...entries.values()].some((x) => x.state !== 'done' && x.priority < r.priority);
-      if (!more) r.held = Math.min(cores, r.held + (e.claim.exclusive ? cores : Math.min(e.threads, cores)));
+      if (!more) r.held = Math.min(cores, r.held + coresOf({ id: e.id, threads: e.threads, exclusive: e.claim.exclusive }, cores));
     }
     emit(true);
     later();
@@ -274,7 +274,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       e.threads = s.threads;
       e.startedAt = Date.now();
       if (reservation && e.priority <= reservation.priority) {
-        reservation.held = Math.max(0, reservation.held - (e.claim.exclusive ? cores : Math.min(s.threads, cores)));
+        reservation.held = Math.max(0, reservation.held - coresOf({ id: e.id, threads: s.threads, exclusive: e.claim.exclusive }, cores));
         if (e.claim.kind === reservation.kind) reservation = null;
       }
       e.begin(s.threads);
