@@ -16,6 +16,7 @@ import {
   train,
   weightsEnvVar,
   type Evaluation,
+  type PredictOptions,
   type TrainData,
   type TrainOptions,
   type TrainResult,
@@ -23,14 +24,14 @@ import {
 } from '@fmnist/models';
 import type { BackendInfoLike, CnnParams, EvaluationLike, OnProgress } from './types';
 
-export type { Evaluation, TrainData, TrainOptions, TrainResult, VggVariant };
+export type { Evaluation, PredictOptions, TrainData, TrainOptions, TrainResult, VggVariant };
 export type Model = tf.LayersModel;
 
 export interface Engine {
   initBackend(requested?: string): Promise<BackendInfoLike>;
   createCnn(o: CnnParams & { seed: number }): Model;
   train(model: Model, data: TrainData, o: TrainOptions): Promise<TrainResult>;
-  evaluate(model: Model, data: TrainData, o?: { batchSize?: number; tta?: boolean }): Promise<Evaluation>;
+  evaluate(model: Model, data: TrainData, o?: { batchSize?: number } & PredictOptions): Promise<Evaluation>;
   saveModel(model: Model, dir: string): Promise<void>;
   loadModel(dir: string): Promise<Model>;
   createVggBase(variant: VggVariant, o: { inputSize: number }): Model;

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CLASS_NAMES, type PerClassMetrics } from '@fmnist/core';
 import { NUM_CLASSES } from './cnn';
 import { ModelsError } from './errors';
+import { TRAIN_LIMITS, checkRange } from './limits';
 import { checkTrainData, exampleSize, sliceInputs, type TrainData } from './train-data';
 
 /** Keras clips probabilities to [eps, 1 - eps] in categorical cross-entropy. */
@@ -27,20 +28,45 @@ export interface PredictOptions {
    * mirror (image inputs [side, side, channels] only). Evaluation only; training never sees it.
    */
   tta?: boolean;
+  /**
+   * Test-time shift averaging: also average the image moved by this many pixels right, left, down
+   * and up (zero fill, as augment.translate), each mirrored too with `tta`: 5 or 10 views in all.
+   * 0 or absent: no shifted views.
+   */
+  ttaShift?: number;
+}
+
+/** The image batch [n, h, w, c] moved by dx pixels right and dy down, zeros where nothing moved in. */
+export function shiftImages(x: tf.Tensor4D, dx: number, dy: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  if (Math.abs(dx) >= w || Math.abs(dy) >= h) return tf.zerosLike(x);
+  return tf.tidy(() => {
+    const padded = tf.pad(x, [[0, 0], [Math.max(dy, 0), Math.max(-dy, 0)], [Math.max(dx, 0), Math.max(-dx, 0)], [0, 0]]);
+    return tf.slice(padded, [0, Math.max(-dy, 0), Math.max(-dx, 0), 0], [n, h, w, c]);
+  });
+}
+
+/** The views predictProbabilities averages for one batch: the images, their shifts, their mirrors. */
+function viewsOf(x: tf.Tensor4D, o: PredictOptions): tf.Tensor4D[] {
+  const s = o.ttaShift ?? 0;
+  const views = [x, ...(s > 0 ? [shiftImages(x, s, 0), shiftImages(x, -s, 0), shiftImages(x, 0, s), shiftImages(x, 0, -s)] : [])];
+  return o.tta ? [...views, ...views.map((v) => tf.reverse(v, 2))] : views;
 }
 
 /** Softmax outputs for every example, in batches, without keeping tensors. */
 export async function predictProbabilities(model: tf.LayersModel, data: TrainData, batchSize = 1000, o: PredictOptions = {}): Promise<Float32Array> {
   const size = exampleSize(model);
   const shape = model.inputs[0].shape.slice(1) as number[];
-  if (o.tta && shape.length !== 3) throw new ModelsError(`test-time flips need image inputs [side, side, channels], the model takes [${shape.join(', ')}].`);
+  const shift = checkRange('ttaShift', o.ttaShift ?? 0, TRAIN_LIMITS.ttaShift);
+  if ((o.tta || shift > 0) && shape.length !== 3) throw new ModelsError(`test-time flips and shifts need image inputs [side, side, channels], the model takes [${shape.join(', ')}].`);
   const out = new Float32Array(data.n * NUM_CLASSES);
   for (let start = 0; start < data.n; start += batchSize) {
     const end = Math.min(data.n, start + batchSize);
     const probs = tf.tidy(() => {
       const x = sliceInputs(data, start, end, shape, size);
-      const p = model.predict(x) as tf.Tensor;
-      return o.tta ? tf.div(tf.add(p, model.predict(tf.reverse(x, 2)) as tf.Tensor), 2) : p;
+      if (!o.tta && !shift) return model.predict(x) as tf.Tensor;
+      const views = viewsOf(x as tf.Tensor4D, o);
+      return tf.div(tf.addN(views.map((v) => model.predict(v) as tf.Tensor)), views.length);
     });
     out.set(await probs.data<'float32'>(), start * NUM_CLASSES);
     probs.dispose();
@@ -85,7 +111,7 @@ export function confusionReport(probabilities: Float32Array, labels: Uint8Array,
 
 export async function evaluate(model: tf.LayersModel, data: TrainData, o: { batchSize?: number } & PredictOptions = {}): Promise<Evaluation> {
   checkTrainData(model, data, 'evaluation data');
-  const probabilities = await predictProbabilities(model, data, o.batchSize ?? 1000, { tta: o.tta });
+  const probabilities = await predictProbabilities(model, data, o.batchSize ?? 1000, { tta: o.tta, ttaShift: o.ttaShift });
   const { loss, accuracy } = lossAndAccuracy(probabilities, data.labels, data.n);
   return { accuracy, loss, ...confusionReport(probabilities, data.labels, data.n), probabilities };
 }

@@ -83,6 +83,8 @@ export const TRAIN_LIMITS = {
   labelSmoothing: { min: 0, max: 1, maxExclusive: true },
   /** pixels an image may be shifted by in each direction (pad with zeros, crop back to 28x28) */
   translate: { integer: true, min: 0, max: 8 },
+  /** test-time shift averaging: pixels each shifted view is moved by (0 = no shifted views) */
+  ttaShift: { integer: true, min: 0, max: 8 },
   /** random erasing: the probability that an image gets a rectangle of noise */
   eraseProbability: { min: 0, max: 1 },
   /** EMA of the weights: ema <- decay * ema + (1 - decay) * weights after each step */

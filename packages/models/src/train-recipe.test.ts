@@ -1,8 +1,8 @@
 // The training recipe's options, each for what it promises: smoothed targets change the loss as
 // specified, the scheduled rate is the one each step uses and each epoch records, the weight
-// average is a true EMA and is what is evaluated and kept, test-time flips change evaluation only,
-// and a run resumed mid-schedule (with augmentation, smoothing and EMA) ends where an
-// uninterrupted one does.
+// average is a true EMA and is what is evaluated and kept, test-time flips and shifts change
+// evaluation only, and a run resumed mid-schedule (with augmentation, smoothing and EMA) ends where
+// an uninterrupted one does.
 import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend/index';
 import { createCnn, type CnnOptions } from './cnn';
-import { evaluate, predictProbabilities } from './evaluate';
+import { evaluate, predictProbabilities, shiftImages } from './evaluate';
 import { scheduledLearningRate } from './lr-schedule';
 import { loadModel, saveModel } from './model-io';
 import { train, type EpochMetrics, type TrainOptions } from './train';
@@ -136,6 +136,40 @@ describe('train with the recipe options', () => {
     expect(a.history[1].valLoss).not.toBe(b.history[1].valLoss);
   });
 
+  it('ttaShift: evaluation also averages the image moved 1 pixel each way (and their mirrors with tta)', async () => {
+    await withModel(SMALL, async (m) => {
+      await train(m, data, { epochs: 1, batchSize: 100, seed: 2 });
+      const before = weightsOf(m);
+      const moves: [number, number][] = [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]];
+      const each = await Promise.all(moves.map(([dx, dy]) => predictProbabilities(m, { ...validation, x: shiftAll(validation.x, dx, dy) })));
+      const mirrored = await Promise.all(moves.map(([dx, dy]) => predictProbabilities(m, { ...validation, x: flipAll(shiftAll(validation.x, dx, dy)) })));
+      const shifts = await predictProbabilities(m, validation, 64, { ttaShift: 1 });
+      shifts.forEach((p, i) => expect(p).toBeCloseTo(each.reduce((a, e) => a + e[i], 0) / 5, 5));
+      const both = await predictProbabilities(m, validation, 1000, { tta: true, ttaShift: 1 });
+      both.forEach((p, i) => expect(p).toBeCloseTo([...each, ...mirrored].reduce((a, e) => a + e[i], 0) / 10, 5));
+      expect(maxDiff([Array.from(shifts)], [Array.from(each[0])])).toBeGreaterThan(1e-3);
+      expect(weightsOf(m)).toEqual(before);
+      const ev = await evaluate(m, validation, { tta: true, ttaShift: 1 });
+      expect(Array.from(ev.probabilities)).toEqual(Array.from(both));
+      // each view is moved the way it says, zeros filling in (the averages above are symmetric)
+      for (const [dx, dy] of [[2, -1], [-3, 0], [0, 27], [28, 0]] as const) {
+        const moved = tf.tidy(() => shiftImages(tf.tensor4d(validation.x.subarray(0, 3 * 784), [3, 28, 28, 1]), dx, dy).dataSync());
+        expect(Array.from(moved)).toEqual(Array.from(shiftAll(validation.x.subarray(0, 3 * 784), dx, dy)));
+      }
+      // moved by 2, the views differ from those moved by 1
+      const two = await predictProbabilities(m, validation, 1000, { ttaShift: 2 });
+      expect(maxDiff([Array.from(two)], [Array.from(shifts)])).toBeGreaterThan(1e-3);
+      await expect(predictProbabilities(m, validation, 1000, { ttaShift: 1.5 })).rejects.toThrow(/ttaShift must be/);
+      await expect(predictProbabilities(m, validation, 1000, { ttaShift: -1 })).rejects.toThrow(/ttaShift must be/);
+    });
+    // training is unchanged by it, and refuses a bad value before the first step
+    const run = (ttaShift: number) => withModel(SMALL, (m) => train(m, data, { epochs: 1, batchSize: 100, seed: 2, validation, ttaShift }));
+    const [a, b] = [await run(0), await run(1)];
+    expect(a.history[0].loss).toBe(b.history[0].loss);
+    expect(a.history[0].valLoss).not.toBe(b.history[0].valLoss);
+    await expect(run(9)).rejects.toThrow(/ttaShift must be/);
+  });
+
   it('resumed mid-schedule (with augmentation, smoothing and ema) it ends exactly where an uninterrupted run does', async () => {
     const o: Partial<TrainOptions> = {
       batchSize: 100,
@@ -175,5 +209,17 @@ describe('train with the recipe options', () => {
 function flipAll(x: Float32Array): Float32Array {
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i += 784) for (let r = 0; r < 28; r++) for (let c = 0; c < 28; c++) out[i + r * 28 + c] = x[i + r * 28 + 27 - c];
+  return out;
+}
+
+/** Each 28x28 image moved dx pixels right and dy down, zeros where nothing moved in. */
+function shiftAll(x: Float32Array, dx: number, dy: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i += 784)
+    for (let r = 0; r < 28; r++)
+      for (let c = 0; c < 28; c++) {
+        const [sr, sc] = [r - dy, c - dx];
+        if (sr >= 0 && sr < 28 && sc >= 0 && sc < 28) out[i + r * 28 + c] = x[i + sr * 28 + sc];
+      }
   return out;
 }

@@ -52,6 +52,8 @@ export interface TrainOptions {
   ema?: EmaOptions;
   /** Score the per-epoch validation with test-time flip averaging (predictProbabilities' tta). */
   tta?: boolean;
+  /** ... and shift averaging (predictProbabilities' ttaShift). */
+  ttaShift?: number;
   /** Model + optimizer state + history after each epoch; an existing checkpoint is resumed. */
   checkpointDir?: string;
   onEpoch?: (m: EpochMetrics) => void;
@@ -147,6 +149,7 @@ async function checkedTrain(model: tf.LayersModel, data: TrainData, o: TrainOpti
   if (augment && (shape.length !== 3 || shape[0] !== shape[1])) throw new ModelsError(`train: augmentation needs square image inputs, the model takes [${shape.join(', ')}].`);
   const labelSmoothing = checkRange('labelSmoothing', o.labelSmoothing ?? 0, TRAIN_LIMITS.labelSmoothing);
   if (o.ema) checkEma(o.ema);
+  if (o.ttaShift !== undefined) checkRange('ttaShift', o.ttaShift, TRAIN_LIMITS.ttaShift);
   const fingerprint: Record<string, unknown> = { n: data.n, batchSize: o.batchSize, seed: o.seed, exampleSize: size, validationN: o.validation?.n ?? 0, params: model.countParams() };
   // Checkpoints of runs without these options keep the fingerprint they always had.
   const recipe = { schedule: o.schedule, augment, labelSmoothing: labelSmoothing || undefined, ema: o.ema };
@@ -243,7 +246,7 @@ async function trainLoop(model: tf.LayersModel, data: TrainData, o: TrainOptions
     const m: EpochMetrics = { epoch, loss: lossSum / seen, accuracy: accSum / seen, seconds, imagesPerSecond: seen / seconds, learningRate: getLearningRate(model.optimizer) };
     if (o.validation) {
       const validation = o.validation;
-      const score = () => predictProbabilities(model, validation, Math.max(o.batchSize, 500), { tta: o.tta });
+      const score = () => predictProbabilities(model, validation, Math.max(o.batchSize, 500), { tta: o.tta, ttaShift: o.ttaShift });
       const probs = ema ? await ema.withAverage(score) : await score();
       const v = lossAndAccuracy(probs, o.validation.labels, o.validation.n);
       m.valLoss = v.loss;

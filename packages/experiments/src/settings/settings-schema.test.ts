@@ -76,6 +76,7 @@ describe('the settings schema', () => {
       parseAssignment('params.augment.erase=0.5'),
       parseAssignment('params.labelSmoothing=0.1'),
       parseAssignment('params.ema.decay=0.99'),
+      parseAssignment('params.ttaShift=1'),
       { from: 'config file fmnist.json', values: { params: { optimizer: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 5e-4, pooling: 'global-average', tta: true } } },
     ]);
     expect(s.params).toMatchObject({
@@ -87,10 +88,11 @@ describe('the settings schema', () => {
       weightDecay: 5e-4,
       pooling: 'global-average',
       tta: true,
+      ttaShift: 1,
     });
     // off by default: smoke's params (and so its runs' config hashes) have none of the keys, quick
     // only the one-cycle schedule; full sets what its recipe uses
-    const recipeKeys = ['schedule', 'augment', 'labelSmoothing', 'ema', 'tta', 'nesterov', 'weightDecay', 'pooling'];
+    const recipeKeys = ['schedule', 'augment', 'labelSmoothing', 'ema', 'tta', 'ttaShift', 'nesterov', 'weightDecay', 'pooling'];
     for (const k of recipeKeys) expect(PROFILES.smoke.params).not.toHaveProperty(k);
     for (const k of recipeKeys) if (k !== 'schedule') expect(PROFILES.quick.params).not.toHaveProperty(k);
     expect(Object.keys(PROFILES.full.params).filter((k) => recipeKeys.includes(k)).sort()).toEqual(['augment', 'ema', 'labelSmoothing', 'schedule', 'tta']);
@@ -98,6 +100,8 @@ describe('the settings schema', () => {
     expect(set('params.labelSmoothing=1')).toThrow(/params.labelSmoothing = 1 .*expected a finite number ≥ 0 and < 1/);
     expect(set('params.augment.translate=9')).toThrow(/params.augment.translate = 9 .*≤ 8/);
     expect(set('params.augment.erase=1.5')).toThrow(/params.augment.erase = 1.5 .*≤ 1/);
+    expect(set('params.ttaShift=0.5')).toThrow(/params.ttaShift = 0.5 .*whole number/);
+    expect(set('params.ttaShift=9')).toThrow(/params.ttaShift = 9 .*≤ 8/);
     expect(set('params.ema.decay=1')).toThrow(/params.ema.decay = 1 .*> 0 and < 1/);
     expect(set('params.ema.warmupEpochs=1')).toThrow(/setting params.ema.decay .*is missing/);
     expect(set('params.schedule.kind=cosine')).toThrow(/params.schedule.kind = "cosine" .*one of one-cycle, triangular/);

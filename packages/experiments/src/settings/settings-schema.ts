@@ -84,6 +84,7 @@ export const PARAMS_FIELDS: Readonly<Record<string, Field>> = {
   augment: { kind: 'group', optional: true, fields: { flip: opt(BOOL), translate: opt(num(TRAIN_LIMITS.translate)), erase: opt(num(TRAIN_LIMITS.eraseProbability)) } },
   ema: { kind: 'group', optional: true, fields: { decay: num(TRAIN_LIMITS.emaDecay), warmupEpochs: opt(num(TRAIN_LIMITS.emaWarmupEpochs)) } },
   tta: opt(BOOL),
+  ttaShift: opt(num(TRAIN_LIMITS.ttaShift)),
 };
 
 const group = (fields: Record<string, Field>, o: { optional?: boolean; partial?: boolean } = {}): Field => ({ kind: 'group', fields, ...o });

@@ -88,7 +88,7 @@ export async function runSpeedrun(o: SpeedrunOptions = {}): Promise<SpeedrunResu
 type Data = ReturnType<typeof toTrainData>;
 
 async function oneSeed(c: Context, sp: Settings['speedrun'], targets: number[], seed: number, train: Data, test: Data, threads: number): Promise<SpeedrunSeedResult> {
-  const { cnn, training, tta } = splitParams(sp.params);
+  const { cnn, training, views } = splitParams(sp.params);
   const epochs = training.epochs;
   const model = c.engine.createCnn({ ...cnn, seed });
   // Stops training once the highest target is reached (or when the caller aborts).
@@ -103,8 +103,8 @@ async function oneSeed(c: Context, sp: Settings['speedrun'], targets: number[], 
     // inside the timed loop: no callback watches it, nothing is chosen by it.
     await c.engine.train(model, train, {
       ...training,
-      // the per-epoch score is the speed-run's result: with flip averaging when the recipe has it
-      ...(tta ? { tta } : {}),
+      // the per-epoch score is the speed-run's result: with the test-time views the recipe has
+      ...views,
       seed,
       // one training on every core (data-parallel steps; the numbers do not depend on the count)
       parallel: { threads, unit: `speedrun seed ${seed}` },
