@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coresOf, dispatch, PRIORITY, type PoolState, type RunningUnit, type WaitingUnit } from './dispatch';
+import { coresOf, dispatch, dispatchOrder, PRIORITY, type PoolState, type RunningUnit, type WaitingUnit } from './dispatch';
 
 /** A unit of a simulated study: it arrives at `at`, and `work` core-seconds finish in work / threads seconds. */
 interface SimUnit { id: number; priority: number; at: number; work: number; threads?: number; exclusive?: boolean }
@@ -8,7 +8,8 @@ interface Started { id: number; threads: number; at: number; end: number }
 /**
  * Runs the policy over a simulated study: at every arrival and completion the pool asks dispatch()
  * what to start. Checks on the way that no decision oversubscribes the cores, that an exclusive unit
- * runs alone, and that the units a decision starts come first in the policy's own order.
+ * runs alone, and that the units a decision starts come in the policy's own order (the first ones,
+ * or units passing a pinned unit by backfilling).
  */
 function simulate(cores: number, units: SimUnit[], o: { estimates?: boolean } = {}): Started[] {
   const started: Started[] = [];
@@ -26,8 +27,10 @@ function simulate(cores: number, units: SimUnit[], o: { estimates?: boolean } = 
     }
     const state: PoolState = { cores, running: running.map(({ end, ...r }) => ({ ...r, ...(o.estimates ? { remaining: end - now } : {}) })), waiting: [...waiting], pinned };
     const d = dispatch(state);
-    const order = [...waiting].sort((a, b) => (a.id === pinned ? -1 : b.id === pinned ? 1 : a.priority - b.priority || a.id - b.id));
-    expect(d.start.map((s) => s.id)).toEqual(order.slice(0, d.start.length).map((u) => u.id));
+    const order = dispatchOrder({ waiting, pinned }).map((u) => u.id);
+    const at = d.start.map((x) => order.indexOf(x.id));
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+    if (d.pinned === undefined) expect(at).toEqual(at.map((_, i) => i));
     pinned = d.pinned;
     for (const s of d.start) {
       const u = units.find((x) => x.id === s.id)!;
@@ -96,6 +99,10 @@ describe('dispatch policy', () => {
     // an exclusive unit of a lower priority waits until the hold ends
     expect(dispatch({ cores: 2, running: [], waiting: [{ id: 5, priority: PRIORITY.features, exclusive: true }], held: { cores: 2, priority: PRIORITY.final } }).start).toEqual([]);
     expect(dispatch({ cores: 2, running: [], waiting: [{ id: 5, priority: PRIORITY.features, exclusive: true }] }).start).toEqual([{ id: 5, threads: 2 }]);
+    // ...and, pinned, does not keep the next rung's trials from the held core (the tuning's last
+    // trial ended while a fold ran: the rung after it waited 40 min behind the pinned extraction)
+    const feats = { id: 5, priority: PRIORITY.features, exclusive: true };
+    expect(dispatch({ cores: 2, running, waiting: [feats, { id: 6, priority: PRIORITY.trial }, { id: 7, priority: PRIORITY.trial }], held, pinned: 5 })).toEqual({ start: [{ id: 6, threads: 1 }], pinned: 5 });
   });
 
   it('keeps threads the user fixed, and waits for that many free cores', () => {
@@ -131,6 +138,34 @@ describe('dispatch policy', () => {
     expect(f.at).toBe(4);
     expect(s.filter((x) => x.at < f.at).map((x) => x.id)).toEqual([100]);
     expect(s.find((x) => x.id === 1)!.at).toBe(f.end);
+    // with estimates too: no trial arriving meanwhile ends before the running one frees its core
+    expect(simulate(2, [first, feats, ...trials], { estimates: true })).toEqual(s);
+  });
+
+  it('backfills: behind a pinned unit, a unit estimated to end before the pinned one can start takes the idle core', () => {
+    // a fold runs on one core for another 100 s; the exclusive extraction waits for both cores
+    const running: RunningUnit[] = [{ id: 1, threads: 1, remaining: 100 }];
+    const feats: WaitingUnit = { id: 2, priority: PRIORITY.features, exclusive: true };
+    const trial = (id: number, seconds?: number): WaitingUnit => ({ id, priority: PRIORITY.trial, ...(seconds !== undefined ? { seconds } : {}) });
+    expect(dispatch({ cores: 2, running, waiting: [feats, trial(3, 30)], pinned: 2 })).toEqual({ start: [{ id: 3, threads: 1 }], pinned: 2 });
+    // one that would end after it (or whose length is unknown, or the fold's) waits
+    expect(dispatch({ cores: 2, running, waiting: [feats, trial(3, 130)], pinned: 2 })).toEqual({ start: [], pinned: 2 });
+    expect(dispatch({ cores: 2, running, waiting: [feats, trial(3)], pinned: 2 })).toEqual({ start: [], pinned: 2 });
+    expect(dispatch({ cores: 2, running: [{ id: 1, threads: 1 }], waiting: [feats, trial(3, 30)], pinned: 2 })).toEqual({ start: [], pinned: 2 });
+    // a unit of 2 fixed threads waiting for the second core: a 1-core unit passes it if it ends in time
+    const two: WaitingUnit = { id: 4, priority: PRIORITY.fold, threads: 2 };
+    expect(dispatch({ cores: 2, running, waiting: [two, { id: 5, priority: PRIORITY.head, seconds: 60 }] })).toEqual({ start: [{ id: 5, threads: 1 }], pinned: 4 });
+    // over a study: trials arriving while a long fold runs use the idle core, and the extraction
+    // starts exactly when it would have without them
+    const fold: SimUnit = { id: 0, priority: PRIORITY.fold, at: 0, work: 100, threads: 1 };
+    const extraction: SimUnit = { id: 1, priority: PRIORITY.features, at: 1, work: 20, exclusive: true };
+    const rung: SimUnit[] = Array.from({ length: 4 }, (_, i) => ({ id: 2 + i, priority: PRIORITY.trial, at: 2, work: 20 }));
+    const alone = simulate(2, [fold, extraction], { estimates: true }).find((x) => x.id === 1)!;
+    const s = simulate(2, [fold, extraction, ...rung], { estimates: true });
+    expect(s.find((x) => x.id === 1)!.at).toBe(alone.at);
+    expect(s.filter((x) => x.id >= 2).map((x) => x.at)).toEqual([2, 22, 42, 62]);
+    // without estimates the trials wait for it
+    expect(simulate(2, [fold, extraction, ...rung]).filter((x) => x.id >= 2).every((x) => x.at >= alone.end)).toBe(true);
   });
 
   it('property: over random studies every unit runs, by priority, within the cores', () => {

@@ -298,15 +298,16 @@ async function baseFeatures(
 }
 
 /**
- * The missing shards extracted in this process, where the base's weights are loaded already.
- * onnxruntime threads over every core itself: the extraction is an exclusive unit of the pool (it
- * holds all the cores and nothing else starts meanwhile) rather than a worker process that would
- * load the weights again; the tfjs path (few images) holds one core.
+ * The missing shards extracted in this process, where the base's weights are loaded already
+ * (rather than in a worker process that would load them again). onnxruntime runs on the threads
+ * the pool gives the unit, like a training: all the free cores when it is alone, one beside a
+ * training fold. (As an exclusive unit waiting for every core, it kept the core a finished trial
+ * freed idle for the 40 min a fold still ran, 2026-12-07.) The tfjs path (few images) holds one core.
  */
 async function extractInProcess(c: Context, run: Run, variant: VggVariant, base: Model, missing: (FeatureShard & { split: { rows: Rows }; x: Float32Array })[], featureDim: number, onnx: boolean, math: FeatureMath, started: () => void): Promise<void> {
   const t = c.settings.transfer;
   const total = missing.reduce((a, s) => a + s.end - s.start, 0);
-  const lease = await c.pool.acquire({ kind: 'features', label: `${variant} features`, exclusive: onnx, threads: onnx ? undefined : 1, rows: total }, c.o.signal);
+  const lease = await c.pool.acquire({ kind: 'features', label: `${variant} features`, threads: onnx ? undefined : 1, rows: total }, c.o.signal);
   if (!lease) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
   started();
   await run.log(startLine(`${variant} features`, lease.threads));
