@@ -22,4 +22,6 @@ export interface EpochMetrics {
   imagesPerSecond: number;
   /** The optimizer's learning rate during this epoch. */
   learningRate?: number;
+  /** Data-parallel training: the threads of the epoch's last step (a scheduler may lend or take back cores). */
+  threads?: number;
 }

@@ -243,7 +243,7 @@ async function trainLoop(model: tf.LayersModel, data: TrainData, o: TrainOptions
     }
     if (interrupted) break;
     const seconds = (performance.now() - t0) / 1000;
-    const m: EpochMetrics = { epoch, loss: lossSum / seen, accuracy: accSum / seen, seconds, imagesPerSecond: seen / seconds, learningRate: getLearningRate(model.optimizer) };
+    const m: EpochMetrics = { epoch, loss: lossSum / seen, accuracy: accSum / seen, seconds, imagesPerSecond: seen / seconds, learningRate: getLearningRate(model.optimizer), ...(parallel ? { threads: parallel.threads } : {}) };
     if (o.validation) {
       const validation = o.validation;
       const score = () => predictProbabilities(model, validation, Math.max(o.batchSize, 500), { tta: o.tta, ttaShift: o.ttaShift });

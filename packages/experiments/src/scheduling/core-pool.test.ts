@@ -3,7 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { locateDataset } from '@fmnist/data';
+import { createEngine } from '../engine';
 import { createCorePool, studyEtaSeconds, type Lease, type PoolStatus } from './core-pool';
+import { createTaskRunner } from './executor';
 import type { TrainTask } from '../techniques/train-task';
 
 // Leases are the pool's units for work the coordinating process does itself (a transfer head,
@@ -159,4 +162,74 @@ describe('the study ETA', () => {
     expect(studyEtaSeconds(left, new Map(), 0, 2)).toBeUndefined();
     expect(studyEtaSeconds([], new Map(), 500, 2)).toBe(0);
   });
+});
+
+describe('core pool lending', () => {
+  it('lends a free core to a running training while nothing waits, takes it back for a unit that arrives, and the training ends where it would on one thread', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'fmnist-lend-'));
+    const loc = await locateDataset({});
+    if (loc.kind !== 'idx') throw new Error(`the test needs the IDX files, found ${loc.kind} in ${loc.dir}`);
+    const task = (name: string): TrainTask => ({
+      kind: 'train',
+      id: name,
+      source: { dir: loc.dir, kind: 'idx', inputKey: 'k', files: loc.files },
+      data: { seed: 1, trainSubset: 3000, testSubset: 100 },
+      split: { kind: 'holdout', validationFraction: 0.2, seed: 1 },
+      params: { activation: 'relu', filters: [8, 16], denseUnits: 32, dropout: 0, batchNorm: true, optimizer: 'adam', learningRate: 0.003, momentum: 0, batchSize: 40, epochs: 3 },
+      seed: 5,
+      checkpointDir: join(root, name, 'ckpt'),
+      resultFile: join(root, name, 'result.json'),
+    });
+    const pool = createCorePool({ cores: 2, backend: 'wasm' });
+    const threads: number[] = [];
+    const events: string[] = [];
+    let progressed = () => {};
+    const waitProgress = () => new Promise<void>((r) => (progressed = r));
+    try {
+      // a fold holds one core; the training starts on the other
+      const fold = (await pool.acquire({ kind: 'fold', label: 'fold', threads: 1 }))!;
+      let started = waitProgress();
+      const lent = pool.run(task('lent'), {
+        unit: { kind: 'final', label: 'final' },
+        onStart: (n) => threads.push(n),
+        onThreads: (n) => threads.push(n),
+        onProgress: () => progressed(),
+      });
+      await started;
+      expect(threads).toEqual([1]);
+      // the fold ends, nothing waits: its core is lent to the training
+      fold.release();
+      await tick();
+      expect(threads).toEqual([1, 2]);
+      expect(pool.status().running).toMatchObject([{ label: 'final', threads: 2 }]);
+      started = waitProgress();
+      await started;
+      // a unit arrives: the lent core goes back, and the unit gets it
+      const head = (await pool.acquire({ kind: 'head', label: 'head' }))!;
+      events.push(`head on ${head.threads}`);
+      expect(threads).toEqual([1, 2, 1]);
+      started = waitProgress();
+      await started;
+      head.release();
+      await tick();
+      expect(threads).toEqual([1, 2, 1, 2]);
+      const r = (await lent)!;
+      expect(events).toEqual(['head on 1']);
+      // the same unit alone on one thread, in this process: the same curve and scores
+      const engine = createEngine();
+      await engine.initBackend('wasm');
+      const alone = (await createTaskRunner(engine)({ ...task('alone'), threads: 1 }))!;
+      expect('history' in alone).toBe(true);
+      const strip = (h: { epoch: number; loss: number; accuracy: number; valLoss?: number; valAccuracy?: number }[]) => h.map(({ epoch, loss, accuracy, valLoss, valAccuracy }) => ({ epoch, loss, accuracy, valLoss, valAccuracy }));
+      if (!('history' in r) || !('history' in alone)) throw new Error('not a training result');
+      expect(strip(r.history)).toEqual(strip(alone.history));
+      // the worker trained on the threads lent: its last epoch ended on 2, the unit alone on 1
+      expect(r.history.at(-1)!.threads).toBe(2);
+      expect(alone.history.at(-1)!.threads).toBe(1);
+      expect(r.validation).toEqual(alone.validation);
+    } finally {
+      await pool.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { createEngine, type Engine } from '../engine';
 import { createTaskRunner, defaultWorkerCommand, type Executor, type ResultOf, type RunHooks, type Task, type WorkerCommand } from './executor';
-import { coresOf, dispatch, PRIORITY, type UnitKind } from './dispatch';
+import { coresOf, dispatch, PRIORITY, rebalance, type UnitKind } from './dispatch';
 import { closeWorkers, forkWorker, type WorkerProcess } from './worker-process';
 import type { TaskHooks } from '../techniques/train-task';
 import type { EpochMetricsLike, OnProgress } from '../types';
@@ -62,6 +62,11 @@ export function startLine(label: string, threads: number): string {
   return `${label}: started on ${threads} thread${threads === 1 ? '' : 's'}`;
 }
 
+/** The log line of a running unit lent cores or giving them back: `fold 5/5: on 2 threads from its next step`. */
+export function threadsLine(label: string, threads: number): string {
+  return `${label}: on ${threads} thread${threads === 1 ? '' : 's'} from its next step`;
+}
+
 /** Images per epoch of a unit for the ETA, before its progress tells: a fraction of the (subset of the) 60,000 training images. */
 export function estimatedRows(subset: number | undefined, fraction: number): number {
   return Math.round((subset ?? 60_000) * fraction);
@@ -109,6 +114,14 @@ interface Entry {
   signal?: AbortSignal;
   state: 'waiting' | 'running' | 'done';
   threads: number;
+  /** the threads it started on; more may be lent while nothing waits (setThreads) */
+  startThreads: number;
+  /** a training in a worker process: its threads can change between steps */
+  setThreads?: (threads: number) => void;
+  onThreads?: (threads: number) => void;
+  /** thread-milliseconds before the last change of threads, and when that was */
+  threadMs: number;
+  since: number;
   begin(threads: number): void;
   cancel(): void;
   /** drops the abort listener of a waiting unit (a study submits dozens of units on one signal) */
@@ -185,7 +198,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     for (const e of entries.values()) {
       if (e.state === 'waiting' || e.seen === 0) continue;
       const x = sums.get(e.claim.kind) ?? { seen: 0, threadSeconds: 0 };
-      const ts = (e.threads * ((e.state === 'done' ? e.endedAt : now) - e.startedAt)) / 1000;
+      const ts = (e.threadMs + e.threads * ((e.state === 'done' ? e.endedAt : now) - e.since)) / 1000;
       x.seen += e.seen;
       x.threadSeconds += ts;
       seen += e.seen;
@@ -245,16 +258,43 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     });
   };
 
+  // Lent threads: while nothing waits, free cores go to a running training; a unit that waits
+  // takes them back (rebalance() in dispatch.ts). The change reaches the training at its next step.
+  const lendingView = (now: number) =>
+    [...entries.values()]
+      .filter((e) => e.state === 'running')
+      .map((e) => ({ id: e.id, threads: e.threads, base: e.startThreads, growable: e.setThreads !== undefined, exclusive: e.claim.exclusive, remaining: remaining(e, now) }));
+  const applyThreads = (changes: { id: number; threads: number }[], now: number) => {
+    for (const c of changes) {
+      const e = entries.get(c.id)!;
+      e.threadMs += e.threads * (now - e.since);
+      e.since = now;
+      e.threads = c.threads;
+      e.setThreads!(c.threads);
+      e.onThreads?.(c.threads);
+    }
+    if (changes.length) emit(true);
+  };
+
   const pump = () => {
     if (closed) return;
+    const now = Date.now();
+    if ([...entries.values()].some((e) => e.state === 'waiting')) {
+      applyThreads(rebalance({ cores, running: lendingView(now), waiting: 1 }), now);
+      startWaiting(now);
+    }
+    if (![...entries.values()].some((e) => e.state === 'waiting')) {
+      applyThreads(rebalance({ cores, running: lendingView(now), waiting: 0, held: reservation?.held ?? 0 }), now);
+    }
+  };
+
+  const startWaiting = (now: number) => {
     const waiting: Entry[] = [];
     const running: Entry[] = [];
     for (const e of entries.values()) {
       if (e.state === 'waiting') waiting.push(e);
       else if (e.state === 'running') running.push(e);
     }
-    if (!waiting.length) return;
-    const now = Date.now();
     const perThread = ratesPerThread(now);
     const d = dispatch({
       cores,
@@ -272,7 +312,9 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       e.state = 'running';
       e.unlisten();
       e.threads = s.threads;
+      e.startThreads = s.threads;
       e.startedAt = Date.now();
+      e.since = e.startedAt;
       if (reservation && e.priority <= reservation.priority) {
         reservation.held = Math.max(0, reservation.held - coresOf({ id: e.id, threads: s.threads, exclusive: e.claim.exclusive }, cores));
         if (e.claim.kind === reservation.kind) reservation = null;
@@ -291,6 +333,9 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       signal,
       state: 'waiting',
       threads: 0,
+      startThreads: 0,
+      threadMs: 0,
+      since: 0,
       begin: (threads) => begin(e, threads),
       cancel,
       unlisten: () => {},
@@ -335,8 +380,13 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     return f;
   };
 
-  const execute = (task: Task, hooks: TaskHooks) => {
-    if (!inline) return worker().run(task, hooks);
+  const execute = (task: Task, hooks: TaskHooks, e?: Entry) => {
+    if (!inline) {
+      const w = worker();
+      // a training whose threads the user did not fix can be lent free cores
+      if (e && task.kind !== 'features' && e.fixed === undefined) e.setThreads = (n) => w.setThreads(n);
+      return w.run(task, hooks);
+    }
     runInline ??= createTaskRunner(engine!);
     return (ready ??= engine!.initBackend(o.backend)).then(() => runInline!(task, hooks));
   };
@@ -360,7 +410,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     run<T extends Task>(task: T, hooks: RunHooks = {}): Promise<ResultOf<T>> {
       if (closed) return Promise.reject(new Error('the core pool is closed'));
       if (hooks.signal?.aborted) return Promise.reject(aborted());
-      const { unit, onStart, ...taskHooks } = hooks;
+      const { unit, onStart, onThreads, ...taskHooks } = hooks;
       // A unit whose result is committed (a resumed run) only reads it: it takes no core, so the
       // units still to train get them (checked at once, so a batch is still submitted in one turn).
       if (task.kind !== 'features' && existsSync(task.resultFile)) {
@@ -377,6 +427,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
           hooks.signal,
           (e, threads) => {
             onStart?.(threads);
+            e.onThreads = onThreads;
             const t = task.kind === 'features' ? task : { ...task, threads };
             const tr = track(e);
             execute(t, {
@@ -389,7 +440,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
                 tr.onProgress(p);
                 taskHooks.onProgress?.(p);
               },
-            }).then(
+            }, e).then(
               (r) => {
                 finish(e);
                 resolve(r as ResultOf<T>);

@@ -152,3 +152,30 @@ function worthWaiting(s: PoolState, free: number, left: number, threads: number,
   const freed = soon.reduce((a, r) => a + coresOf(r, s.cores), 0);
   return soon.length > 0 && Math.floor((free + freed) / left) > threads;
 }
+
+/** A running unit as rebalance() sees it. */
+export interface LendingUnit extends RunningUnit {
+  /** the threads it started on: what it keeps (lent threads above them go back when units wait) */
+  base: number;
+  /** a training in a worker process that can change its threads between steps (not a user's --threads, not work in this process) */
+  growable: boolean;
+}
+
+/**
+ * Lending free cores to running trainings (data-parallel steps take a new thread count at any
+ * step, with the same results): while nothing waits, cores no unit holds or the pool keeps
+ * (`held`) go to the growable unit with the most time left (unknown: the first started); as soon
+ * as a unit waits, every lent thread goes back, and dispatch() starts the waiting units on the
+ * cores freed. Returns the units whose threads change, with their new count.
+ */
+export function rebalance(s: { cores: number; running: LendingUnit[]; waiting: number; held?: number }): { id: number; threads: number }[] {
+  if (s.waiting > 0) return s.running.filter((r) => r.threads > r.base).map((r) => ({ id: r.id, threads: r.base }));
+  if (s.running.some((r) => r.exclusive)) return [];
+  let used = 0;
+  for (const r of s.running) used += coresOf(r, s.cores);
+  const free = s.cores - used - (s.held ?? 0);
+  const candidates = s.running.filter((r) => r.growable && r.threads < s.cores);
+  if (free <= 0 || !candidates.length) return [];
+  const best = candidates.sort((a, b) => (b.remaining ?? -1) - (a.remaining ?? -1) || a.id - b.id)[0];
+  return [{ id: best.id, threads: Math.min(s.cores, best.threads + free) }];
+}

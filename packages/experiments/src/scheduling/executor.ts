@@ -27,6 +27,8 @@ export interface RunHooks extends TaskHooks {
   unit?: UnitClaim;
   /** the unit starts now, on this many training threads */
   onStart?: (threads: number) => void;
+  /** the pool lent the running unit free cores, or took them back: it trains on this many threads from its next step */
+  onThreads?: (threads: number) => void;
 }
 
 export interface Executor {
@@ -42,7 +44,11 @@ export function createTaskRunner(engine: Engine) {
     task.kind === 'features' ? runFeatureTask(engine, load, bases, task, hooks) : runTrainTask(engine, load, task, hooks);
 }
 
-export type ToChild = { type: 'task'; taskId: number; task: Task; backend: string } | { type: 'abort'; taskId: number };
+export type ToChild =
+  | { type: 'task'; taskId: number; task: Task; backend: string }
+  | { type: 'abort'; taskId: number }
+  // the threads the running training unit is to train on from its next step
+  | { type: 'threads'; taskId: number; threads: number };
 export type FromChild =
   | { type: 'epoch'; taskId: number; metrics: EpochMetricsLike }
   | { type: 'progress'; taskId: number; p: Parameters<OnProgress>[0] }
@@ -116,6 +122,7 @@ export function runWorker(): void {
   const runTask = createTaskRunner(engine);
   let ready: Promise<unknown> | null = null;
   const controllers = new Map<number, AbortController>();
+  const threads = new Map<number, number>();
   // The parent may have closed the pool already (another task failed first): a message it can no
   // longer receive is dropped, instead of crashing this process with EPIPE on stderr.
   const send = (m: FromChild) => {
@@ -126,6 +133,10 @@ export function runWorker(): void {
       controllers.get(msg.taskId)?.abort();
       return;
     }
+    if (msg.type === 'threads') {
+      if (controllers.has(msg.taskId)) threads.set(msg.taskId, msg.threads);
+      return;
+    }
     const ac = new AbortController();
     controllers.set(msg.taskId, ac);
     try {
@@ -133,6 +144,7 @@ export function runWorker(): void {
       let last = 0;
       const result = await runTask(msg.task, {
         signal: ac.signal,
+        threads: () => threads.get(msg.taskId),
         onEpoch: (metrics) => send({ type: 'epoch', taskId: msg.taskId, metrics }),
         onProgress: (p) => {
           const now = Date.now();
@@ -146,6 +158,7 @@ export function runWorker(): void {
       send({ type: 'error', taskId: msg.taskId, error: toErrorData(e) });
     } finally {
       controllers.delete(msg.taskId);
+      threads.delete(msg.taskId);
     }
   });
   // Ctrl-C reaches the whole process group: the parent decides (it sends 'abort' so the unit

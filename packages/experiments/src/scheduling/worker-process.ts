@@ -13,6 +13,8 @@ export interface WorkerProcess {
   readonly busy: boolean;
   /** the task (if any) stops after its batch, with its checkpoint */
   abort(): void;
+  /** the running training task (if any) trains on this many threads from its next step */
+  setThreads(threads: number): void;
   readonly child: ChildProcess;
 }
 
@@ -52,6 +54,9 @@ export function forkWorker(cmd: WorkerCommand, backend: string, o: { onFree: (w:
     },
     abort() {
       if (cur) send({ type: 'abort', taskId: cur.id });
+    },
+    setThreads(threads) {
+      if (cur) send({ type: 'threads', taskId: cur.id, threads });
     },
   };
   child.on('message', (msg: FromChild) => {

@@ -2,7 +2,7 @@ import { withContext, type Context, type ExperimentOptions } from './context';
 import { deriveSeed } from '../util/rng';
 import { openRun, type Run } from '../rundir/run-dir';
 import { createEta, formatEpochLine, lineOptions } from '../rundir/progress';
-import { estimatedRows, startLine } from '../scheduling/core-pool';
+import { estimatedRows, startLine, threadsLine } from '../scheduling/core-pool';
 import { hasCallbacks, type Settings } from '../settings/profiles';
 import { holdoutSplit, tuneWith, type TuneResult } from './tune';
 import type { TrainTask } from './train-task';
@@ -103,6 +103,7 @@ async function holdoutIn(c: Context, run: Run, params: TrainParams, tuning: Tune
         eta.started();
         void run.log(startLine('holdout', threads));
       },
+      onThreads: (threads) => void run.log(threadsLine('holdout', threads)),
       onProgress: (p) => c.o.onProgress?.({ ...p, label: `holdout ${p.label ?? ''}`.trim() }),
       onEpoch: (m) => {
         const etaSeconds = eta.epochDone('holdout', m.epoch);

@@ -4,7 +4,7 @@ import { hasCallbacks, type Settings } from '../settings/profiles';
 import { openRun, type Run } from '../rundir/run-dir';
 import { scoreProbabilities } from '../engine';
 import { createEta, formatEpochLine, lineOptions } from '../rundir/progress';
-import { estimatedRows, startLine } from '../scheduling/core-pool';
+import { estimatedRows, startLine, threadsLine } from '../scheduling/core-pool';
 import { deriveSeed } from '../util/rng';
 import { meanStd, type MeanStd } from '../util/stats';
 import { readFloat32, type TaskResult, type TrainTask } from './train-task';
@@ -99,6 +99,7 @@ async function kfoldIn(c: Context, run: Run, cfg: ReturnType<typeof kfoldConfig>
             eta.started();
             void run.log(startLine(unit, threads));
           },
+          onThreads: (threads) => void run.log(threadsLine(unit, threads)),
           onProgress: (p) => c.o.onProgress?.({ ...p, label: `${unit} ${p.label ?? ''}`.trim() }),
           onEpoch: (m) => {
             const etaSeconds = eta.epochDone(unit, m.epoch);

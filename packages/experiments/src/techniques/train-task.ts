@@ -49,7 +49,17 @@ export interface TaskResult {
   seconds: number;
 }
 
-export interface TaskHooks { onEpoch?: (m: EpochMetricsLike) => void; onProgress?: OnProgress; signal?: AbortSignal }
+export interface TaskHooks {
+  onEpoch?: (m: EpochMetricsLike) => void;
+  onProgress?: OnProgress;
+  signal?: AbortSignal;
+  /**
+   * Asked before each training step: the threads the scheduler gives the unit now (a core it
+   * lends while nothing waits, or takes back), undefined when unchanged. The results do not
+   * depend on it.
+   */
+  threads?: () => number | undefined;
+}
 
 export interface UnitData { train: RawSplit; validation: RawSplit; test: RawSplit }
 
@@ -125,7 +135,7 @@ export async function runTrainTask(
       onEpoch: hooks.onEpoch,
       onProgress: hooks.onProgress,
       signal: hooks.signal,
-      ...(t.threads ? { parallel: { threads: t.threads, unit: `unit ${t.id}` } } : {}),
+      ...(t.threads ? { parallel: { threads: t.threads, unit: `unit ${t.id}`, ...(hooks.threads ? { wanted: hooks.threads } : {}) } } : {}),
     });
     if (r.interrupted) return null;
     // with ema, the model now holds the averaged weights: those are scored and saved

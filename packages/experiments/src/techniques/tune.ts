@@ -1,7 +1,7 @@
 import { withContext, type Context, type ExperimentOptions } from './context';
 import { openRun, type Run } from '../rundir/run-dir';
 import { createEta, formatEpochLine } from '../rundir/progress';
-import { estimatedRows, startLine } from '../scheduling/core-pool';
+import { estimatedRows, startLine, threadsLine } from '../scheduling/core-pool';
 import { deriveSeed } from '../util/rng';
 import { gridConfigs, sampleConfigs, spaceSize } from '../settings/search-space';
 import { gridSearch, hyperband, planHalving, successiveHalving, type RunTrials, type SearchResult, type TrialRecord } from './tuner';
@@ -102,6 +102,7 @@ async function tuneIn(c: Context, run: Run): Promise<TuneResult> {
             eta.started();
             void run.log(startLine(unit, threads));
           },
+          onThreads: (threads) => void run.log(threadsLine(unit, threads)),
           onProgress: (p) => c.o.onProgress?.({ ...p, label: `${unit} ${p.label ?? ''}`.trim() }),
           onEpoch: (m) => {
             const etaSeconds = planned ? eta.epochDone() : undefined;

@@ -10,6 +10,7 @@ import { readCheckpointFile } from '../checkpoint';
 import { train, type EpochMetrics, type TrainOptions } from '../train';
 import type { TrainData } from '../train-data';
 import { fashionSubset } from '../testing/fashion-subset';
+import { createDataParallelStep } from './data-parallel';
 import { shardRanges } from './shards';
 
 // Every source of randomness and state the strong model has: seeded init, shuffling, dropout,
@@ -65,6 +66,35 @@ describe('data-parallel training', () => {
     const three = await run(createCnn(SMALL), data, { epochs: 1, parallel: { threads: 3 } });
     const oneEpoch = await run(createCnn(SMALL), data, { epochs: 1, parallel: { threads: 1 } });
     expect(three.weights).toEqual(oneEpoch.weights);
+  });
+
+  it('gives the same weights and metrics when the threads change between steps (lent a core, then giving it back)', async () => {
+    const straight = await run(createCnn(SMALL), data, { parallel: { threads: 1 } });
+    // 3 steps per epoch, 6 in all: 1, 3, 3, 2, 1, 2 threads, asked before each step
+    const plan = [1, 3, 3, 2, 1, 2];
+    let step = 0;
+    const changing = await run(createCnn(SMALL), data, { parallel: { threads: 1, wanted: () => plan[step++] } });
+    expect(step).toBe(6);
+    expect(changing.weights).toEqual(straight.weights);
+    expect(metricsOf(changing.r.history)).toEqual(metricsOf(straight.r.history));
+    // the step runs on the count asked (threads started when more are asked, idle when fewer)
+    const model = createCnn(SMALL);
+    const seen: number[] = [];
+    const p = createDataParallelStep(model, { threads: 2, wanted: () => plan[seen.length] }, 50);
+    try {
+      for (let i = 0; i < plan.length; i++) {
+        const [x, y] = [tf.tensor4d(data.x.subarray(0, 50 * 784), [50, 28, 28, 1]), tf.oneHot(tf.tensor1d(Array.from(data.labels.subarray(0, 50)), 'int32'), 10)];
+        await p.trainOnBatch(x, y, i);
+        tf.dispose([x, y]);
+        seen.push(p.threads);
+      }
+    } finally {
+      await p.close();
+      model.dispose();
+    }
+    expect(seen).toEqual(plan);
+    // a count out of range is refused at the step that asks for it
+    await expect(run(createCnn(SMALL), data, { epochs: 1, parallel: { threads: 1, wanted: () => 0 } })).rejects.toThrow(/threads must be/);
   });
 
   it('trains a functional model (a transfer head) the same with 1 and 2 threads', async () => {

@@ -15,7 +15,7 @@ import type { Worker } from 'node:worker_threads';
 import { fromErrorData, type ErrorData } from '@fmnist/core';
 import { ModelsError } from '../errors';
 import { checkRange } from '../limits';
-import { allocateShared, buildReplica, CONTROL, describeReplica, METRICS_PER_SHARD, ShardWorker, sharedViews, weightCount, type ReplicaSpec, type SharedViews } from './replica';
+import { allocateShared, buildReplica, CONTROL, describeReplica, METRICS_PER_SHARD, ShardWorker, sharedViews, weightCount, type ReplicaSpec, type SharedBuffers, type SharedViews } from './replica';
 import type { ReplicaJob } from './replica-worker';
 import { DEFAULT_SHARDS } from './shards';
 import { spawnWorker } from './spawn-worker';
@@ -23,6 +23,12 @@ import { spawnWorker } from './spawn-worker';
 export interface ParallelTraining {
   /** Threads computing shards, this one included (1: the shards run one after the other here). */
   threads: number;
+  /**
+   * Asked before each step: the threads the caller would have it run on now (a scheduler lending
+   * the training a core that became free, or taking it back). Undefined: unchanged. The results do
+   * not depend on it.
+   */
+  wanted?: () => number | undefined;
   /** Shards per batch (default DEFAULT_SHARDS). Results depend on it, not on `threads`. */
   shards?: number;
   /** Named in the error when a thread dies (e.g. the run's unit id). */
@@ -36,6 +42,13 @@ export const PARALLEL_LIMITS = { threads: { integer: true, min: 1, max: 256 }, s
 export interface DataParallelStep {
   /** One synchronous step on the batch (x, y); `step` (the global batch number) seeds dropout. Returns [loss, accuracy]. */
   trainOnBatch(x: tf.Tensor, y: tf.Tensor, step: number): Promise<[number, number]>;
+  /**
+   * The threads of the steps from the next one on (more start their thread first; with fewer, the
+   * threads left over sit the steps out until asked again). The results do not change.
+   */
+  setThreads(threads: number): void;
+  /** The threads the last step ran on (the initial count before the first). */
+  readonly threads: number;
   /** Stops the worker threads (idempotent). */
   close(): Promise<void>;
 }
@@ -61,16 +74,40 @@ type WaitAsync = (a: Int32Array, i: number, v: number) => { async: boolean; valu
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 export function createDataParallelStep(model: tf.LayersModel, o: ParallelTraining, maxRows: number): DataParallelStep {
-  const threads = checkRange('threads', o.threads, PARALLEL_LIMITS.threads);
+  let threads = checkRange('threads', o.threads, PARALLEL_LIMITS.threads);
+  let wanted = threads;
   const shards = checkRange('shards', o.shards ?? DEFAULT_SHARDS, PARALLEL_LIMITS.shards);
   const unit = o.unit ? ` of ${o.unit}` : '';
-  let started: Promise<{ spec: ReplicaSpec; views: SharedViews; local: ShardWorker }> | undefined;
+  let started: Promise<{ spec: ReplicaSpec; buffers: SharedBuffers; views: SharedViews; local: ShardWorker }> | undefined;
+  // worker thread t (from 1) is workers[t - 1]; those from `threads` on sit the steps out
   const workers: Worker[] = [];
   let closing = false;
   let currentStep = -1;
   let fail: (e: unknown) => void = () => {};
   const failure = new Promise<never>((_, reject) => (fail = reject));
   failure.catch(() => {});
+
+  /** Starts worker threads up to `n` (the ones missing), resolving once they are ready. */
+  const spawnUpTo = async (spec: ReplicaSpec, buffers: SharedBuffers, n: number) => {
+    const url = o.workerUrl ?? defaultWorkerUrl();
+    const ready: Promise<void>[] = [];
+    for (let t = workers.length + 1; t < n; t++) {
+      const job: ReplicaJob = { spec, buffers, thread: t, threads: n, backend: tf.getBackend() };
+      const w = spawnWorker(url, { fmnistReplica: job });
+      workers.push(w);
+      ready.push(new Promise<void>((resolve) => w.on('message', (m: { ready?: boolean }) => m.ready && resolve())));
+      w.on('message', (m: { error?: ErrorData }) => m.error && fail(fromErrorData(m.error)));
+      w.on('error', (e) => fail(e));
+      w.on('exit', (code) => {
+        if (closing) return;
+        const when = currentStep < 0 ? 'while starting' : `during step ${currentStep + 1}`;
+        fail(new ModelsError(`Training thread ${t + 1} of ${Math.max(threads, t + 1)}${unit} exited (code ${code}) ${when}; training stopped, the last epoch checkpoint is kept.`, {
+          hint: 'Re-run the same command to resume from it (with fewer --threads if memory ran out).',
+        }));
+      });
+    }
+    await Promise.race([Promise.all(ready), failure]);
+  };
 
   const start = async () => {
     const loss = (model as unknown as { loss?: unknown }).loss;
@@ -81,42 +118,35 @@ export function createDataParallelStep(model: tf.LayersModel, o: ParallelTrainin
     const buffers = allocateShared(spec);
     const views = sharedViews(buffers);
     const local = new ShardWorker(buildReplica(spec), spec, views);
-    const url = o.workerUrl ?? defaultWorkerUrl();
-    const ready: Promise<void>[] = [];
-    for (let t = 1; t < threads; t++) {
-      const job: ReplicaJob = { spec, buffers, thread: t, threads, backend: tf.getBackend() };
-      const w = spawnWorker(url, { fmnistReplica: job });
-      workers.push(w);
-      ready.push(new Promise<void>((resolve) => w.on('message', (m: { ready?: boolean }) => m.ready && resolve())));
-      w.on('message', (m: { error?: ErrorData }) => m.error && fail(fromErrorData(m.error)));
-      w.on('error', (e) => fail(e));
-      w.on('exit', (code) => {
-        if (closing) return;
-        const when = currentStep < 0 ? 'while starting' : `during step ${currentStep + 1}`;
-        fail(new ModelsError(`Training thread ${t + 1} of ${threads}${unit} exited (code ${code}) ${when}; training stopped, the last epoch checkpoint is kept.`, {
-          hint: 'Re-run the same command to resume from it (with fewer --threads if memory ran out).',
-        }));
-      });
-    }
-    await Promise.race([Promise.all(ready), failure]);
-    return { spec, views, local };
+    await spawnUpTo(spec, buffers, threads);
+    return { spec, buffers, views, local };
   };
 
-  const waitForWorkers = async (control: Int32Array) => {
+  const waitForWorkers = async (control: Int32Array, n: number) => {
     for (;;) {
       const done = Atomics.load(control, CONTROL.done);
-      if (done >= threads - 1) return;
+      if (done >= n - 1) return;
       const r = waitAsync(control, CONTROL.done, done);
       if (r.async) await Promise.race([r.value, failure]);
     }
   };
 
   return {
+    get threads() {
+      return threads;
+    },
+    setThreads(n) {
+      wanted = checkRange('threads', n, PARALLEL_LIMITS.threads);
+    },
     async trainOnBatch(x, y, step) {
-      const { spec, views, local } = await (started ??= start());
+      const { spec, buffers, views, local } = await (started ??= start());
       const rows = x.shape[0];
       if (rows > spec.maxRows) throw new RangeError(`data-parallel step: a batch of ${rows} rows, at most ${spec.maxRows} were planned`);
       if (!model.optimizer) throw new ModelsError('train: the model is not compiled.');
+      const asked = o.wanted?.();
+      if (asked !== undefined) wanted = checkRange('threads', asked, PARALLEL_LIMITS.threads);
+      if (wanted > workers.length + 1) await spawnUpTo(spec, buffers, wanted);
+      threads = wanted;
       currentStep = step;
       // The step's weights and batch into shared memory, then start the workers.
       let off = 0;
@@ -130,11 +160,12 @@ export function createDataParallelStep(model: tf.LayersModel, o: ParallelTrainin
       const c = views.control;
       Atomics.store(c, CONTROL.rows, rows);
       Atomics.store(c, CONTROL.step, step);
+      Atomics.store(c, CONTROL.threads, threads);
       Atomics.store(c, CONTROL.done, 0);
       Atomics.add(c, CONTROL.generation, 1);
       Atomics.notify(c, CONTROL.generation);
       local.runStep(0, threads);
-      await waitForWorkers(c);
+      await waitForWorkers(c, threads);
       return applyReduced(model, spec, views, rows);
     },
     async close() {

@@ -9,6 +9,7 @@ export interface ReplicaJob {
   spec: ReplicaSpec;
   buffers: SharedBuffers;
   thread: number;
+  /** the threads when this one started (each step's count is in the control block) */
   threads: number;
   backend: string;
 }
@@ -36,7 +37,10 @@ async function serve(job: ReplicaJob, port: NonNullable<typeof parentPort>): Pro
     if (r.async) await r.value;
     seen = Atomics.load(views.control, CONTROL.generation);
     if (exitAt === Atomics.load(views.control, CONTROL.step)) process.exit(3);
-    shards.runStep(job.thread, job.threads);
+    // the step's thread count: a thread started for more threads than the step has sits it out
+    const threads = Atomics.load(views.control, CONTROL.threads);
+    if (job.thread >= threads) continue;
+    shards.runStep(job.thread, threads);
     Atomics.add(views.control, CONTROL.done, 1);
     Atomics.notify(views.control, CONTROL.done);
   }

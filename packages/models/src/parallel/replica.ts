@@ -4,7 +4,8 @@
 // (the main thread's replica for its shards, one per worker thread for theirs), so a shard's
 // gradients do not depend on which thread computed it. Shared memory, one SharedArrayBuffer each:
 //   control  Int32   generation (bumped by the main thread to start a step), done (workers
-//                    finished), rows of this step's batch, the global step number
+//                    finished), rows of this step's batch, the global step number, the threads
+//                    of this step (worker threads numbered from it on sit the step out)
 //   weights  Float32 the model's trainable weights then its state (batch-norm moving averages),
 //                    written by the main thread before each step
 //   x, y     Float32 this step's batch (inputs, targets), written by the main thread
@@ -16,7 +17,7 @@ import { FastBatchNormalization } from '../fast-batch-norm';
 import { registerCustomLayers, SeededDropout, setNoiseStep } from '../seeded-dropout';
 import { shardRanges, shardsOfThread } from './shards';
 
-export const CONTROL = { generation: 0, done: 1, rows: 2, step: 3, length: 4 } as const;
+export const CONTROL = { generation: 0, done: 1, rows: 2, step: 3, threads: 4, length: 5 } as const;
 export const METRICS_PER_SHARD = 3;
 /** tfjs-layers' epsilon: the clip of its categorical cross-entropy. */
 const EPSILON = 1e-7;
