@@ -32,7 +32,8 @@ function startWorker(name: string): Worker {
 
 /** The numbers of a kfold run, without its timings (seconds, images per second). */
 function numbers(r: KFold) {
-  const untimed = (h: Record<string, number>) => Object.fromEntries(Object.entries(h).filter(([k]) => !/seconds|PerSecond/i.test(k)));
+  // how an epoch ran (its seconds, images per second and threads), not what it computed
+  const untimed = (h: Record<string, number>) => Object.fromEntries(Object.entries(h).filter(([k]) => !/seconds|PerSecond|^threads$/i.test(k)));
   return { folds: r.folds.map((f) => ({ fold: f.fold, history: f.history.map(untimed), train: f.train, validation: f.validation, test: f.test })), ensemble: r.ensemble };
 }
 

@@ -35,7 +35,7 @@ function startKFold(runsDir: string) {
 /** The numbers of a result, without timings. */
 function numbers(r: KFoldResult) {
   return {
-    folds: r.folds.map((f) => ({ ...f, history: f.history.map(({ seconds: _s, imagesPerSecond: _i, ...h }) => h) })),
+    folds: r.folds.map((f) => ({ ...f, history: f.history.map(({ seconds: _s, imagesPerSecond: _i, threads: _t, ...h }) => h) })),
     summary: r.summary,
     ensemble: r.ensemble,
     params: r.params,

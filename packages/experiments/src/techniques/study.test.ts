@@ -25,7 +25,8 @@ const overrides: Overrides = {
   kfold: { k: 2, subset: 400, params: { filters: [4], denseUnits: 8, batchSize: 40, epochs: 3 } },
 };
 
-const noTimes = <T extends { seconds: number; imagesPerSecond: number }>(h: T[]) => h.map(({ seconds: _s, imagesPerSecond: _i, ...rest }) => rest);
+// how an epoch ran (its seconds, images per second and threads), not what it computed
+const noTimes = <T extends { seconds: number; imagesPerSecond: number; threads?: number }>(h: T[]) => h.map(({ seconds: _s, imagesPerSecond: _i, threads: _t, ...rest }) => rest);
 const holdoutNumbers = (r: HoldoutResult) => ({ history: noTimes(r.history), train: r.train, validation: r.validation, test: r.test });
 const kfoldNumbers = (r: KFoldResult) => ({ folds: r.folds.map((f) => ({ ...f, history: noTimes(f.history) })), summary: r.summary, ensemble: r.ensemble });
 
