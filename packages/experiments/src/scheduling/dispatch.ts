@@ -60,6 +60,8 @@ export interface Decision {
 /** Cores a running unit occupies: a user's --threads above the cores counts as all of them. */
 export const coresOf = (u: RunningUnit, cores: number): number => (u.exclusive ? cores : Math.min(u.threads, cores));
 
+const usedCores = (running: readonly RunningUnit[], cores: number): number => running.reduce((a, r) => a + coresOf(r, cores), 0);
+
 /**
  * The order units are considered in: units that may take held cores first (the critical path the
  * hold is for), then the pinned unit, then by priority and submission order.
@@ -82,8 +84,7 @@ export function dispatchOrder(s: Pick<PoolState, 'waiting' | 'pinned' | 'held'>)
  * one, and those go first, before a pinned unit that may not take the held cores anyway.
  */
 export function dispatch(s: PoolState): Decision {
-  let used = 0;
-  for (const r of s.running) used += coresOf(r, s.cores);
+  let used = usedCores(s.running, s.cores);
   if (s.running.some((r) => r.exclusive)) return { start: [], pinned: s.pinned };
   // held cores are free cores that only units of the held priority (or a higher one) may take
   let held = s.held ? Math.max(0, Math.min(s.held.cores, s.cores - used)) : 0;
@@ -171,9 +172,7 @@ export interface LendingUnit extends RunningUnit {
 export function rebalance(s: { cores: number; running: LendingUnit[]; waiting: number; held?: number }): { id: number; threads: number }[] {
   if (s.waiting > 0) return s.running.filter((r) => r.threads > r.base).map((r) => ({ id: r.id, threads: r.base }));
   if (s.running.some((r) => r.exclusive)) return [];
-  let used = 0;
-  for (const r of s.running) used += coresOf(r, s.cores);
-  const free = s.cores - used - (s.held ?? 0);
+  const free = s.cores - usedCores(s.running, s.cores) - (s.held ?? 0);
   const candidates = s.running.filter((r) => r.growable && r.threads < s.cores);
   if (free <= 0 || !candidates.length) return [];
   const best = candidates.sort((a, b) => (b.remaining ?? -1) - (a.remaining ?? -1) || a.id - b.id)[0];
