@@ -213,20 +213,44 @@ describe('core pool lending', () => {
       head.release();
       await tick();
       expect(threads).toEqual([1, 2, 1, 2]);
+      // a unit that would not start on the core given back (an exclusive one needs every core
+      // idle) leaves the lent thread where it is; it starts when the training ends
+      const alone = pool.acquire({ kind: 'features', label: 'x', exclusive: true }).then((l) => {
+        events.push(`x on ${l!.threads}`);
+        l!.release();
+      });
+      await tick();
+      expect(threads).toEqual([1, 2, 1, 2]);
       const r = (await lent)!;
-      expect(events).toEqual(['head on 1']);
+      await alone;
+      expect(events).toEqual(['head on 1', 'x on 2']);
       // the same unit alone on one thread, in this process: the same curve and scores
       const engine = createEngine();
       await engine.initBackend('wasm');
-      const alone = (await createTaskRunner(engine)({ ...task('alone'), threads: 1 }))!;
-      expect('history' in alone).toBe(true);
+      const solo = (await createTaskRunner(engine)({ ...task('alone'), threads: 1 }))!;
+      expect('history' in solo).toBe(true);
       const strip = (h: { epoch: number; loss: number; accuracy: number; valLoss?: number; valAccuracy?: number }[]) => h.map(({ epoch, loss, accuracy, valLoss, valAccuracy }) => ({ epoch, loss, accuracy, valLoss, valAccuracy }));
-      if (!('history' in r) || !('history' in alone)) throw new Error('not a training result');
-      expect(strip(r.history)).toEqual(strip(alone.history));
+      if (!('history' in r) || !('history' in solo)) throw new Error('not a training result');
+      expect(strip(r.history)).toEqual(strip(solo.history));
       // the worker trained on the threads lent: its last epoch ended on 2, the unit alone on 1
       expect(r.history.at(-1)!.threads).toBe(2);
-      expect(alone.history.at(-1)!.threads).toBe(1);
-      expect(r.validation).toEqual(alone.validation);
+      expect(solo.history.at(-1)!.threads).toBe(1);
+      expect(r.validation).toEqual(solo.validation);
+
+      // a training alone starts on both cores but keeps one: a unit that arrives gets the other
+      const second: number[] = [];
+      let running = waitProgress();
+      const again = pool.run(task('again'), { unit: { kind: 'fold', label: 'again' }, onStart: (n) => second.push(n), onThreads: (n) => second.push(n), onProgress: () => progressed() });
+      await running;
+      expect(second).toEqual([2]);
+      const trial = (await pool.acquire({ kind: 'trial', label: 'trial' }))!;
+      expect([second, trial.threads]).toEqual([[2, 1], 1]);
+      running = waitProgress();
+      await running;
+      trial.release();
+      await tick();
+      expect(second).toEqual([2, 1, 2]);
+      await again;
     } finally {
       await pool.close();
       await rm(root, { recursive: true, force: true });

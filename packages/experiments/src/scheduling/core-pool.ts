@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { createEngine, type Engine } from '../engine';
 import { createTaskRunner, defaultWorkerCommand, type Executor, type ResultOf, type RunHooks, type Task, type WorkerCommand } from './executor';
-import { coresOf, dispatch, PRIORITY, rebalance, type UnitKind } from './dispatch';
+import { coresOf, dispatch, lend, PRIORITY, type Decision, type UnitKind } from './dispatch';
 import { closeWorkers, forkWorker, type WorkerProcess } from './worker-process';
 import type { TaskHooks } from '../techniques/train-task';
 import type { EpochMetricsLike, OnProgress } from '../types';
@@ -114,9 +114,13 @@ interface Entry {
   signal?: AbortSignal;
   state: 'waiting' | 'running' | 'done';
   threads: number;
-  /** the threads it started on; more may be lent while nothing waits (setThreads) */
+  /**
+   * the threads it keeps: all it started on, or 1 for a training whose threads can change (the
+   * rest of its start is lent, and goes back to units that wait)
+   */
   startThreads: number;
-  /** a training in a worker process: its threads can change between steps */
+  /** a training in a worker process, threads not fixed: its threads can change between steps */
+  growable: boolean;
   setThreads?: (threads: number) => void;
   onThreads?: (threads: number) => void;
   /** thread-milliseconds before the last change of threads, and when that was */
@@ -258,12 +262,13 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     });
   };
 
-  // Lent threads: while nothing waits, free cores go to a running training; a unit that waits
-  // takes them back (rebalance() in dispatch.ts). The change reaches the training at its next step.
+  // Lent threads: while nothing waits, free cores go to a running training (lend() in
+  // dispatch.ts); they go back when that lets a waiting unit start. A training alone starts on the
+  // free cores but keeps one: the others are lent. A change reaches the training at its next step.
   const lendingView = (now: number) =>
     [...entries.values()]
       .filter((e) => e.state === 'running')
-      .map((e) => ({ id: e.id, threads: e.threads, base: e.startThreads, growable: e.setThreads !== undefined, exclusive: e.claim.exclusive, remaining: remaining(e, now) }));
+      .map((e) => ({ id: e.id, threads: e.threads, base: e.startThreads, growable: e.growable, exclusive: e.claim.exclusive, remaining: remaining(e, now) }));
   const applyThreads = (changes: { id: number; threads: number }[], now: number) => {
     for (const c of changes) {
       const e = entries.get(c.id)!;
@@ -279,12 +284,9 @@ export function createCorePool(o: CorePoolOptions): CorePool {
   const pump = () => {
     if (closed) return;
     const now = Date.now();
-    if ([...entries.values()].some((e) => e.state === 'waiting')) {
-      applyThreads(rebalance({ cores, running: lendingView(now), waiting: 1 }), now);
-      startWaiting(now);
-    }
+    if ([...entries.values()].some((e) => e.state === 'waiting')) startWaiting(now);
     if (![...entries.values()].some((e) => e.state === 'waiting')) {
-      applyThreads(rebalance({ cores, running: lendingView(now), waiting: 0, held: reservation?.held ?? 0 }), now);
+      applyThreads(lend({ cores, running: lendingView(now), held: reservation?.held ?? 0 }), now);
     }
   };
 
@@ -296,23 +298,34 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       else if (e.state === 'running') running.push(e);
     }
     const perThread = ratesPerThread(now);
-    const d = dispatch({
-      cores,
-      running: running.map((e) => ({ id: e.id, threads: e.threads, exclusive: e.claim.exclusive, remaining: remaining(e, now) })),
-      waiting: waiting.map((e) => {
-        const r = perThread.get(e.claim.kind);
-        return { id: e.id, priority: e.priority, threads: e.fixed, exclusive: e.claim.exclusive, ...(r && planned(e) ? { seconds: planned(e) / r } : {}) };
-      }),
-      pinned,
-      ...(reservation && reservation.held > 0 ? { held: { cores: reservation.held, priority: reservation.priority } } : {}),
-    });
+    const decide = (threadsOf: (e: Entry) => number): Decision =>
+      dispatch({
+        cores,
+        running: running.map((e) => ({ id: e.id, threads: threadsOf(e), exclusive: e.claim.exclusive, remaining: remaining(e, now) })),
+        waiting: waiting.map((e) => {
+          const r = perThread.get(e.claim.kind);
+          return { id: e.id, priority: e.priority, threads: e.fixed, exclusive: e.claim.exclusive, ...(r && planned(e) ? { seconds: planned(e) / r } : {}) };
+        }),
+        pinned,
+        ...(reservation && reservation.held > 0 ? { held: { cores: reservation.held, priority: reservation.priority } } : {}),
+      });
+    let d = decide((e) => e.threads);
+    // lent threads go back when that starts more of the waiting units (not to leave a core idle)
+    const lent = running.filter((e) => e.threads > e.startThreads);
+    if (lent.length) {
+      const back = decide((e) => e.startThreads);
+      if (back.start.length > d.start.length) {
+        applyThreads(lent.map((e) => ({ id: e.id, threads: e.startThreads })), now);
+        d = back;
+      }
+    }
     pinned = d.pinned;
     for (const s of d.start) {
       const e = entries.get(s.id)!;
       e.state = 'running';
       e.unlisten();
       e.threads = s.threads;
-      e.startThreads = s.threads;
+      e.startThreads = e.growable ? 1 : s.threads;
       e.startedAt = Date.now();
       e.since = e.startedAt;
       if (reservation && e.priority <= reservation.priority) {
@@ -324,7 +337,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     if (d.start.length) emit(true);
   };
 
-  const submit = (claim: UnitClaim, fixed: number | undefined, signal: AbortSignal | undefined, begin: (e: Entry, threads: number) => void, cancel: () => void) => {
+  const submit = (claim: UnitClaim, fixed: number | undefined, signal: AbortSignal | undefined, begin: (e: Entry, threads: number) => void, cancel: () => void, growable = false) => {
     const e: Entry = {
       id: nextId++,
       claim,
@@ -334,6 +347,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       state: 'waiting',
       threads: 0,
       startThreads: 0,
+      growable,
       threadMs: 0,
       since: 0,
       begin: (threads) => begin(e, threads),
@@ -383,8 +397,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
   const execute = (task: Task, hooks: TaskHooks, e?: Entry) => {
     if (!inline) {
       const w = worker();
-      // a training whose threads the user did not fix can be lent free cores
-      if (e && task.kind !== 'features' && e.fixed === undefined) e.setThreads = (n) => w.setThreads(n);
+      if (e?.growable) e.setThreads = (n) => w.setThreads(n);
       return w.run(task, hooks);
     }
     runInline ??= createTaskRunner(engine!);
@@ -452,6 +465,8 @@ export function createCorePool(o: CorePoolOptions): CorePool {
             );
           },
           () => resolve(null as ResultOf<T>),
+          // a training in a worker process whose threads the user did not fix: lent cores can come and go
+          !inline && task.kind !== 'features' && fixed === undefined,
         );
       });
     },

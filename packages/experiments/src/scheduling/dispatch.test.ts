@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coresOf, dispatch, dispatchOrder, PRIORITY, rebalance, type LendingUnit, type PoolState, type RunningUnit, type WaitingUnit } from './dispatch';
+import { coresOf, dispatch, dispatchOrder, lend, PRIORITY, type LendingUnit, type PoolState, type RunningUnit, type WaitingUnit } from './dispatch';
 
 /** A unit of a simulated study: it arrives at `at`, and `work` core-seconds finish in work / threads seconds. */
 interface SimUnit { id: number; priority: number; at: number; work: number; threads?: number; exclusive?: boolean }
@@ -193,21 +193,17 @@ describe('dispatch policy', () => {
     }
   });
 
-  it('lends free cores to the running training with the most time left while nothing waits, and takes every lent thread back once a unit waits', () => {
+  it('lends free cores to the running training with the most time left', () => {
     const unit = (id: number, threads: number, o: Partial<LendingUnit> = {}): LendingUnit => ({ id, threads, base: threads, growable: true, ...o });
     // 4 cores, two folds on 1 thread each: the one with more time left gets the 2 free cores
-    expect(rebalance({ cores: 4, running: [unit(1, 1, { remaining: 50 }), unit(2, 1, { remaining: 90 })], waiting: 0 })).toEqual([{ id: 2, threads: 3 }]);
+    expect(lend({ cores: 4, running: [unit(1, 1, { remaining: 50 }), unit(2, 1, { remaining: 90 })] })).toEqual([{ id: 2, threads: 3 }]);
     // without estimates, the first started
-    expect(rebalance({ cores: 3, running: [unit(3, 1), unit(1, 1)], waiting: 0 })).toEqual([{ id: 1, threads: 2 }]);
+    expect(lend({ cores: 3, running: [unit(3, 1), unit(1, 1)] })).toEqual([{ id: 1, threads: 2 }]);
     // cores held for a reservation, a user's --threads, work in this process, an exclusive unit: nothing lent
-    expect(rebalance({ cores: 2, running: [unit(1, 1)], waiting: 0, held: 1 })).toEqual([]);
-    expect(rebalance({ cores: 2, running: [unit(1, 1, { growable: false })], waiting: 0 })).toEqual([]);
-    expect(rebalance({ cores: 2, running: [unit(1, 2, { exclusive: true, growable: false })], waiting: 0 })).toEqual([]);
+    expect(lend({ cores: 2, running: [unit(1, 1)], held: 1 })).toEqual([]);
+    expect(lend({ cores: 2, running: [unit(1, 1, { growable: false })] })).toEqual([]);
+    expect(lend({ cores: 2, running: [unit(1, 2, { exclusive: true, growable: false })] })).toEqual([]);
     // no free core: nothing
-    expect(rebalance({ cores: 2, running: [unit(1, 1), unit(2, 1)], waiting: 0 })).toEqual([]);
-    // a unit waits: the lent threads go back, whatever else runs
-    const lent = [unit(1, 3, { base: 1 }), unit(2, 1), unit(3, 2, { base: 2 })];
-    expect(rebalance({ cores: 6, running: lent, waiting: 1 })).toEqual([{ id: 1, threads: 1 }]);
-    expect(rebalance({ cores: 6, running: [unit(2, 1)], waiting: 1 })).toEqual([]);
+    expect(lend({ cores: 2, running: [unit(1, 1), unit(2, 1)] })).toEqual([]);
   });
 });

@@ -165,12 +165,11 @@ export interface LendingUnit extends RunningUnit {
 /**
  * Lending free cores to running trainings (data-parallel steps take a new thread count at any
  * step, with the same results): while nothing waits, cores no unit holds or the pool keeps
- * (`held`) go to the growable unit with the most time left (unknown: the first started); as soon
- * as a unit waits, every lent thread goes back, and dispatch() starts the waiting units on the
- * cores freed. Returns the units whose threads change, with their new count.
+ * (`held`) go to the growable unit with the most time left (unknown: the first started). Returns
+ * the unit whose threads change, with its new count. (The pool takes lent threads back when that
+ * lets a waiting unit start: see core-pool.ts.)
  */
-export function rebalance(s: { cores: number; running: LendingUnit[]; waiting: number; held?: number }): { id: number; threads: number }[] {
-  if (s.waiting > 0) return s.running.filter((r) => r.threads > r.base).map((r) => ({ id: r.id, threads: r.base }));
+export function lend(s: { cores: number; running: LendingUnit[]; held?: number }): { id: number; threads: number }[] {
   if (s.running.some((r) => r.exclusive)) return [];
   const free = s.cores - usedCores(s.running, s.cores) - (s.held ?? 0);
   const candidates = s.running.filter((r) => r.growable && r.threads < s.cores);
