@@ -268,7 +268,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
   const lendingView = (now: number) =>
     [...entries.values()]
       .filter((e) => e.state === 'running')
-      .map((e) => ({ id: e.id, threads: e.threads, base: e.startThreads, growable: e.growable, exclusive: e.claim.exclusive, remaining: remaining(e, now) }));
+      .map((e) => ({ id: e.id, threads: e.threads, growable: e.growable, exclusive: e.claim.exclusive, remaining: remaining(e, now) }));
   const applyThreads = (changes: { id: number; threads: number }[], now: number) => {
     for (const c of changes) {
       const e = entries.get(c.id)!;

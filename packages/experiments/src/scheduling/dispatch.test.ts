@@ -194,7 +194,7 @@ describe('dispatch policy', () => {
   });
 
   it('lends free cores to the running training with the most time left', () => {
-    const unit = (id: number, threads: number, o: Partial<LendingUnit> = {}): LendingUnit => ({ id, threads, base: threads, growable: true, ...o });
+    const unit = (id: number, threads: number, o: Partial<LendingUnit> = {}): LendingUnit => ({ id, threads, growable: true, ...o });
     // 4 cores, two folds on 1 thread each: the one with more time left gets the 2 free cores
     expect(lend({ cores: 4, running: [unit(1, 1, { remaining: 50 }), unit(2, 1, { remaining: 90 })] })).toEqual([{ id: 2, threads: 3 }]);
     // without estimates, the first started

@@ -156,8 +156,6 @@ function worthWaiting(s: PoolState, free: number, left: number, threads: number,
 
 /** A running unit as rebalance() sees it. */
 export interface LendingUnit extends RunningUnit {
-  /** the threads it started on: what it keeps (lent threads above them go back when units wait) */
-  base: number;
   /** a training in a worker process that can change its threads between steps (not a user's --threads, not work in this process) */
   growable: boolean;
 }
