@@ -154,7 +154,7 @@ function worthWaiting(s: PoolState, free: number, left: number, threads: number,
   return soon.length > 0 && Math.floor((free + freed) / left) > threads;
 }
 
-/** A running unit as rebalance() sees it. */
+/** A running unit as lend() sees it. */
 export interface LendingUnit extends RunningUnit {
   /** a training in a worker process that can change its threads between steps (not a user's --threads, not work in this process) */
   growable: boolean;

@@ -42,11 +42,6 @@ export const PARALLEL_LIMITS = { threads: { integer: true, min: 1, max: 256 }, s
 export interface DataParallelStep {
   /** One synchronous step on the batch (x, y); `step` (the global batch number) seeds dropout. Returns [loss, accuracy]. */
   trainOnBatch(x: tf.Tensor, y: tf.Tensor, step: number): Promise<[number, number]>;
-  /**
-   * The threads of the steps from the next one on (more start their thread first; with fewer, the
-   * threads left over sit the steps out until asked again). The results do not change.
-   */
-  setThreads(threads: number): void;
   /** The threads the last step ran on (the initial count before the first). */
   readonly threads: number;
   /** Stops the worker threads (idempotent). */
@@ -75,7 +70,6 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 export function createDataParallelStep(model: tf.LayersModel, o: ParallelTraining, maxRows: number): DataParallelStep {
   let threads = checkRange('threads', o.threads, PARALLEL_LIMITS.threads);
-  let wanted = threads;
   const shards = checkRange('shards', o.shards ?? DEFAULT_SHARDS, PARALLEL_LIMITS.shards);
   const unit = o.unit ? ` of ${o.unit}` : '';
   let started: Promise<{ spec: ReplicaSpec; buffers: SharedBuffers; views: SharedViews; local: ShardWorker }> | undefined;
@@ -135,18 +129,19 @@ export function createDataParallelStep(model: tf.LayersModel, o: ParallelTrainin
     get threads() {
       return threads;
     },
-    setThreads(n) {
-      wanted = checkRange('threads', n, PARALLEL_LIMITS.threads);
-    },
     async trainOnBatch(x, y, step) {
       const { spec, buffers, views, local } = await (started ??= start());
       const rows = x.shape[0];
       if (rows > spec.maxRows) throw new RangeError(`data-parallel step: a batch of ${rows} rows, at most ${spec.maxRows} were planned`);
       if (!model.optimizer) throw new ModelsError('train: the model is not compiled.');
+      // the caller's count from this step on: more start their threads first; with fewer, the
+      // threads left over sit the steps out until asked again
       const asked = o.wanted?.();
-      if (asked !== undefined) wanted = checkRange('threads', asked, PARALLEL_LIMITS.threads);
-      if (wanted > workers.length + 1) await spawnUpTo(spec, buffers, wanted);
-      threads = wanted;
+      if (asked !== undefined) {
+        const n = checkRange('threads', asked, PARALLEL_LIMITS.threads);
+        if (n > workers.length + 1) await spawnUpTo(spec, buffers, n);
+        threads = n;
+      }
       currentStep = step;
       // The step's weights and batch into shared memory, then start the workers.
       let off = 0;
