@@ -321,6 +321,196 @@ void conv2d_f32(const float* x, const float* w, const float* bias, float* y, flo
       }
 }
 
+// Conv2D forward for 3x3 filters, stride 1, by Winograd's minimal filtering F(2x2, 3x3)
+// (Lavin & Gray 2016): each 2x2 block of output pixels ("tile") comes from the 4x4 input patch d
+// under it as Y = A^T [(G g G^T) . (B^T d B)] A, so a tile costs 16 multiply-adds per (ci, co)
+// instead of the direct kernel's 36. Same layout, padding and result as conv2d_f32 (within float32
+// rounding: the transforms add and halve), needs Ci % 4 == 0 and Co % 4 == 0.
+// ws is scratch, wino_scratch floats (conv2d.ts allocates it):
+//   U [16][Co/16 slices][Ci][<=16]  the transformed filter, in 16-channel slices as conv2d_f32's
+//   V [16][TB][Ci]                  the transformed input patches of a block of TB tiles
+//   M [16][TB][Co]                  their products, summed over ci
+// Tiles are numbered over (b, tile row, tile column) and taken TB at a time, so the 16 GEMMs of a
+// block (V[e] x U[e], TB x Ci times Ci x Co) run on the 2-pixel x 16-channel register tile of
+// conv_tile while V[e] and a slice of U[e] stay in L1.
+#define WINO_TB 16
+// The 16 matrices of V (and of M) lie a cache line more than TB rows apart: at a power-of-two
+// distance the 16 stores of a patch (loads of a product) all fell into one L1 set.
+#define WINO_PAD 16
+
+static inline __attribute__((always_inline)) void wino_gemm_tile(
+    const float* v, const float* u, float* m, int Ci, int Co, int c0, const int NP, const int CV) {
+  v128_t acc[2][4];
+  _Pragma("clang loop unroll(full)")
+  for (int p = 0; p < NP; p++)
+    _Pragma("clang loop unroll(full)")
+    for (int q = 0; q < CV; q++) acc[p][q] = wasm_f32x4_splat(0);
+  for (int ci = 0; ci < Ci; ci++) {
+    v128_t a0 = wasm_v128_load32_splat(v + ci);
+    v128_t a1 = NP > 1 ? wasm_v128_load32_splat(v + Ci + ci) : a0;
+    const float* uc = u + (long)ci * 4 * CV;
+    _Pragma("clang loop unroll(full)")
+    for (int q = 0; q < CV; q++) {
+      v128_t uv = wasm_v128_load(uc + 4 * q);
+      acc[0][q] = MADD(a0, uv, acc[0][q]);
+      if (NP > 1) acc[1][q] = MADD(a1, uv, acc[1][q]);
+    }
+  }
+  _Pragma("clang loop unroll(full)")
+  for (int p = 0; p < NP; p++)
+    _Pragma("clang loop unroll(full)")
+    for (int q = 0; q < CV; q++) wasm_v128_store(m + (long)p * Co + c0 + 4 * q, acc[p][q]);
+}
+
+#define WINO_CASE(NPv, CVv) \
+  case (NPv) * 8 + (CVv): wino_gemm_tile(Ve + (long)t * Ci, Ue + (long)c0 * Ci, Me + (long)t * Co, Ci, Co, c0, NPv, CVv); break;
+
+// The transformed 4x4 input patch of one tile at xp (its top-left pixel, possibly outside the
+// image: only rows r0..r1-1 and columns c0..c1-1 are read, the rest is zero padding) into
+// vp[e * (WINO_TB * Ci + WINO_PAD) + ci], 4 channels at a time. FULL: the whole patch lies inside.
+static inline __attribute__((always_inline)) void wino_in_tile(
+    const float* xp, float* vp, int W, int Ci, int r0, int r1, int c0, int c1, const int FULL) {
+  const v128_t zero = wasm_f32x4_splat(0);
+  const long vs = (long)WINO_TB * Ci + WINO_PAD;
+  for (int ci = 0; ci < Ci; ci += 4) {
+    v128_t d[4][4], e[4][4];
+    _Pragma("clang loop unroll(full)")
+    for (int i = 0; i < 4; i++)
+      _Pragma("clang loop unroll(full)")
+      for (int j = 0; j < 4; j++)
+        d[i][j] = FULL || (i >= r0 && i < r1 && j >= c0 && j < c1) ? wasm_v128_load(xp + ((long)i * W + j) * Ci + ci) : zero;
+    _Pragma("clang loop unroll(full)")
+    for (int j = 0; j < 4; j++) {
+      e[0][j] = wasm_f32x4_sub(d[0][j], d[2][j]);
+      e[1][j] = wasm_f32x4_add(d[1][j], d[2][j]);
+      e[2][j] = wasm_f32x4_sub(d[2][j], d[1][j]);
+      e[3][j] = wasm_f32x4_sub(d[1][j], d[3][j]);
+    }
+    _Pragma("clang loop unroll(full)")
+    for (int i = 0; i < 4; i++) {
+      float* p = vp + (long)(i * 4) * vs + ci;
+      wasm_v128_store(p, wasm_f32x4_sub(e[i][0], e[i][2]));
+      wasm_v128_store(p + vs, wasm_f32x4_add(e[i][1], e[i][2]));
+      wasm_v128_store(p + 2 * vs, wasm_f32x4_sub(e[i][2], e[i][1]));
+      wasm_v128_store(p + 3 * vs, wasm_f32x4_sub(e[i][1], e[i][3]));
+    }
+  }
+}
+
+// One output row of a tile: (s A) plus the bias, with the activation; the second pixel if inside y.
+static inline __attribute__((always_inline)) void wino_out_row(float* yp, const v128_t* s, v128_t bv, int act, int both, int Co) {
+  v128_t r0 = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(s[0], s[1]), s[2]), bv);
+  v128_t r1 = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_sub(s[1], s[2]), s[3]), bv);
+  if (act == 1) {
+    r0 = wasm_f32x4_max(r0, wasm_f32x4_splat(0));
+    r1 = wasm_f32x4_max(r1, wasm_f32x4_splat(0));
+  }
+  wasm_v128_store(yp, r0);
+  if (both) wasm_v128_store(yp + Co, r1);
+}
+
+EXPORT(conv2d_wino_f32)
+void conv2d_wino_f32(const float* x, const float* w, const float* bias, float* y, float* ws, int B, int H, int W,
+                     int Ci, int OH, int OW, int Co, int pt, int pl, int act) {
+  const long UE = (long)Ci * Co;
+  float* U = ws;
+  float* V = U + 16 * UE;
+  const long VS = (long)WINO_TB * Ci + WINO_PAD, MS = (long)WINO_TB * Co + WINO_PAD;
+  float* M = V + 16 * VS;
+  // U = G g G^T per (ci, co), G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1], four output channels at a time
+  const v128_t half = wasm_f32x4_splat(0.5f);
+  for (int ci = 0; ci < Ci; ci++)
+    for (int co = 0; co < Co; co += 4) {
+      v128_t g[3][3], t[4][3];
+      _Pragma("clang loop unroll(full)")
+      for (int i = 0; i < 3; i++)
+        _Pragma("clang loop unroll(full)")
+        for (int j = 0; j < 3; j++) g[i][j] = wasm_v128_load(w + ((long)(i * 3 + j) * Ci + ci) * Co + co);
+      _Pragma("clang loop unroll(full)")
+      for (int j = 0; j < 3; j++) {
+        t[0][j] = g[0][j];
+        t[1][j] = wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_add(g[0][j], g[1][j]), g[2][j]), half);
+        t[2][j] = wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_sub(g[0][j], g[1][j]), g[2][j]), half);
+        t[3][j] = g[2][j];
+      }
+      int c0 = co & ~15, cw = Co - c0 < 16 ? Co - c0 : 16;
+      _Pragma("clang loop unroll(full)")
+      for (int i = 0; i < 4; i++) {
+        v128_t r[4];
+        r[0] = t[i][0];
+        r[1] = wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_add(t[i][0], t[i][1]), t[i][2]), half);
+        r[2] = wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_sub(t[i][0], t[i][1]), t[i][2]), half);
+        r[3] = t[i][2];
+        _Pragma("clang loop unroll(full)")
+        for (int j = 0; j < 4; j++) wasm_v128_store(U + (i * 4 + j) * UE + (long)c0 * Ci + (long)ci * cw + (co - c0), r[j]);
+      }
+    }
+  const int TH = (OH + 1) / 2, TW = (OW + 1) / 2;
+  const long tiles = (long)B * TH * TW;
+  const v128_t zero = wasm_f32x4_splat(0);
+  for (long t0 = 0; t0 < tiles; t0 += WINO_TB) {
+    const int nt = tiles - t0 < WINO_TB ? (int)(tiles - t0) : WINO_TB;
+    // V = B^T d B per tile and 4 input channels, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+    long id = t0;
+    int b = (int)(id / ((long)TH * TW)), rest = (int)(id % ((long)TH * TW));
+    int th = rest / TW, tw = rest % TW;
+    for (int t = 0; t < nt; t++) {
+      int ih0 = th * 2 - pt, iw0 = tw * 2 - pl;
+      const float* xp = x + (((long)b * H + ih0) * W + iw0) * Ci;
+      float* vp = V + (long)t * Ci;
+      if (ih0 >= 0 && ih0 + 4 <= H && iw0 >= 0 && iw0 + 4 <= W) wino_in_tile(xp, vp, W, Ci, 0, 4, 0, 4, 1);
+      else {
+        int r0 = ih0 < 0 ? -ih0 : 0, r1 = H - ih0 < 4 ? H - ih0 : 4;
+        int c0 = iw0 < 0 ? -iw0 : 0, c1 = W - iw0 < 4 ? W - iw0 : 4;
+        wino_in_tile(xp, vp, W, Ci, r0, r1, c0, c1, 0);
+      }
+      if (++tw == TW) {
+        tw = 0;
+        if (++th == TH) th = 0, b++;
+      }
+    }
+    // M[e] = V[e] x U[e]
+    for (int e = 0; e < 16; e++) {
+      const float* Ve = V + e * VS;
+      const float* Ue = U + e * UE;
+      float* Me = M + e * MS;
+      for (int c0 = 0; c0 < Co; c0 += 16) {
+        int cv = (Co - c0) / 4 < 4 ? (Co - c0) / 4 : 4;
+        for (int t = 0; t < nt; t += 2) {
+          int np = nt - t >= 2 ? 2 : 1;
+          switch (np * 8 + cv) {
+            WINO_CASE(1, 1) WINO_CASE(1, 2) WINO_CASE(1, 3) WINO_CASE(1, 4)
+            WINO_CASE(2, 1) WINO_CASE(2, 2) WINO_CASE(2, 3) WINO_CASE(2, 4)
+            default: break;
+          }
+        }
+      }
+    }
+    // Y = A^T M A, A^T = [1 1 1 0; 0 1 -1 -1], plus bias and activation, the pixels inside y only
+    for (int t = 0; t < nt; t++) {
+      long id = t0 + t;
+      int b = (int)(id / ((long)TH * TW)), rest = (int)(id % ((long)TH * TW));
+      int oh0 = (rest / TW) * 2, ow0 = (rest % TW) * 2;
+      for (int co = 0; co < Co; co += 4) {
+        v128_t m[4][4], s0[4], s1[4];
+        _Pragma("clang loop unroll(full)")
+        for (int i = 0; i < 4; i++)
+          _Pragma("clang loop unroll(full)")
+          for (int j = 0; j < 4; j++) m[i][j] = wasm_v128_load(M + (i * 4 + j) * MS + (long)t * Co + co);
+        _Pragma("clang loop unroll(full)")
+        for (int j = 0; j < 4; j++) {
+          s0[j] = wasm_f32x4_add(wasm_f32x4_add(m[0][j], m[1][j]), m[2][j]);
+          s1[j] = wasm_f32x4_sub(wasm_f32x4_sub(m[1][j], m[2][j]), m[3][j]);
+        }
+        v128_t bv = bias ? wasm_v128_load(bias + co) : zero;
+        float* yp = y + (((long)b * OH + oh0) * OW + ow0) * Co + co;
+        wino_out_row(yp, s0, bv, act, ow0 + 1 < OW, Co);
+        if (oh0 + 1 < OH) wino_out_row(yp + (long)OW * Co, s1, bv, act, ow0 + 1 < OW, Co);
+      }
+    }
+  }
+}
+
 // Conv2D input gradient for a single input channel (a grayscale first layer), stride 1, NHWC:
 //   dx[b][i][j] = sum_{kh,kw,co} dy[b][i+kh-padT][j+kw-padL][co] * wr[kh][kw][co]
 // where wr is the filter rotated by 180 degrees (wr[kh][kw][co] = w[KH-1-kh][KW-1-kw][0][co]) and

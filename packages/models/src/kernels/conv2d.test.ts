@@ -21,7 +21,22 @@ const CASES: Case[] = [
 
 afterEach(() => {
   conv2DOptions.simd = true;
+  conv2DOptions.winograd = true;
 });
+
+// 3x3 filters on 8 or more input channels (a multiple of 4) take the Winograd kernel: 2x2 output
+// tiles numbered over the batch in blocks of 16, so these cover tiles cut by the bottom and right
+// edges (odd sizes), a last block that is not full, blocks that span two images, every slice width
+// of the output channels (4, 8, 12, 16 and more), and each kind of padding.
+const WINO_CASES: Case[] = [
+  { b: 3, h: 28, w: 28, ci: 32, co: 32, k: [3, 3], s: [1, 1], pad: 'same' },
+  { b: 2, h: 14, w: 14, ci: 64, co: 32, k: [3, 3], s: [1, 1], pad: 'same' },
+  { b: 3, h: 5, w: 7, ci: 8, co: 20, k: [3, 3], s: [1, 1], pad: 'same' },
+  { b: 2, h: 9, w: 6, ci: 12, co: 4, k: [3, 3], s: [1, 1], pad: 'valid' },
+  { b: 1, h: 7, w: 8, ci: 16, co: 8, k: [3, 3], s: [1, 1], pad: [[0, 0], [2, 0], [0, 2], [0, 0]] },
+  { b: 2, h: 3, w: 3, ci: 8, co: 12, k: [3, 3], s: [1, 1], pad: 'valid' }, // one output pixel
+  { b: 1, h: 2, w: 1, ci: 8, co: 16, k: [3, 3], s: [1, 1], pad: 'same' }, // smaller than the filter
+];
 
 function name(c: Case): string {
   return `${c.b}x${c.h}x${c.w}x${c.ci} -> ${c.co}, k${c.k.join('x')} s${c.s.join('x')} ${JSON.stringify(c.pad)}`;
@@ -43,6 +58,38 @@ describe('Conv2D and FusedConv2D (wasm, fmnist kernel)', () => {
       expect(maxAbsDiff(wasm.data, upstream.data)).toBeLessThan(1e-5 * Math.max(1, maxAbs(cpu.data)) * c.k[0] * c.k[1] * c.ci);
     });
   }
+
+  for (const c of WINO_CASES) {
+    it(`Conv2D by Winograd matches the direct kernel and the cpu backend: ${name(c)}`, async () => {
+      const x = { data: seededArray(c.b * c.h * c.w * c.ci, 11), shape: [c.b, c.h, c.w, c.ci] };
+      const filter = { data: seededArray(9 * c.ci * c.co, 12), shape: [3, 3, c.ci, c.co] };
+      const attrs = { strides: [1, 1], pad: c.pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined };
+      const cpu = await runOn('cpu', 'Conv2D', { x, filter }, attrs);
+      const wino = await runOn('wasm', 'Conv2D', { x, filter }, attrs);
+      conv2DOptions.winograd = false;
+      const direct = await runOn('wasm', 'Conv2D', { x, filter }, attrs);
+      expect(wino.shape).toEqual(cpu.shape);
+      // the transforms round differently from a sum of products, never by more than a few ulp of
+      // the largest partial sum; a wrong tap or tile would be off by a whole product
+      const tol = 1e-5 * Math.max(1, maxAbs(cpu.data)) * 9 * c.ci;
+      expect(maxAbs(cpu.data)).toBeGreaterThan(0);
+      expect(maxAbsDiff(wino.data, cpu.data)).toBeLessThan(tol);
+      expect(maxAbsDiff(wino.data, direct.data)).toBeLessThan(tol);
+      expect(maxAbsDiff(wino.data, direct.data)).toBeGreaterThan(0);
+    });
+  }
+
+  it('FusedConv2D by Winograd adds the bias and applies relu as the cpu backend does', async () => {
+    const c = WINO_CASES[2];
+    const x = { data: seededArray(c.b * c.h * c.w * c.ci, 13), shape: [c.b, c.h, c.w, c.ci] };
+    const filter = { data: seededArray(9 * c.ci * c.co, 14, -0.2, 0.2), shape: [3, 3, c.ci, c.co] };
+    const bias = { data: seededArray(c.co, 15), shape: [c.co] };
+    const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined, activation: 'relu', leakyreluAlpha: 0.2 };
+    const cpu = await runOn('cpu', 'FusedConv2D', { x, filter, bias }, attrs);
+    const wino = await runOn('wasm', 'FusedConv2D', { x, filter, bias }, attrs);
+    expect(cpu.data.some((v) => v === 0)).toBe(true);
+    expect(maxAbsDiff(wino.data, cpu.data)).toBeLessThan(1e-4 * Math.max(1, maxAbs(cpu.data)));
+  });
 
   for (const activation of ['linear', 'relu', 'elu']) {
     it(`FusedConv2D adds the bias and applies ${activation} as the cpu backend does`, async () => {
