@@ -367,11 +367,10 @@ static inline __attribute__((always_inline)) void wino_gemm_tile(
 
 // The transformed 4x4 input patch of one tile at xp (its top-left pixel, possibly outside the
 // image: only rows r0..r1-1 and columns c0..c1-1 are read, the rest is zero padding) into
-// vp[e * (WINO_TB * Ci + WINO_PAD) + ci], 4 channels at a time. FULL: the whole patch lies inside.
+// vp[e * vs + ci], 4 channels at a time. FULL: the whole patch lies inside.
 static inline __attribute__((always_inline)) void wino_in_tile(
-    const float* xp, float* vp, int W, int Ci, int r0, int r1, int c0, int c1, const int FULL) {
+    const float* xp, float* vp, long vs, int W, int Ci, int r0, int r1, int c0, int c1, const int FULL) {
   const v128_t zero = wasm_f32x4_splat(0);
-  const long vs = (long)WINO_TB * Ci + WINO_PAD;
   for (int ci = 0; ci < Ci; ci += 4) {
     v128_t d[4][4], e[4][4];
     _Pragma("clang loop unroll(full)")
@@ -393,6 +392,29 @@ static inline __attribute__((always_inline)) void wino_in_tile(
       wasm_v128_store(p + vs, wasm_f32x4_add(e[i][1], e[i][2]));
       wasm_v128_store(p + 2 * vs, wasm_f32x4_sub(e[i][2], e[i][1]));
       wasm_v128_store(p + 3 * vs, wasm_f32x4_sub(e[i][1], e[i][3]));
+    }
+  }
+}
+
+// V = B^T d B, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], for the nt tiles from tile t0 (numbered
+// over image, tile row, tile column; tile (th, tw) reads the patch from pixel (2th - pt, 2tw - pl))
+// into V[e * vs + t * Ci + ci].
+static void wino_in_block(const float* x, float* V, long vs, long t0, int nt, int H, int W, int Ci, int TH, int TW, int pt, int pl) {
+  int b = (int)(t0 / ((long)TH * TW)), rest = (int)(t0 % ((long)TH * TW));
+  int th = rest / TW, tw = rest % TW;
+  for (int t = 0; t < nt; t++) {
+    int ih0 = th * 2 - pt, iw0 = tw * 2 - pl;
+    const float* xp = x + (((long)b * H + ih0) * W + iw0) * Ci;
+    float* vp = V + (long)t * Ci;
+    if (ih0 >= 0 && ih0 + 4 <= H && iw0 >= 0 && iw0 + 4 <= W) wino_in_tile(xp, vp, vs, W, Ci, 0, 4, 0, 4, 1);
+    else {
+      int r0 = ih0 < 0 ? -ih0 : 0, r1 = H - ih0 < 4 ? H - ih0 : 4;
+      int c0 = iw0 < 0 ? -iw0 : 0, c1 = W - iw0 < 4 ? W - iw0 : 4;
+      wino_in_tile(xp, vp, vs, W, Ci, r0, r1, c0, c1, 0);
+    }
+    if (++tw == TW) {
+      tw = 0;
+      if (++th == TH) th = 0, b++;
     }
   }
 }
@@ -450,25 +472,7 @@ void conv2d_wino_f32(const float* x, const float* w, const float* bias, float* y
   const v128_t zero = wasm_f32x4_splat(0);
   for (long t0 = 0; t0 < tiles; t0 += WINO_TB) {
     const int nt = tiles - t0 < WINO_TB ? (int)(tiles - t0) : WINO_TB;
-    // V = B^T d B per tile and 4 input channels, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
-    long id = t0;
-    int b = (int)(id / ((long)TH * TW)), rest = (int)(id % ((long)TH * TW));
-    int th = rest / TW, tw = rest % TW;
-    for (int t = 0; t < nt; t++) {
-      int ih0 = th * 2 - pt, iw0 = tw * 2 - pl;
-      const float* xp = x + (((long)b * H + ih0) * W + iw0) * Ci;
-      float* vp = V + (long)t * Ci;
-      if (ih0 >= 0 && ih0 + 4 <= H && iw0 >= 0 && iw0 + 4 <= W) wino_in_tile(xp, vp, W, Ci, 0, 4, 0, 4, 1);
-      else {
-        int r0 = ih0 < 0 ? -ih0 : 0, r1 = H - ih0 < 4 ? H - ih0 : 4;
-        int c0 = iw0 < 0 ? -iw0 : 0, c1 = W - iw0 < 4 ? W - iw0 : 4;
-        wino_in_tile(xp, vp, W, Ci, r0, r1, c0, c1, 0);
-      }
-      if (++tw == TW) {
-        tw = 0;
-        if (++th == TH) th = 0, b++;
-      }
-    }
+    wino_in_block(x, V, VS, t0, nt, H, W, Ci, TH, TW, pt, pl);
     // M[e] = V[e] x U[e]
     for (int e = 0; e < 16; e++) {
       const float* Ve = V + e * VS;
@@ -509,6 +513,135 @@ void conv2d_wino_f32(const float* x, const float* w, const float* bias, float* y
       }
     }
   }
+}
+
+// Conv2D filter gradient for 3x3 filters, stride 1, by Winograd's F(3x3, 2x2): each 2x2 tile of
+// dy and the 4x4 input patch under it add the 3x3 correlation A^T [(G g G^T) . (B^T d B)] A to dw,
+// 16 multiply-adds per tile and (ci, co) instead of 36. The sum over tiles is taken before the
+// output transform: M[e] += V[e]^T W[e] over every tile (one GEMM per e, tiles being the inner
+// dimension), then dw = A^T M A once. B^T is the forward kernel's (wino_in_block), whose last row
+// has the opposite sign to F(3x3, 2x2)'s usual one: G's last row is negated to match, so
+// G = [1 0; .5 .5; .5 -.5; 0 -1], A^T = [1 1 1 0; 0 1 -1 0; 0 1 1 1]. x is not padded: pt, pl are
+// the forward padding and pixels outside x are zeros (as conv2d_wino_f32). Ci % 4 == 0, Co % 4 == 0.
+// ws: wino_filter_scratch floats: M [16][Ci][Co], then V [16][TBF][Ci] and W [16][TBF][Co] of a
+// block of TBF tiles.
+#define WINO_TBF 32
+
+static inline __attribute__((always_inline)) void winof_gemm_tile(
+    const float* v, const float* g, float* m, int nt, int Ci, int Co, int ci, int c0, const int JR, const int CV) {
+  v128_t acc[2][4];
+  _Pragma("clang loop unroll(full)")
+  for (int jj = 0; jj < JR; jj++)
+    _Pragma("clang loop unroll(full)")
+    for (int q = 0; q < CV; q++) acc[jj][q] = wasm_v128_load(m + (long)(ci + jj) * Co + c0 + 4 * q);
+  for (int t = 0; t < nt; t++) {
+    const float* gp = g + (long)t * Co + c0;
+    v128_t d[4];
+    _Pragma("clang loop unroll(full)")
+    for (int q = 0; q < CV; q++) d[q] = wasm_v128_load(gp + 4 * q);
+    _Pragma("clang loop unroll(full)")
+    for (int jj = 0; jj < JR; jj++) {
+      v128_t a = wasm_v128_load32_splat(v + (long)t * Ci + ci + jj);
+      _Pragma("clang loop unroll(full)")
+      for (int q = 0; q < CV; q++) acc[jj][q] = MADD(a, d[q], acc[jj][q]);
+    }
+  }
+  _Pragma("clang loop unroll(full)")
+  for (int jj = 0; jj < JR; jj++)
+    _Pragma("clang loop unroll(full)")
+    for (int q = 0; q < CV; q++) wasm_v128_store(m + (long)(ci + jj) * Co + c0 + 4 * q, acc[jj][q]);
+}
+
+#define WINOF_CASE(JRv, CVv) \
+  case (JRv) * 8 + (CVv): winof_gemm_tile(Ve, We, Me, nt, Ci, Co, ci, c0, JRv, CVv); break;
+
+EXPORT(conv2d_backprop_filter_wino_f32)
+void conv2d_backprop_filter_wino_f32(const float* x, const float* dy, float* dw, float* ws, int B, int H, int W,
+                                     int Ci, int OH, int OW, int Co, int pt, int pl) {
+  const long ME = (long)Ci * Co;
+  float* M = ws;
+  const long VS = (long)WINO_TBF * Ci + WINO_PAD, GS = (long)WINO_TBF * Co + WINO_PAD;
+  float* V = M + 16 * ME;
+  float* G = V + 16 * VS;
+  for (long i = 0; i < 16 * ME; i++) M[i] = 0;
+  const int TH = (OH + 1) / 2, TW = (OW + 1) / 2;
+  const long tiles = (long)B * TH * TW;
+  const v128_t zero = wasm_f32x4_splat(0), half = wasm_f32x4_splat(0.5f);
+  for (long t0 = 0; t0 < tiles; t0 += WINO_TBF) {
+    const int nt = tiles - t0 < WINO_TBF ? (int)(tiles - t0) : WINO_TBF;
+    wino_in_block(x, V, VS, t0, nt, H, W, Ci, TH, TW, pt, pl);
+    // W = G g G^T per tile of dy (zeros outside dy), four channels at a time
+    int b = (int)(t0 / ((long)TH * TW)), rest = (int)(t0 % ((long)TH * TW));
+    int th = rest / TW, tw = rest % TW;
+    for (int t = 0; t < nt; t++) {
+      int oh0 = th * 2, ow0 = tw * 2;
+      int rows = OH - oh0 < 2 ? 1 : 2, cols = OW - ow0 < 2 ? 1 : 2;
+      const float* gp = dy + (((long)b * OH + oh0) * OW + ow0) * Co;
+      for (int co = 0; co < Co; co += 4) {
+        v128_t g00 = wasm_v128_load(gp + co);
+        v128_t g01 = cols > 1 ? wasm_v128_load(gp + Co + co) : zero;
+        v128_t g10 = rows > 1 ? wasm_v128_load(gp + (long)OW * Co + co) : zero;
+        v128_t g11 = rows > 1 && cols > 1 ? wasm_v128_load(gp + (long)(OW + 1) * Co + co) : zero;
+        // rows: G g
+        v128_t r[4][2];
+        r[0][0] = g00, r[0][1] = g01;
+        r[1][0] = wasm_f32x4_mul(wasm_f32x4_add(g00, g10), half), r[1][1] = wasm_f32x4_mul(wasm_f32x4_add(g01, g11), half);
+        r[2][0] = wasm_f32x4_mul(wasm_f32x4_sub(g00, g10), half), r[2][1] = wasm_f32x4_mul(wasm_f32x4_sub(g01, g11), half);
+        r[3][0] = wasm_f32x4_neg(g10), r[3][1] = wasm_f32x4_neg(g11);
+        _Pragma("clang loop unroll(full)")
+        for (int i = 0; i < 4; i++) {
+          float* p = G + (long)(i * 4) * GS + (long)t * Co + co;
+          wasm_v128_store(p, r[i][0]);
+          wasm_v128_store(p + GS, wasm_f32x4_mul(wasm_f32x4_add(r[i][0], r[i][1]), half));
+          wasm_v128_store(p + 2 * GS, wasm_f32x4_mul(wasm_f32x4_sub(r[i][0], r[i][1]), half));
+          wasm_v128_store(p + 3 * GS, wasm_f32x4_neg(r[i][1]));
+        }
+      }
+      if (++tw == TW) {
+        tw = 0;
+        if (++th == TH) th = 0, b++;
+      }
+    }
+    // M[e] += V[e]^T W[e]: 2 input channels x 16 output channels per register tile
+    for (int e = 0; e < 16; e++) {
+      const float* Ve = V + e * VS;
+      const float* We = G + e * GS;
+      float* Me = M + e * ME;
+      for (int ci = 0; ci < Ci; ci += 2) {
+        int jr = Ci - ci < 2 ? 1 : 2;
+        for (int c0 = 0; c0 < Co; c0 += 16) {
+          int cv = (Co - c0) / 4 < 4 ? (Co - c0) / 4 : 4;
+          switch (jr * 8 + cv) {
+            WINOF_CASE(1, 1) WINOF_CASE(1, 2) WINOF_CASE(1, 3) WINOF_CASE(1, 4)
+            WINOF_CASE(2, 1) WINOF_CASE(2, 2) WINOF_CASE(2, 3) WINOF_CASE(2, 4)
+            default: break;
+          }
+        }
+      }
+    }
+  }
+  // dw = A^T M A
+  for (int ci = 0; ci < Ci; ci++)
+    for (int co = 0; co < Co; co += 4) {
+      v128_t m[4][4], s[3][4];
+      _Pragma("clang loop unroll(full)")
+      for (int i = 0; i < 4; i++)
+        _Pragma("clang loop unroll(full)")
+        for (int j = 0; j < 4; j++) m[i][j] = wasm_v128_load(M + (i * 4 + j) * ME + (long)ci * Co + co);
+      _Pragma("clang loop unroll(full)")
+      for (int j = 0; j < 4; j++) {
+        s[0][j] = wasm_f32x4_add(wasm_f32x4_add(m[0][j], m[1][j]), m[2][j]);
+        s[1][j] = wasm_f32x4_sub(m[1][j], m[2][j]);
+        s[2][j] = wasm_f32x4_add(wasm_f32x4_add(m[1][j], m[2][j]), m[3][j]);
+      }
+      _Pragma("clang loop unroll(full)")
+      for (int i = 0; i < 3; i++) {
+        float* p = dw + ((long)(i * 3) * Ci + ci) * Co + co;
+        wasm_v128_store(p, wasm_f32x4_add(wasm_f32x4_add(s[i][0], s[i][1]), s[i][2]));
+        wasm_v128_store(p + (long)Ci * Co, wasm_f32x4_sub(s[i][1], s[i][2]));
+        wasm_v128_store(p + 2L * Ci * Co, wasm_f32x4_add(wasm_f32x4_add(s[i][1], s[i][2]), s[i][3]));
+      }
+    }
 }
 
 // Conv2D input gradient for a single input channel (a grayscale first layer), stride 1, NHWC:

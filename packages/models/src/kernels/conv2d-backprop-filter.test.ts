@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { conv2DBackpropFilterOptions } from './conv2d-backprop-filter';
 import { maxAbs, maxAbsDiff, runOn, seededArray, useBackend } from './kernel-test-utils';
 
 interface Case { b: number; h: number; w: number; ci: number; co: number; k: [number, number]; s: [number, number]; pad: 'same' | 'valid' }
@@ -69,4 +70,45 @@ describe('Conv2DBackpropFilter (wasm, fmnist kernel)', () => {
     expect(maxAbs(g)).toBeGreaterThan(0);
     expect(tf.memory().numTensors).toBe(before);
   });
+});
+
+// 3x3 filters, stride 1, on 8 or more input channels (a multiple of 4): Winograd's F(3x3, 2x2) over
+// 2x2 tiles of dy taken 32 at a time across the batch, so these cover tiles cut by the bottom and
+// right edges, a last block that is not full, blocks spanning images, every slice width of the
+// output channels, each padding, and an image smaller than the filter.
+const WINO_CASES: { b: number; h: number; w: number; ci: number; co: number; pad: 'same' | 'valid' }[] = [
+  { b: 2, h: 28, w: 28, ci: 32, co: 32, pad: 'same' },
+  { b: 2, h: 14, w: 14, ci: 64, co: 32, pad: 'same' },
+  { b: 3, h: 5, w: 7, ci: 8, co: 20, pad: 'same' },
+  { b: 2, h: 9, w: 6, ci: 12, co: 4, pad: 'valid' },
+  { b: 3, h: 4, w: 3, ci: 16, co: 8, pad: 'valid' },
+  { b: 1, h: 2, w: 1, ci: 8, co: 12, pad: 'same' },
+];
+
+describe('Conv2DBackpropFilter by Winograd (wasm, fmnist kernel)', () => {
+  afterEach(() => {
+    conv2DBackpropFilterOptions.winograd = true;
+  });
+  for (const c of WINO_CASES) {
+    it(`matches the direct kernel and the cpu backend: ${c.b}x${c.h}x${c.w}x${c.ci} -> ${c.co}, k3x3 s1x1 ${c.pad}`, async () => {
+      const oh = outSize(c.h, 3, 1, c.pad);
+      const ow = outSize(c.w, 3, 1, c.pad);
+      const x = { data: seededArray(c.b * c.h * c.w * c.ci, 21), shape: [c.b, c.h, c.w, c.ci] };
+      const dy = { data: seededArray(c.b * oh * ow * c.co, 22), shape: [c.b, oh, ow, c.co] };
+      const filterShape = [3, 3, c.ci, c.co];
+      const attrs = { strides: [1, 1], pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape };
+      const wino = await runOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs);
+      conv2DBackpropFilterOptions.winograd = false;
+      const direct = await runOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs);
+      const cpu = await runOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs);
+      expect(wino.shape).toEqual(filterShape);
+      expect(maxAbs(cpu.data)).toBeGreaterThan(0);
+      // a sum over every pixel of the batch: the rounding of the transforms grows with it, a wrong
+      // tap or tile would be off by whole products
+      const tol = 1e-5 * Math.max(1, maxAbs(cpu.data)) * Math.sqrt(c.b * oh * ow);
+      expect(maxAbsDiff(wino.data, cpu.data)).toBeLessThan(tol);
+      expect(maxAbsDiff(wino.data, direct.data)).toBeLessThan(tol);
+      expect(maxAbsDiff(wino.data, direct.data)).toBeGreaterThan(0);
+    });
+  }
 });

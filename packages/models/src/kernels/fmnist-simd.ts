@@ -32,6 +32,10 @@ export interface FmnistSimd {
     x: number, w: number, bias: number, y: number, ws: number, B: number, H: number, W: number, Ci: number,
     OH: number, OW: number, Co: number, pt: number, pl: number, act: number,
   ): void;
+  conv2d_backprop_filter_wino_f32(
+    x: number, dy: number, dw: number, ws: number, B: number, H: number, W: number, Ci: number,
+    OH: number, OW: number, Co: number, pt: number, pl: number,
+  ): void;
   conv2d_backprop_input_c1_f32(
     dy: number, wr: number, dx: number, B: number, OH: number, OW: number, Co: number,
     H: number, W: number, KH: number, KW: number, padT: number, padL: number,
