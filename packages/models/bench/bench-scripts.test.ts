@@ -41,6 +41,18 @@ describe('bench scripts', () => {
     expect(b.stderr).toContain('FMNIST_BENCH_BACKENDS=wasm,gpu: expected a comma-separated list of tensorflow, wasm, cpu');
   });
 
+  it('conv-kernels.ts times the Winograd and the direct 3x3 kernels on the same shapes', async () => {
+    const conv = fileURLToPath(new URL('./conv-kernels.ts', import.meta.url));
+    const r = await run(process.execPath, ['--import', 'tsx/esm', conv], { env: { ...process.env, FMNIST_BENCH_CALLS: '1', FMNIST_BENCH_ROUNDS: '1' }, timeout: 120_000 });
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.kernel)).toEqual(Array.from({ length: 4 }, () => ['Conv2D', 'Conv2DBackpropFilter']).flat());
+    for (const l of lines) {
+      expect(l.directMs).toBeGreaterThan(0);
+      expect(l.winogradMs).toBeGreaterThan(0);
+      expect(l.speedup).toBeCloseTo(l.directMs / l.winogradMs, 1);
+    }
+  });
+
   it('is not part of @fmnist/models, and importing it runs nothing', async () => {
     const lib = await import('../src/index');
     expect(Object.keys(lib)).not.toContain('runModelsBenchmark');

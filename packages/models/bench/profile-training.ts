@@ -4,8 +4,13 @@
 // Options (environment variables):
 //   FMNIST_BENCH_BACKEND=wasm|cpu|tensorflow   (default wasm)
 //   FMNIST_BENCH_BATCH=500
-//   FMNIST_BENCH_MODEL=reference|strong        ('strong' = STRONG_CNN from createCnn: relu, batch
-//                                               norm, dropout, 'same' padding; 'reference' the study's)
+//   FMNIST_BENCH_MODEL=reference|strong|full   ('strong' = STRONG_CNN from createCnn: relu, batch
+//                                               norm, dropout, 'same' padding; 'full' the full
+//                                               profile's network: STRONG_CNN with two convolutions
+//                                               per block and no dropout; 'reference' the study's)
+//   FMNIST_BENCH_WINOGRAD=1|0                  (0: 3x3 convolutions and filter gradients on the
+//                                               direct kernels, for a before/after; default 1; this
+//                                               thread only: compare with FMNIST_BENCH_THREADS=1)
 //   FMNIST_BENCH_MODE=data-parallel|fit        (default data-parallel)
 //   FMNIST_BENCH_THREADS=N                     (data-parallel: threads of the timed steps, default 2;
 //                                               the phase and kernel profile always runs every shard
@@ -17,6 +22,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index';
 import { createCnn, STRONG_CNN } from '../src/cnn';
+import { conv2DOptions } from '../src/kernels/conv2d';
+import { conv2DBackpropFilterOptions } from '../src/kernels/conv2d-backprop-filter';
 import { createDataParallelStep } from '../src/parallel/index';
 import { ShardWorker } from '../src/parallel/replica';
 import { envChoice, envInt } from './bench-env';
@@ -24,7 +31,10 @@ import { buildReferenceCnn, randomBatch } from './models-bench';
 
 const backendName = envChoice('FMNIST_BENCH_BACKEND', ['wasm', 'cpu', 'tensorflow'] as const, 'wasm');
 const batch = envInt('FMNIST_BENCH_BATCH', 1, 100_000) ?? 500;
-const which = envChoice('FMNIST_BENCH_MODEL', ['reference', 'strong'] as const, 'reference');
+const which = envChoice('FMNIST_BENCH_MODEL', ['reference', 'strong', 'full'] as const, 'reference');
+const winograd = envChoice('FMNIST_BENCH_WINOGRAD', ['1', '0'] as const, '1') === '1';
+conv2DOptions.winograd = winograd;
+conv2DBackpropFilterOptions.winograd = winograd;
 const mode = envChoice('FMNIST_BENCH_MODE', ['data-parallel', 'fit'] as const, 'data-parallel');
 const threads = envInt('FMNIST_BENCH_THREADS', 1, 64) ?? 2;
 const steps = envInt('FMNIST_BENCH_STEPS', 1, 1000) ?? 5;
@@ -45,9 +55,12 @@ const partOf = (name: string) => PARTS.find(([re]) => re.test(name))?.[1] ?? 'ot
 
 const info = await initBackend(backendName);
 console.log(info.reason);
-const model = which === 'strong' ? createCnn({ ...STRONG_CNN, seed: 1 }) : buildReferenceCnn(1);
+const model =
+  which === 'strong' ? createCnn({ ...STRONG_CNN, seed: 1 })
+  : which === 'full' ? createCnn({ ...STRONG_CNN, convsPerBlock: 2, dropout: 0, seed: 1 })
+  : buildReferenceCnn(1);
 const { x, y } = randomBatch(batch, 2);
-console.log(`${which} CNN, batch ${batch}, ${mode}`);
+console.log(`${which} CNN, batch ${batch}, ${mode}${winograd ? '' : ', Winograd off'}`);
 
 /** Wall milliseconds spent in `obj[name]` (wrapped in place), summed until reset. */
 const spent = new Map<string, number>();
