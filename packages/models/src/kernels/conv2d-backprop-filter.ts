@@ -12,7 +12,7 @@
 // forward stride), stride = the forward dilation, explicit padding; output [Ci, KH, KW, Co] is
 // transposed to [KH, KW, Ci, Co].
 import * as tf from '@tensorflow/tfjs';
-import { fmnistSimd, offsetOf } from './fmnist-simd';
+import { fmnistSimd, offsetOf, winogradApplies, winoFilterScratch } from './fmnist-simd';
 import { disposeInfos, runKernel, type WasmBackendLike } from './wasm-kernel-utils';
 
 /**
@@ -20,15 +20,6 @@ import { disposeInfos, runKernel, type WasmBackendLike } from './wasm-kernel-uti
  * filters on the direct GEMM too.
  */
 export const conv2DBackpropFilterOptions = { simd: true, winograd: true };
-
-/** Tiles per block and the padding of its matrices (WINO_TBF, WINO_PAD in fmnist-kernels.c). */
-const WINO_TBF = 32;
-const WINO_PAD = 16;
-
-/** Floats of the Winograd kernel's scratch: the 16 sums, then a block's input and dy transforms. */
-function winoFilterScratch(Ci: number, Co: number): number {
-  return 16 * Ci * Co + 16 * (WINO_TBF * (Ci + Co) + 2 * WINO_PAD);
-}
 
 function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const backend = args.backend as WasmBackendLike;
@@ -49,7 +40,7 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: un
 
   const temps: tf.TensorInfo[] = [];
   const simd = conv2DBackpropFilterOptions.simd && x.dtype === 'float32' && dy.dtype === 'float32';
-  if (simd && conv2DBackpropFilterOptions.winograd && KH === 3 && KW === 3 && sh === 1 && sw === 1 && Ci % 4 === 0 && Ci >= 8 && Co % 4 === 0) {
+  if (simd && conv2DBackpropFilterOptions.winograd && KH === 3 && KW === 3 && sh === 1 && sw === 1 && winogradApplies(Ci) && Co % 4 === 0) {
     // Winograd's F(3x3, 2x2) on x as it is (the kernel reads the padding as zeros)
     const out = backend.makeOutput([KH, KW, Ci, Co], 'float32');
     const scratch = backend.makeOutput([winoFilterScratch(Ci, Co)], 'float32');

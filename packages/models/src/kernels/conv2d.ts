@@ -7,7 +7,7 @@
 // F(2x2, 3x3) instead (conv2d_wino_f32): 16 multiply-adds per 2x2 output pixels and channel pair
 // instead of 36, 1.5-1.8x the direct kernel on the CNNs' layers (batch 32) and about 2x on VGG's.
 import * as tf from '@tensorflow/tfjs';
-import { fmnistSimd, offsetOf } from './fmnist-simd';
+import { fmnistSimd, offsetOf, winogradApplies, winoScratch } from './fmnist-simd';
 import { disposeInfos, runKernel, type WasmBackendLike } from './wasm-kernel-utils';
 
 /**
@@ -15,22 +15,6 @@ import { disposeInfos, runKernel, type WasmBackendLike } from './wasm-kernel-uti
  * false runs 3x3 filters on the direct kernel too.
  */
 export const conv2DOptions = { simd: true, winograd: true };
-
-/** Tiles per block of the Winograd kernel, and the padding of its matrices (WINO_TB, WINO_PAD in fmnist-kernels.c). */
-const WINO_TB = 16;
-const WINO_PAD = 16;
-
-/**
- * Input channels from which 3x3 filters go to the Winograd kernel (conv2d_wino_f32): its
- * transforms cost per input and output channel, its products 16 instead of 36 multiply-adds per
- * 2x2 output pixels; with few channels the direct kernel is as fast.
- */
-const WINO_MIN_CHANNELS = 8;
-
-/** Floats of the Winograd kernel's scratch: the transformed filter, then a block's patches and products. */
-function winoScratch(Ci: number, Co: number): number {
-  return 16 * Ci * Co + 16 * (WINO_TB * (Ci + Co) + 2 * WINO_PAD);
-}
 
 /**
  * Filter taps per output channel (KH*KW*Ci) up to which the direct kernel runs: measured faster
@@ -62,7 +46,7 @@ export function directConv2D(
   const out = backend.makeOutput([B, OH, OW, Co], 'float32');
   if (B * OH * OW * Co === 0) return out;
   const simd = fmnistSimd(backend);
-  if (conv2DOptions.winograd && KH === 3 && KW === 3 && Ci % 4 === 0 && Ci >= WINO_MIN_CHANNELS) {
+  if (conv2DOptions.winograd && KH === 3 && KW === 3 && winogradApplies(Ci)) {
     const scratch = backend.makeOutput([winoScratch(Ci, Co)], 'float32');
     simd.conv2d_wino_f32(
       offsetOf(backend, x.dataId), offsetOf(backend, filter.dataId), bias ? offsetOf(backend, bias.dataId) : 0,

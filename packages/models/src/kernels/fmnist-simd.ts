@@ -53,6 +53,28 @@ export interface FmnistSimd {
   dropout_f32(x: number, y: number, n: number, seed: number, cut: number, keep: number): void;
 }
 
+/**
+ * The Winograd kernels' block layout (WINO_TB, WINO_TBF and WINO_PAD in fmnist-kernels.c) and the
+ * input channels from which the 3x3 layers use them: 8 or more, a multiple of 4 (the CNNs' first
+ * layer, with one, stays on the direct kernels; 4 is unmeasured).
+ */
+export const WINOGRAD = { tiles: 16, filterTiles: 32, pad: 16, minChannels: 8 } as const;
+
+/** Whether a 3x3, stride-1 layer with `Ci` input channels goes to the Winograd kernels. */
+export function winogradApplies(Ci: number): boolean {
+  return Ci % 4 === 0 && Ci >= WINOGRAD.minChannels;
+}
+
+/** Floats of conv2d_wino_f32's scratch: the transformed filter, then a block's patches and products. */
+export function winoScratch(Ci: number, Co: number): number {
+  return 16 * Ci * Co + 16 * (WINOGRAD.tiles * (Ci + Co) + 2 * WINOGRAD.pad);
+}
+
+/** Floats of conv2d_backprop_filter_wino_f32's scratch: the 16 sums, then a block's input and dy transforms. */
+export function winoFilterScratch(Ci: number, Co: number): number {
+  return 16 * Ci * Co + 16 * (WINOGRAD.filterTiles * (Ci + Co) + 2 * WINOGRAD.pad);
+}
+
 // The project's TypeScript lib has no DOM/WebAssembly typings: the little used here, typed locally.
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
