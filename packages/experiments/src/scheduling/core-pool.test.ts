@@ -105,16 +105,51 @@ describe('core pool leases', () => {
     await pool.close();
   });
 
-  it('keeps no abort listener of a unit once it starts or ends: a study submits dozens of units on one signal', async () => {
+  it('listens once per signal while units wait on it, and not at all once none waits: a study submits dozens of units on one signal', async () => {
     const pool = createCorePool({ cores: 2, backend: 'cpu' });
     const ac = new AbortController();
     const leases = Array.from({ length: 30 }, (_, i) => pool.acquire({ kind: 'fold', label: `f${i}` }, ac.signal));
     await tick();
-    // two running, 28 waiting: one listener per waiting unit
-    expect(getEventListeners(ac.signal, 'abort').length).toBe(28);
+    // two running, 28 waiting: one listener for all of them (Node warns of a leak past 10)
+    expect(getEventListeners(ac.signal, 'abort').length).toBe(1);
     for (const l of leases) (await l)!.release();
     expect(getEventListeners(ac.signal, 'abort')).toEqual([]);
     await pool.close();
+  });
+
+  it('an abort drops every unit still waiting on that signal, and only those', async () => {
+    const pool = createCorePool({ cores: 2, backend: 'cpu' });
+    const ac = new AbortController();
+    const other = new AbortController();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const got = new Map<string, Lease | null>();
+      const take = (label: string, signal: AbortSignal) => pool.acquire({ kind: 'fold', label }, signal).then((l) => got.set(label, l));
+      const first = ['r1', 'r2'].map((l) => take(l, ac.signal));
+      const waiting = Array.from({ length: 20 }, (_, i) => take(`w${i}`, ac.signal));
+      const kept = take('other', other.signal);
+      await Promise.all(first);
+      expect(getEventListeners(other.signal, 'abort').length).toBe(1);
+      ac.abort();
+      await Promise.all(waiting);
+      expect(Array.from({ length: 20 }, (_, i) => got.get(`w${i}`))).toEqual(Array(20).fill(null));
+      expect(getEventListeners(ac.signal, 'abort')).toEqual([]);
+      // the running leases are theirs to release; the unit on another signal still gets a core
+      expect(got.has('other')).toBe(false);
+      got.get('r1')!.release();
+      await kept;
+      expect(got.get('other')?.threads).toBe(1);
+      expect(getEventListeners(other.signal, 'abort')).toEqual([]);
+      got.get('r2')!.release();
+      got.get('other')!.release();
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await pool.close();
+    }
   });
 });
 

@@ -128,7 +128,7 @@ interface Entry {
   since: number;
   begin(threads: number): void;
   cancel(): void;
-  /** drops the abort listener of a waiting unit (a study submits dozens of units on one signal) */
+  /** takes a waiting unit off the abort listener of its signal (one listener per signal: a study submits dozens of units on one) */
   unlisten(): void;
   // progress of this unit: images per epoch, images seen in this process, epochs done before it
   rows: number;
@@ -337,6 +337,33 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     if (d.start.length) emit(true);
   };
 
+  // One abort listener per signal while units wait on it, not one per unit: a study submits
+  // dozens of units on one signal, and Node warns of a leak past 10 listeners on one target.
+  const waitingOn = new Map<AbortSignal, { units: Set<Entry>; off: () => void }>();
+  const listen = (e: Entry, signal: AbortSignal) => {
+    let w = waitingOn.get(signal);
+    if (!w) {
+      const units = new Set<Entry>();
+      const onAbort = () => {
+        for (const x of [...units]) {
+          if (x.state !== 'waiting') continue;
+          x.cancel();
+          finish(x);
+        }
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      w = { units, off: () => signal.removeEventListener('abort', onAbort) };
+      waitingOn.set(signal, w);
+    }
+    const { units, off } = w;
+    units.add(e);
+    e.unlisten = () => {
+      if (!units.delete(e) || units.size) return;
+      waitingOn.delete(signal);
+      off();
+    };
+  };
+
   const submit = (claim: UnitClaim, fixed: number | undefined, signal: AbortSignal | undefined, begin: (e: Entry, threads: number) => void, cancel: () => void, growable = false) => {
     const e: Entry = {
       id: nextId++,
@@ -365,14 +392,7 @@ export function createCorePool(o: CorePoolOptions): CorePool {
       endedAt: 0,
     };
     entries.set(e.id, e);
-    const onAbort = () => {
-      if (e.state === 'waiting') {
-        e.cancel();
-        finish(e);
-      }
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    e.unlisten = () => signal?.removeEventListener('abort', onAbort);
+    if (signal) listen(e, signal);
     emit(true);
     later();
   };
