@@ -128,8 +128,10 @@ interface Entry {
   since: number;
   begin(threads: number): void;
   cancel(): void;
-  /** takes a waiting unit off the abort listener of its signal (one listener per signal: a study submits dozens of units on one) */
+  /** takes an ended unit off the abort listener of its signal (one listener per signal: a study submits dozens of units on one) */
   unlisten(): void;
+  /** stops a running task (its own signal, which the pool aborts when the unit's signal does) */
+  stop?: () => void;
   // progress of this unit: images per epoch, images seen in this process, epochs done before it
   rows: number;
   epochs: number;
@@ -323,7 +325,6 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     for (const s of d.start) {
       const e = entries.get(s.id)!;
       e.state = 'running';
-      e.unlisten();
       e.threads = s.threads;
       e.startThreads = e.growable ? 1 : s.threads;
       e.startedAt = Date.now();
@@ -337,29 +338,32 @@ export function createCorePool(o: CorePoolOptions): CorePool {
     if (d.start.length) emit(true);
   };
 
-  // One abort listener per signal while units wait on it, not one per unit: a study submits
-  // dozens of units on one signal, and Node warns of a leak past 10 listeners on one target.
-  const waitingOn = new Map<AbortSignal, { units: Set<Entry>; off: () => void }>();
+  // One abort listener per signal while its units wait or run, not one per unit: a study submits
+  // dozens of units on one signal, and Node warns of a leak past 10 listeners on one target. A
+  // running task gets a signal of its own, which this listener aborts.
+  const listening = new Map<AbortSignal, { units: Set<Entry>; off: () => void }>();
   const listen = (e: Entry, signal: AbortSignal) => {
-    let w = waitingOn.get(signal);
+    let w = listening.get(signal);
     if (!w) {
       const units = new Set<Entry>();
       const onAbort = () => {
         for (const x of [...units]) {
-          if (x.state !== 'waiting') continue;
-          x.cancel();
-          finish(x);
+          if (x.state === 'running') x.stop?.();
+          else if (x.state === 'waiting') {
+            x.cancel();
+            finish(x);
+          }
         }
       };
       signal.addEventListener('abort', onAbort, { once: true });
       w = { units, off: () => signal.removeEventListener('abort', onAbort) };
-      waitingOn.set(signal, w);
+      listening.set(signal, w);
     }
     const { units, off } = w;
     units.add(e);
     e.unlisten = () => {
       if (!units.delete(e) || units.size) return;
-      waitingOn.delete(signal);
+      listening.delete(signal);
       off();
     };
   };
@@ -463,8 +467,11 @@ export function createCorePool(o: CorePoolOptions): CorePool {
             e.onThreads = onThreads;
             const t = task.kind === 'features' ? task : { ...task, threads };
             const tr = track(e);
+            const own = new AbortController();
+            if (hooks.signal) e.stop = () => own.abort(hooks.signal!.reason);
             execute(t, {
               ...taskHooks,
+              signal: hooks.signal && own.signal,
               onEpoch: (m) => {
                 tr.onEpoch(m);
                 taskHooks.onEpoch?.(m);
