@@ -54,6 +54,8 @@ describe('run', () => {
     expect(r.stderr).toContain('preparing data from');
     // One TensorFlow.js in the process that prepares (danfojs) and trains: no kernel or backend registered twice.
     expect(r.stderr).not.toMatch(/already (been )?registered|has already been set/i);
+    // no Node process warning (e.g. a MaxListenersExceededWarning from units listening to one signal)
+    expect(r.stderr).not.toMatch(/^\(node:\d+\) \w*Warning/m);
     const html = join(cwd, 'runs', 'report', 'report.html');
     expect(r.stdout.trim().split('\n').at(-1)).toBe(`report: ${html}`);
     expect(r.stdout).toMatch(/^holdout +test accuracy \d+\.\d\d% \(original 89\.58%\)$/m);
