@@ -92,6 +92,25 @@ describe('run directories', () => {
     const r3 = await openRun({ ...base, runsDir: dir, config: cfg });
     expect(r3.completedResults).toEqual({ technique: 'kfold', ok: true });
   });
+
+  it('write the metric lines of one turn in one rewrite, and a line that arrives during a write in the next', async () => {
+    const r = await openRun({ ...base, runsDir: dir, config: { k: 4 } });
+    const line = (id: string, epoch: number) => ({ scope: 'fold' as const, id, epoch, loss: 1 / epoch, accuracy: 0.5, seconds: 1, imagesPerSecond: 10 });
+    // a technique's closing pass over 5 folds' histories: every call shares the one queued write
+    const writes = Array.from({ length: 125 }, (_, i) => r.metric(line(String(1 + Math.floor(i / 25)), 1 + (i % 25))));
+    expect(new Set(writes).size).toBe(1);
+    await writes[0];
+    const read = async () => (await readFile(join(r.dir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect((await read()).length).toBe(125);
+    // one during a write in flight: its own write follows, and holds every line
+    const inFlight = r.metric(line('6', 1));
+    await new Promise((res) => setImmediate(res));
+    const next = r.metric(line('6', 2));
+    expect(next).not.toBe(inFlight);
+    await next;
+    expect((await read()).slice(-2).map((l) => [l.id, l.epoch])).toEqual([['6', 1], ['6', 2]]);
+    await r.complete({ technique: 'kfold', ok: true });
+  });
 });
 
 describe('corrupt files in a run directory', () => {

@@ -114,7 +114,7 @@ async function holdoutIn(c: Context, run: Run, params: TrainParams, tuning: Tune
     })
     .finally(() => exec.close());
   if (!r) throw Object.assign(new Error('holdout interrupted; re-run the same command to resume'), { name: 'AbortError' });
-  for (const m of r.history) await run.metric({ ...m, scope: 'final', id: 'final' });
+  await Promise.all(r.history.map((m) => run.metric({ ...m, scope: 'final', id: 'final' })));
   const result: HoldoutResult = {
     technique: 'holdout',
     params,

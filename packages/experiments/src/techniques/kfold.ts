@@ -119,7 +119,7 @@ async function kfoldIn(c: Context, run: Run, cfg: ReturnType<typeof kfoldConfig>
   }
   if (results.some((r) => r === null)) throw Object.assign(new Error('kfold interrupted; re-run the same command to resume'), { name: 'AbortError' });
   const done = results as TaskResult[];
-  for (const r of done) for (const m of r.history) await run.metric({ ...m, scope: 'fold', id: r.id.replace('fold-', '') });
+  await Promise.all(done.flatMap((r) => r.history.map((m) => run.metric({ ...m, scope: 'fold', id: r.id.replace('fold-', '') }))));
 
   // Ensemble: the average of the folds' test probabilities.
   const probs = await Promise.all(tasks.map((t) => readFloat32(t.testProbabilitiesFile!)));

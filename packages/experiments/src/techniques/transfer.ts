@@ -431,7 +431,7 @@ async function oneVariant(
         },
       });
       if (r.interrupted) throw Object.assign(new Error('transfer interrupted; re-run to resume'), { name: 'AbortError' });
-      for (const m of r.history) await run.metric({ ...m, scope: 'head', id: variant });
+      await Promise.all(r.history.map((m) => run.metric({ ...m, scope: 'head', id: variant })));
       const tr = await e.evaluate(head, trainData);
       const { probabilities: _p, ...te } = await e.evaluate(head, testData);
       await e.saveModel(head, run.path(variant, 'model'));
